@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* weft.h: the public C API of weft, a collective-communication runtime, in the shape of NCCL's. */
+#ifndef WEFT_H_
+#define WEFT_H_
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+#define WEFT_MAJOR 0
+#define WEFT_MINOR 1
+#define WEFT_PATCH 0
+/* weftGetVersion reports MAJOR*10000 + MINOR*100 + PATCH, as NCCL_VERSION_CODE does. */
+#define WEFT_VERSION(X, Y, Z) ((X) * 10000 + (Y) * 100 + (Z))
+#define WEFT_VERSION_CODE WEFT_VERSION(WEFT_MAJOR, WEFT_MINOR, WEFT_PATCH)
+
+/* Every call returns one of these; none aborts the process or prints to stdout. */
+typedef enum {
+  weftSuccess = 0,
+  weftUnhandledCudaError = 1,
+  weftSystemError = 2,     /* a system call failed (message has errno's text) */
+  weftInternalError = 3,   /* a bug in weft */
+  weftInvalidArgument = 4, /* bad input: null buffer, unknown datatype, root out of range, ... */
+  weftInvalidUsage = 5,    /* a valid call at the wrong time */
+  weftRemoteError = 6,     /* a peer failed or misbehaved */
+  weftInProgress = 7,      /* nonblocking work not finished yet */
+  weftTimeout = 8,         /* a deadline passed (WEFT_TIMEOUT); the message names what and whom */
+  weftNumResults = 9
+} weftResult_t;
+
+typedef enum {
+  weftInt8 = 0, weftChar = 0,
+  weftUint8 = 1,
+  weftInt32 = 2, weftInt = 2,
+  weftUint32 = 3,
+  weftInt64 = 4,
+  weftUint64 = 5,
+  weftFloat16 = 6, weftHalf = 6,
+  weftFloat32 = 7, weftFloat = 7,
+  weftFloat64 = 8, weftDouble = 8,
+  weftBfloat16 = 9,
+  weftNumTypes = 10
+} weftDataType_t;
+
+typedef enum {
+  weftSum = 0,
+  weftProd = 1,
+  weftMax = 2,
+  weftMin = 3,
+  weftAvg = 4, /* sum, then one division by the number of ranks */
+  weftNumOps = 5
+} weftRedOp_t;
+
+/* An opaque communicator handle. */
+typedef struct weftComm* weftComm_t;
+
+/* A cudaStream_t for device buffers; NULL for host buffers (the only kind this build accepts). */
+typedef void* weftStream_t;
+
+#define WEFT_UNIQUE_ID_BYTES 128
+/* Made by one rank with weftGetUniqueId and passed to all others out of band (as ncclUniqueId). */
+typedef struct {
+  char internal[WEFT_UNIQUE_ID_BYTES];
+} weftUniqueId;
+
+WEFT_API weftResult_t weftGetVersion(int* version);
+
+/* Starts a rendezvous server in the calling process (it lives until the process exits) and
+ * describes it, with a random job key, in *uniqueId. */
+WEFT_API weftResult_t weftGetUniqueId(weftUniqueId* uniqueId);
+
+/* Collective over nranks callers: each passes the same id and its own rank in [0, nranks). */
+WEFT_API weftResult_t weftCommInitRank(weftComm_t* comm, int nranks, weftUniqueId commId, int rank);
+
+/* Creates ndev communicators in this process, rank i in comms[i]; each must then be driven by its
+ * own thread (collectives on host buffers block the caller). devlist may be NULL (host ranks). */
+WEFT_API weftResult_t weftCommInitAll(weftComm_t* comms, int ndev, const int* devlist);
+
+/* Forms the communicator from the environment: WEFT_INIT=tcp://host:port or file:///path, or
+ * env:// (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE), or the
+ * variables of Open MPI (OMPI_COMM_WORLD_*) and Slurm (SLURM_PROCID, ...). See docs/env.md. */
+WEFT_API weftResult_t weftCommInitFromEnv(weftComm_t* comm);
+
+/* Frees the communicator. Not collective; NULL is accepted. */
+WEFT_API weftResult_t weftCommDestroy(weftComm_t comm);
+
+WEFT_API weftResult_t weftCommCount(const weftComm_t comm, int* count);
+WEFT_API weftResult_t weftCommUserRank(const weftComm_t comm, int* rank);
+
+/* recvbuff[i] = op over ranks of sendbuff[i]. In place when sendbuff == recvbuff; other overlap is
+ * an error. Blocks until this rank's part is done (host buffers). */
+WEFT_API weftResult_t weftAllReduce(const void* sendbuff, void* recvbuff, size_t count,
+                                    weftDataType_t datatype, weftRedOp_t op, weftComm_t comm,
+                                    weftStream_t stream);
+
+/* Copies root's sendbuff into every rank's recvbuff (sendbuff is read on the root only). */
+WEFT_API weftResult_t weftBroadcast(const void* sendbuff, void* recvbuff, size_t count,
+                                    weftDataType_t datatype, int root, weftComm_t comm,
+                                    weftStream_t stream);
+
+/* A static string naming the code. */
+WEFT_API const char* weftGetErrorString(weftResult_t result);
+
+/* The message of the last failed call made by this thread (comm may be NULL); "" when none. */
+WEFT_API const char* weftGetLastError(weftComm_t comm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_H_ */
