@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/time.h"
+#include "common/deadline.h"
 
 namespace weft::store {
 
