@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// What an algorithm is given (arguments and this rank's links) and what it offers (Algorithm).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "collectives/kernels/dtype.h"
+#include "common/deadline.h"
+#include "common/wait.h"
+#include "transport/transport.h"
+
+namespace weft::coll {
+
+enum class CollKind { AllReduce, Broadcast };
+const char* collName(CollKind kind);  // "allreduce", "broadcast"
+
+// One call's arguments, already validated by the runtime.
+struct CollArgs {
+  CollKind kind = CollKind::AllReduce;
+  const void* send = nullptr;
+  void* recv = nullptr;
+  size_t count = 0;
+  DataType dtype = DataType::Float32;
+  ReduceOp op = ReduceOp::Sum;
+  int root = 0;
+  uint64_t seq = 0;  // this communicator's call number, for messages
+};
+
+// "allreduce #17 (count=1000, float, sum)"
+std::string describe(const CollArgs& args);
+
+// This rank's view of its communicator while one collective runs. Borrowed for the call only.
+struct Context {
+  int rank = 0;
+  int size = 1;
+  transport::Transport* transport = nullptr;
+  std::span<const std::unique_ptr<transport::Endpoint>> links;  // indexed by peer; self is null
+  const WaitPolicy* wait = nullptr;
+  Deadline deadline = Deadline::after(0);
+
+  transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
+};
+
+// An algorithm describes itself and may decline a call (supports() == false).
+class Algorithm {
+ public:
+  virtual ~Algorithm() = default;
+  virtual std::string_view name() const = 0;  // "ring", "chain", ...
+  virtual CollKind kind() const = 0;
+  virtual bool supports(const CollArgs& args, const Context& ctx) const = 0;
+  // Runs the collective to completion on the calling thread. Throws Timeout (past
+  // ctx.deadline) or RemoteError (a peer failed or sent something wrong).
+  virtual void run(const Context& ctx, const CollArgs& args) const = 0;
+};
+
+}  // namespace weft::coll

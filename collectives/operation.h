@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// A collective in flight on one rank, advanced step by step without blocking, and the loop that
+// drives one to completion with the spin/yield/sleep wait.
+#pragma once
+
+#include <string>
+
+#include "collectives/algorithm.h"
+
+namespace weft::coll {
+
+enum class Progress { Done, Advanced, Blocked };
+
+class Operation {
+ public:
+  virtual ~Operation() = default;
+  // Does every step that can be done now. Never blocks. Throws RemoteError on bad peer data.
+  virtual Progress advance() = 0;
+  // What the operation waits for when Blocked, for messages ("a chunk from rank 2").
+  virtual std::string waitingFor() const = 0;
+};
+
+// Advances `op` until Done, waiting on the transport in between (spin, yield, then sleep; see
+// common/wait.h). Throws Timeout naming the call, the deadline and what was awaited.
+void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
+
+}  // namespace weft::coll

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// The steps ring-like algorithms are made of (NCCL's vocabulary): each takes at most one chunk
+// from the previous rank and puts at most one chunk into the next rank's FIFO, in place.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "collectives/kernels/dtype.h"
+#include "transport/transport.h"
+
+namespace weft::coll {
+
+enum class Prim {
+  Send,                // src -> next
+  Recv,                // prev -> dst
+  RecvReduceSend,      // prev (op) src -> next
+  RecvReduceCopySend,  // prev (op) src -> dst, finalized (avg), and -> next
+  RecvCopySend,        // prev -> dst and -> next
+};
+
+// Loop-bound; borrows the endpoints for one collective.
+class Primitives {
+ public:
+  Primitives(transport::Endpoint* prev, transport::Endpoint* next, DataType dtype, ReduceOp op,
+             int nranks)
+      : prev_(prev), next_(next), dtype_(dtype), op_(op), nranks_(nranks), elem_(dtypeSize(dtype)) {}
+
+  // Does the step on `count` elements if the slots it needs are there; false (and nothing done)
+  // otherwise. Throws RemoteError when the received chunk has the wrong size.
+  bool tryStep(Prim prim, const void* src, void* dst, size_t count);
+
+  // What the last failed tryStep waited for.
+  std::string waitingFor() const;
+
+  size_t elementSize() const { return elem_; }
+  size_t maxChunkElements() const;
+
+ private:
+  transport::Endpoint* prev_;
+  transport::Endpoint* next_;
+  DataType dtype_;
+  ReduceOp op_;
+  int nranks_;
+  size_t elem_;
+  bool blockedOnRecv_ = true;
+};
+
+}  // namespace weft::coll

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// Bootstrap: ranks publish their transport addresses through the store and open links to each other.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/config.h"
+#include "runtime/store/store.h"
+#include "transport/transport.h"
+
+namespace weft::runtime {
+
+struct Links {
+  std::unique_ptr<transport::Transport> transport;
+  std::vector<std::unique_ptr<transport::Endpoint>> endpoints;  // by peer rank; null for self
+};
+
+// Collective over `size` ranks: exchanges addresses through `store` and connects every pair.
+// Waits at most config.bootstrapTimeoutSeconds; Timeout lists the ranks that never arrived.
+Links connectRanks(store::Store& store, int rank, int size, const Config& config);
+
+// hostname + boot id (or WEFT_HOSTID): equal for ranks on one host, across containers too.
+std::string hostIdentity(const Config& config);
+
+// 16 hex digits from the kernel's random source.
+std::string randomHex();
+
+}  // namespace weft::runtime

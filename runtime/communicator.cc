@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// Communicator set-up and the collectives it runs (argument checks live in c_api.cc).
+#include "runtime/communicator.h"
+
+#include "collectives/registry.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "runtime/bootstrap.h"
+
+namespace weft::runtime {
+namespace {
+
+// Rejects a second thread entering the same communicator (NCCL leaves this undefined).
+class BusyGuard {
+ public:
+  explicit BusyGuard(std::atomic<bool>& busy) : busy_(busy) {
+    if (busy_.exchange(true, std::memory_order_acquire)) {
+      throw InvalidUsage("another thread is running a call on this communicator; a communicator is "
+                         "driven by one thread at a time");
+    }
+  }
+  ~BusyGuard() { busy_.store(false, std::memory_order_release); }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store> store, int rank,
+                                                   int size, const Config& config,
+                                                   std::shared_ptr<void> keepAlive) {
+  log::RankScope scope(rank);
+  std::unique_ptr<Communicator> c(new Communicator(rank, size, config));
+  c->keepAlive_ = std::move(keepAlive);
+  Links links = connectRanks(*store, rank, size, config);
+  c->transport_ = std::move(links.transport);
+  c->links_ = std::move(links.endpoints);
+  WEFT_LOG(Info, "communicator ready: rank %d of %d via %s", rank, size, store->describe().c_str());
+  return c;
+}
+
+Communicator::~Communicator() {
+  links_.clear();
+  transport_.reset();
+}
+
+void Communicator::run(coll::CollArgs& args) {
+  BusyGuard guard(busy_);
+  log::RankScope scope(rank_);
+  args.seq = ++seq_;
+  if (args.count == 0) return;
+  coll::Context ctx;
+  ctx.rank = rank_;
+  ctx.size = size_;
+  ctx.transport = transport_.get();
+  ctx.links = links_;
+  ctx.wait = &config_.wait;
+  ctx.deadline = Deadline::after(config_.timeoutSeconds);
+  const coll::Algorithm& algo = coll::selectAlgorithm(args, ctx, config_.algo);
+  WEFT_LOG(Trace, "%s: %s", coll::describe(args).c_str(), std::string(algo.name()).c_str());
+  algo.run(ctx, args);
+}
+
+void Communicator::allReduce(const void* send, void* recv, size_t count, coll::DataType dtype,
+                             coll::ReduceOp op) {
+  coll::CollArgs a{coll::CollKind::AllReduce, send, recv, count, dtype, op, 0, 0};
+  run(a);
+}
+
+void Communicator::broadcast(const void* send, void* recv, size_t count, coll::DataType dtype, int root) {
+  coll::CollArgs a{coll::CollKind::Broadcast, send, recv, count, dtype, coll::ReduceOp::Sum, root, 0};
+  run(a);
+}
+
+}  // namespace weft::runtime

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// A communicator: this rank's place in a group of ranks, its links to the others, and the
+// collectives it runs over them.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "collectives/algorithm.h"
+#include "runtime/config.h"
+#include "runtime/store/store.h"
+#include "transport/transport.h"
+
+namespace weft::runtime {
+
+// Thread-compatible, as an NCCL communicator: one thread at a time calls its collectives (a
+// concurrent second caller gets InvalidUsage). Different communicators are independent.
+class Communicator {
+ public:
+  // Collective over `size` callers sharing `store` (already scoped to this communicator): links
+  // every pair of ranks. `keepAlive` (e.g. the store server hosted by this rank) is destroyed
+  // with the communicator. Throws Timeout naming ranks that never arrived.
+  static std::unique_ptr<Communicator> create(std::shared_ptr<store::Store> store, int rank, int size,
+                                              const Config& config,
+                                              std::shared_ptr<void> keepAlive = nullptr);
+  ~Communicator();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  const Config& config() const { return config_; }
+
+  // Arguments are validated by the C API; these throw Timeout or RemoteError.
+  void allReduce(const void* send, void* recv, size_t count, coll::DataType dtype, coll::ReduceOp op);
+  void broadcast(const void* send, void* recv, size_t count, coll::DataType dtype, int root);
+
+ private:
+  Communicator(int rank, int size, const Config& config) : rank_(rank), size_(size), config_(config) {}
+  void run(coll::CollArgs& args);
+
+  const int rank_;
+  const int size_;
+  const Config config_;
+  std::shared_ptr<void> keepAlive_;  // destroyed last
+  std::unique_ptr<transport::Transport> transport_;
+  std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
+  uint64_t seq_ = 0;
+  std::atomic<bool> busy_{false};
+};
+
+}  // namespace weft::runtime

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// The WEFT_* table and its parsers. docs/env.md mirrors the table; tests/runtime/env_doc_test.cc
+// fails when the two disagree.
+#include "runtime/config.h"
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+
+#include "common/error.h"
+
+namespace weft::runtime {
+namespace {
+
+using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
+
+struct Entry {
+  VarSpec spec;
+  Setter set;
+};
+
+double parseNumber(const std::string& name, const std::string& v) {
+  errno = 0;
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || errno != 0 || !std::isfinite(d) || d < 0) {
+    throw InvalidArgument(name + "='" + v + "' is not a non-negative number");
+  }
+  return d;
+}
+
+long parseInt(const std::string& name, const std::string& v, long lo, long hi) {
+  errno = 0;
+  char* end = nullptr;
+  long x = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || x < lo || x > hi) {
+    throw InvalidArgument(name + "='" + v + "' is not an integer in [" + std::to_string(lo) + ", " +
+                          std::to_string(hi) + "]");
+  }
+  return x;
+}
+
+log::Level parseLevel(const std::string& name, const std::string& v) {
+  std::string u;
+  for (char c : v) u += char(std::toupper(static_cast<unsigned char>(c)));
+  if (u == "NONE" || u == "0") return log::Level::None;
+  if (u == "WARN" || u == "WARNING") return log::Level::Warn;
+  if (u == "INFO") return log::Level::Info;
+  if (u == "TRACE") return log::Level::Trace;
+  throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
+}
+
+const std::array<Entry, 12>& table() {
+  static const std::array<Entry, 12> t = {{
+      {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
+       [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
+      {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
+       [](Config& c, auto&, auto& v) { c.debugFile = v; }},
+      {{"WEFT_TIMEOUT", VarType::Seconds, "300", "Deadline of every wait inside a collective; 0 waits forever."},
+       [](Config& c, auto& n, auto& v) { c.timeoutSeconds = parseNumber(n, v); }},
+      {{"WEFT_BOOTSTRAP_TIMEOUT", VarType::Seconds, "60", "Deadline for all ranks to arrive and connect at init."},
+       [](Config& c, auto& n, auto& v) { c.bootstrapTimeoutSeconds = parseNumber(n, v); }},
+      {{"WEFT_INIT", VarType::String, "", "Rendezvous for weftCommInitFromEnv: tcp://host:port, file:///path or env://."},
+       [](Config& c, auto&, auto& v) { c.init = v; }},
+      {{"WEFT_JOB_ID", VarType::String, "", "Job key (set by weftrun); ranks of other jobs are refused at the store."},
+       [](Config& c, auto&, auto& v) { c.jobId = v; }},
+      {{"WEFT_HOSTID", VarType::String, "", "Overrides the host identity (hostname and boot id) used to group ranks by host."},
+       [](Config& c, auto&, auto& v) { c.hostId = v; }},
+      {{"WEFT_ALGO", VarType::String, "", "Forces an algorithm by name (ring for all-reduce, chain for broadcast)."},
+       [](Config& c, auto&, auto& v) { c.algo = v; }},
+      {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Slots in each shared-memory FIFO (2 to 64)."},
+       [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
+      {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "256K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
+       [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
+      {{"WEFT_SPIN_US", VarType::Micros, "20", "A waiting rank busy-polls this long before it yields its core."},
+       [](Config& c, auto& n, auto& v) { c.wait.spinUs = parseNumber(n, v); }},
+      {{"WEFT_YIELD_COUNT", VarType::Int, "10", "Then it yields this many times before sleeping on a futex."},
+       [](Config& c, auto& n, auto& v) { c.wait.yieldCount = int(parseInt(n, v, 0, 1000000)); }},
+  }};
+  return t;
+}
+
+}  // namespace
+
+std::span<const VarSpec> variables() {
+  static const auto specs = [] {
+    std::array<VarSpec, std::tuple_size_v<std::decay_t<decltype(table())>>> s{};
+    for (size_t i = 0; i < s.size(); ++i) s[i] = table()[i].spec;
+    return s;
+  }();
+  return specs;
+}
+
+const char* typeName(VarType t) {
+  switch (t) {
+    case VarType::String: return "string";
+    case VarType::Level: return "level";
+    case VarType::Seconds: return "seconds";
+    case VarType::Int: return "integer";
+    case VarType::Bytes: return "bytes";
+    case VarType::Micros: return "microseconds";
+  }
+  return "?";
+}
+
+size_t parseBytes(const std::string& name, const std::string& v) {
+  size_t mult = 1;
+  std::string digits = v;
+  if (!digits.empty()) {
+    switch (std::toupper(static_cast<unsigned char>(digits.back()))) {
+      case 'K': mult = size_t(1) << 10; break;
+      case 'M': mult = size_t(1) << 20; break;
+      case 'G': mult = size_t(1) << 30; break;
+      default: break;
+    }
+    if (mult != 1) digits.pop_back();
+  }
+  const long x = parseInt(name, digits, 0, 1L << 40);
+  return size_t(x) * mult;
+}
+
+Config loadConfig() {
+  Config c;
+  for (const Entry& e : table()) {
+    const char* v = std::getenv(e.spec.name);
+    e.set(c, e.spec.name, v ? std::string(v) : std::string(e.spec.defaultValue));
+  }
+  return c;
+}
+
+void applyLogging(const Config& c) {
+  log::setLevel(c.debug);
+  log::setFile(c.debugFile);
+}
+
+}  // namespace weft::runtime

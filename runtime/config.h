@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// WEFT_* environment variables: one table (name, type, default, doc), read only here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/log.h"
+#include "common/wait.h"
+
+namespace weft::runtime {
+
+// Values in force for one communicator.
+struct Config {
+  log::Level debug = log::Level::Warn;
+  std::string debugFile;
+  double timeoutSeconds = 300;
+  double bootstrapTimeoutSeconds = 60;
+  std::string init;       // WEFT_INIT
+  std::string jobId;      // WEFT_JOB_ID
+  std::string hostId;     // WEFT_HOSTID
+  std::string algo;       // WEFT_ALGO
+  uint32_t shmSlots = 8;
+  size_t shmSlotBytes = 256 << 10;
+  WaitPolicy wait;
+};
+
+enum class VarType { String, Level, Seconds, Int, Bytes, Micros };
+
+struct VarSpec {
+  const char* name;
+  VarType type;
+  const char* defaultValue;  // as written in docs/env.md
+  const char* doc;           // one line
+};
+
+// The table, in documentation order.
+std::span<const VarSpec> variables();
+const char* typeName(VarType t);  // "string", "level", "seconds", "integer", "bytes", "microseconds"
+
+// Reads every variable of the table from the environment (unset: the default). Throws
+// InvalidArgument naming the variable and the bad value.
+Config loadConfig();
+
+// Applies the logging part of a config to the process-wide logger.
+void applyLogging(const Config& config);
+
+// "256K" -> 262144 (K, M, G are powers of 1024). Throws InvalidArgument.
+size_t parseBytes(const std::string& name, const std::string& value);
+
+}  // namespace weft::runtime

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// weft.hpp: C++ RAII classes over weft.h; every failure throws weft::Error with the code and message.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "weft.h"
+
+namespace weft {
+
+class Error : public std::runtime_error {
+ public:
+  Error(weftResult_t code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  weftResult_t code() const noexcept { return code_; }
+
+ private:
+  weftResult_t code_;
+};
+
+// Throws Error for any result but weftSuccess, with weftGetLastError's message.
+inline void check(weftResult_t r) {
+  if (r != weftSuccess) {
+    throw Error(r, std::string(weftGetErrorString(r)) + ": " + weftGetLastError(nullptr));
+  }
+}
+
+// The weft datatype of a C++ element type (float -> weftFloat32, ...).
+template <class T> constexpr weftDataType_t dataTypeOf();
+template <> constexpr weftDataType_t dataTypeOf<int8_t>() { return weftInt8; }
+template <> constexpr weftDataType_t dataTypeOf<uint8_t>() { return weftUint8; }
+template <> constexpr weftDataType_t dataTypeOf<int32_t>() { return weftInt32; }
+template <> constexpr weftDataType_t dataTypeOf<uint32_t>() { return weftUint32; }
+template <> constexpr weftDataType_t dataTypeOf<int64_t>() { return weftInt64; }
+template <> constexpr weftDataType_t dataTypeOf<uint64_t>() { return weftUint64; }
+template <> constexpr weftDataType_t dataTypeOf<float>() { return weftFloat32; }
+template <> constexpr weftDataType_t dataTypeOf<double>() { return weftFloat64; }
+
+// Owns a weftComm_t (move-only); destroying it destroys the communicator.
+class Comm {
+ public:
+  Comm() = default;
+  explicit Comm(weftComm_t c) : comm_(c) {}
+  Comm(Comm&& o) noexcept : comm_(o.comm_) { o.comm_ = nullptr; }
+  Comm& operator=(Comm&& o) noexcept {
+    if (this != &o) {
+      reset();
+      comm_ = o.comm_;
+      o.comm_ = nullptr;
+    }
+    return *this;
+  }
+  Comm(const Comm&) = delete;
+  Comm& operator=(const Comm&) = delete;
+  ~Comm() { reset(); }
+
+  static Comm fromEnv() {
+    weftComm_t c = nullptr;
+    check(weftCommInitFromEnv(&c));
+    return Comm(c);
+  }
+  static Comm initRank(int nranks, const weftUniqueId& id, int rank) {
+    weftComm_t c = nullptr;
+    check(weftCommInitRank(&c, nranks, id, rank));
+    return Comm(c);
+  }
+  // n ranks as threads of this process; drive each from its own thread.
+  static std::vector<Comm> initAll(int n) {
+    std::vector<weftComm_t> raw(static_cast<size_t>(n));
+    check(weftCommInitAll(raw.data(), n, nullptr));
+    std::vector<Comm> out;
+    for (auto c : raw) out.emplace_back(c);
+    return out;
+  }
+  static weftUniqueId uniqueId() {
+    weftUniqueId id;
+    check(weftGetUniqueId(&id));
+    return id;
+  }
+
+  int rank() const {
+    int r = 0;
+    check(weftCommUserRank(comm_, &r));
+    return r;
+  }
+  int size() const {
+    int n = 0;
+    check(weftCommCount(comm_, &n));
+    return n;
+  }
+  weftComm_t get() const { return comm_; }
+
+  void allReduce(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op) {
+    check(weftAllReduce(send, recv, count, type, op, comm_, nullptr));
+  }
+  template <class T>
+  void allReduce(std::span<T> data, weftRedOp_t op) {  // in place
+    allReduce(data.data(), data.data(), data.size(), dataTypeOf<std::remove_const_t<T>>(), op);
+  }
+  void broadcast(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
+    check(weftBroadcast(send, recv, count, type, root, comm_, nullptr));
+  }
+  template <class T>
+  void broadcast(std::span<T> data, int root) {  // in place
+    broadcast(data.data(), data.data(), data.size(), dataTypeOf<std::remove_const_t<T>>(), root);
+  }
+
+ private:
+  void reset() noexcept {
+    if (comm_) weftCommDestroy(comm_);
+    comm_ = nullptr;
+  }
+  weftComm_t comm_ = nullptr;
+};
+
+}  // namespace weft

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// All-reduce on thread ranks: every datatype, op, rank count and awkward count, in place and not,
+// against exact expected values.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "tests/support/ranks.h"
+#include "tests/support/values.h"
+
+using weft::test::expected;
+using weft::test::input;
+
+namespace {
+
+// Runs one all-reduce on every rank of `comms`; returns the first mismatch ("" when none).
+std::string checkAllReduce(std::vector<weft::Comm>& comms, weftDataType_t t, weftRedOp_t op,
+                           size_t count, bool inPlace) {
+  const int n = int(comms.size());
+  const size_t elem = weft::test::elementSize(t);
+  std::vector<std::string> errors(static_cast<size_t>(n));
+  weft::test::onEachRank(comms, [&](weft::Comm& c, int rank) {
+    std::vector<unsigned char> send(count * elem + 1), recv(count * elem + 1, 0xA5);
+    for (size_t i = 0; i < count; ++i) weft::test::store(t, send.data(), i, input(op, t, rank, i));
+    send[count * elem] = 0x5A;  // guard byte past the end
+    void* out = inPlace ? send.data() : recv.data();
+    c.allReduce(send.data(), out, count, t, op);
+    const auto* res = static_cast<const unsigned char*>(out);
+    for (size_t i = 0; i < count; ++i) {
+      const double got = weft::test::load(t, res, i), want = expected(op, t, n, i);
+      if (got != want) {
+        errors[size_t(rank)] = "rank " + std::to_string(rank) + " element " + std::to_string(i) +
+                               ": got " + std::to_string(got) + ", want " + std::to_string(want);
+        return;
+      }
+    }
+    if (res[count * elem] != (inPlace ? 0x5A : 0xA5)) errors[size_t(rank)] = "wrote past the end";
+  });
+  for (auto& e : errors) {
+    if (!e.empty()) return e;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("allreduce: every datatype and op, small and awkward counts", "[allreduce]") {
+  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1000)}) {
+    for (auto t : weft::test::kAllTypes) {
+      for (auto op : weft::test::kAllOps) {
+        for (bool inPlace : {false, true}) {
+          INFO("ranks=" << ranks << " count=" << count << " type=" << weft::test::typeName(t)
+                        << " op=" << int(op) << " inPlace=" << inPlace);
+          REQUIRE(checkAllReduce(comms, t, op, count, inPlace) == "");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("allreduce: a million and three elements, pipelined over many chunks", "[allreduce]") {
+  const int ranks = GENERATE(2, 3, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  const size_t count = (1u << 20) + 3;
+  for (auto t : weft::test::kAllTypes) {
+    const weftRedOp_t op = weft::test::kAllOps[size_t(t) % 5];
+    for (bool inPlace : {false, true}) {
+      INFO("ranks=" << ranks << " type=" << weft::test::typeName(t) << " op=" << int(op) << " inPlace=" << inPlace);
+      REQUIRE(checkAllReduce(comms, t, op, count, inPlace) == "");
+    }
+  }
+}
+
+TEST_CASE("allreduce: tiny slots force many rounds and full FIFOs", "[allreduce]") {
+  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
+  setenv("WEFT_SHM_SLOTS", "2", 1);
+  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  unsetenv("WEFT_SHM_SLOT_BYTES");
+  unsetenv("WEFT_SHM_SLOTS");
+  for (size_t count : {size_t(1), size_t(17), size_t(1001)}) {
+    REQUIRE(checkAllReduce(comms, weftFloat64, weftSum, count, false) == "");
+    REQUIRE(checkAllReduce(comms, weftInt8, weftMax, count, true) == "");
+  }
+}

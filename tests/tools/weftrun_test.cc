@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end tests of weftrun with real processes: rank environment, failures, signals, cleanup, output.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/tools/subprocess.h"
+
+namespace fs = std::filesystem;
+using weft::test::ProcessResult;
+using weft::test::Subprocess;
+using weft::test::TempDir;
+
+namespace {
+
+// Paths of the built programs, compiled in by tests/tools/meson.build.
+const std::string kWeftrun = WEFT_TEST_WEFTRUN;
+const std::string kProbe = WEFT_TEST_RANK_PROBE;
+const std::string kFault = WEFT_TEST_RANK_FAULT;
+
+std::map<std::string, std::string> readKeyValues(const fs::path& path) {
+  std::map<std::string, std::string> out;
+  for (const auto& line : weft::test::splitLines(weft::test::readFile(path))) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+// The pids that ranks published as DIR/pid-<rank>.
+std::vector<pid_t> publishedPids(const fs::path& dir, int worldSize) {
+  std::vector<pid_t> pids;
+  for (int r = 0; r < worldSize; ++r) {
+    const std::string text = weft::test::readFile(dir / ("pid-" + std::to_string(r)));
+    if (!text.empty()) pids.push_back(static_cast<pid_t>(std::stol(text)));
+  }
+  return pids;
+}
+
+bool processGone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Runs rank_fault MODE under weftrun and checks what every failure test shares: all ranks had
+// started, and none of them is left afterwards.
+ProcessResult runFault(const std::string& mode, int worldSize, std::vector<pid_t>& pids,
+                       std::vector<std::string> extraOptions = {}) {
+  TempDir dir;
+  std::vector<std::string> argv = {kWeftrun, "-n", std::to_string(worldSize)};
+  argv.insert(argv.end(), extraOptions.begin(), extraOptions.end());
+  argv.insert(argv.end(), {kFault, mode, dir.path().string()});
+  ProcessResult result = weft::test::run(argv);
+  pids = publishedPids(dir.path(), worldSize);
+  INFO("weftrun stderr: " << result.err);
+  REQUIRE(pids.size() == static_cast<size_t>(worldSize));
+  for (pid_t pid : pids) CHECK(processGone(pid));
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("every rank gets its identity and one shared job key", "[tools][weftrun]") {
+  constexpr int kRanks = 4;
+  ::setenv("WEFT_TEST_MARKER", "passed-through", 1);
+  ::setenv("RANK", "99", 1);  // weftrun's value must win over an inherited one
+  std::string firstJobId;
+  for (int job = 0; job < 2; ++job) {
+    TempDir dir;
+    const ProcessResult result =
+        weft::test::run({kWeftrun, "-n", std::to_string(kRanks), kProbe, "env", dir.path()});
+    INFO("weftrun stderr: " << result.err);
+    REQUIRE(result.exitCode == 0);
+
+    std::set<std::string> pids;
+    const auto rank0 = readKeyValues(dir.path() / "env-0");
+    for (int r = 0; r < kRanks; ++r) {
+      auto env = readKeyValues(dir.path() / ("env-" + std::to_string(r)));
+      REQUIRE(env.size() == 9);
+      CHECK(env["RANK"] == std::to_string(r));
+      CHECK(env["LOCAL_RANK"] == std::to_string(r));
+      CHECK(env["WORLD_SIZE"] == std::to_string(kRanks));
+      CHECK(env["LOCAL_WORLD_SIZE"] == std::to_string(kRanks));
+      CHECK(env["MASTER_ADDR"] == "127.0.0.1");
+      CHECK(env["MASTER_PORT"] == rank0.at("MASTER_PORT"));
+      CHECK(env["WEFT_JOB_ID"] == rank0.at("WEFT_JOB_ID"));
+      CHECK(env["WEFT_TEST_MARKER"] == "passed-through");
+      pids.insert(env["PID"]);
+      CHECK(processGone(std::stoi(env["PID"])));
+    }
+    CHECK(pids.size() == kRanks);
+    const int port = std::stoi(rank0.at("MASTER_PORT"));
+    CHECK(port > 0);
+    CHECK(port < 65536);
+    const std::string jobId = rank0.at("WEFT_JOB_ID");
+    CHECK(jobId.size() == 16);
+    CHECK(jobId.find_first_not_of("0123456789abcdef") == std::string::npos);
+    if (job == 0) firstJobId = jobId;
+    if (job == 1) CHECK(jobId != firstJobId);
+  }
+  ::unsetenv("RANK");
+  ::unsetenv("WEFT_TEST_MARKER");
+}
+
+TEST_CASE("a crashing rank takes the job down and its segments are removed", "[tools][weftrun]") {
+  // A segment of a process outside the job must survive the cleanup.
+  const std::string foreign = "/dev/shm/weft-" + std::to_string(::getpid()) + "-keep";
+  { std::ofstream(foreign) << "x"; }
+  REQUIRE(fs::exists(foreign));
+
+  std::vector<pid_t> pids;
+  const ProcessResult result = runFault("crash", 3, pids);
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == 128 + SIGSEGV);
+  CHECK(contains(result.err, "rank 1 (pid " + std::to_string(pids[1]) +
+                                 ") was killed by signal 11 (Segmentation fault)"));
+  CHECK(result.elapsed.count() < 5.0);  // the others slept for 60 s: they were stopped
+  CHECK_FALSE(fs::exists("/dev/shm/weft-" + std::to_string(pids[1]) + "-test"));
+  CHECK(fs::exists(foreign));
+  fs::remove(foreign);
+}
+
+TEST_CASE("a rank exiting with a non-zero status is named and its status returned",
+          "[tools][weftrun]") {
+  std::vector<pid_t> pids;
+  const ProcessResult result = runFault("exit3", 3, pids);
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == 3);
+  CHECK(contains(result.err, "rank 1 (pid " + std::to_string(pids[1]) + ") exited with status 3"));
+  CHECK(result.elapsed.count() < 5.0);
+}
+
+TEST_CASE("ranks that ignore SIGTERM are killed after the grace period", "[tools][weftrun]") {
+  std::vector<pid_t> pids;
+  const ProcessResult result = runFault("stubborn", 3, pids, {"--grace", "0.5"});
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == 3);
+  CHECK(contains(result.err, "sending SIGKILL to 2 rank(s)"));
+  CHECK(result.elapsed.count() >= 0.45);
+  CHECK(result.elapsed.count() < 4.0);
+}
+
+TEST_CASE("processes the ranks leave running are killed when the job ends", "[tools][weftrun]") {
+  std::vector<pid_t> pids;  // here: the pids of the ranks' children, not of the ranks
+  const ProcessResult result = runFault("orphan", 2, pids);
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK(contains(result.err, "killed 2 process(es) the ranks left running"));
+  CHECK(result.elapsed.count() < 5.0);
+}
+
+TEST_CASE("SIGINT or SIGTERM to weftrun stops every rank", "[tools][weftrun]") {
+  const int sig = GENERATE(SIGTERM, SIGINT);
+  constexpr int kRanks = 3;
+  TempDir dir;
+  Subprocess weftrun({kWeftrun, "-n", std::to_string(kRanks), kFault, "sleep", dir.path()});
+  for (int r = 0; r < kRanks; ++r) {
+    REQUIRE(weft::test::waitForFile(dir.path() / ("pid-" + std::to_string(r)),
+                                    std::chrono::seconds(5)));
+  }
+  REQUIRE(::kill(weftrun.pid(), sig) == 0);
+  const ProcessResult result = weftrun.wait();
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == 128 + sig);
+  CHECK(result.elapsed.count() < 5.0);
+  for (pid_t pid : publishedPids(dir.path(), kRanks)) CHECK(processGone(pid));
+}
+
+TEST_CASE("--tag-output prefixes every line with the rank", "[tools][weftrun]") {
+  const ProcessResult result = weft::test::run({kWeftrun, "--tag-output", "-n", "2", kProbe, "print"});
+  INFO("weftrun stderr: " << result.err);
+  REQUIRE(result.exitCode == 0);
+  const auto out = weft::test::splitLines(result.out);
+  const auto err = weft::test::splitLines(result.err);
+  CHECK(std::multiset<std::string>(out.begin(), out.end()) ==
+        std::multiset<std::string>{"[0] out 0 a", "[0] out 0 b", "[0] tail 0", "[1] out 1 a",
+                                   "[1] out 1 b", "[1] tail 1"});
+  CHECK(std::multiset<std::string>(err.begin(), err.end()) ==
+        std::multiset<std::string>{"[0] err 0", "[1] err 1"});
+  CHECK(result.out.back() == '\n');  // the partial last line was completed
+  for (const std::string r : {"0", "1"}) {  // each rank's lines keep their order
+    auto at = [&](const std::string& line) { return std::find(out.begin(), out.end(), line); };
+    CHECK(at("[" + r + "] out " + r + " a") < at("[" + r + "] out " + r + " b"));
+    CHECK(at("[" + r + "] out " + r + " b") < at("[" + r + "] tail " + r));
+  }
+}
+
+TEST_CASE("a program that cannot be executed gives 127 and names it", "[tools][weftrun]") {
+  const auto [program, reason] = GENERATE(table<std::string, std::string>({
+      {"/nonexistent/weft-program", "No such file or directory"},
+      {"weft-no-such-program-on-path", "No such file or directory"},
+      {"/dev/null", "Permission denied"},  // exists, but is no executable file
+  }));
+  const ProcessResult result = weft::test::run({kWeftrun, "-n", "2", program, "arg"});
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == 127);
+  CHECK(contains(result.err, "weftrun: cannot execute '" + program + "': " + reason));
+}
+
+TEST_CASE("usage errors give 2, --help and --version give 0", "[tools][weftrun]") {
+  using Args = std::vector<std::string>;
+  const auto [args, code] = GENERATE(table<Args, int>({
+      {Args{}, 2},
+      {Args{"-n", "0", "/bin/true"}, 2},
+      {Args{"-n", "-3", "/bin/true"}, 2},
+      {Args{"-n", "two", "/bin/true"}, 2},
+      {Args{"-n", "2"}, 2},
+      {Args{"/bin/true"}, 2},
+      {Args{"-n", "2", "--grace", "soon", "/bin/true"}, 2},
+      {Args{"--frobnicate", "-n", "2", "/bin/true"}, 2},
+      {Args{"--help"}, 0},
+      {Args{"-h"}, 0},
+      {Args{"--version"}, 0},
+      {Args{"-n2", "--", "/bin/true"}, 0},
+      {Args{"--nprocs=3", "--grace=1", "/bin/true"}, 0},
+  }));
+  Args argv{kWeftrun};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ProcessResult result = weft::test::run(argv);
+  INFO("weftrun stderr: " << result.err);
+  CHECK(result.exitCode == code);
+  if (code == 2) CHECK(contains(result.err, "usage: weftrun"));
+  if (args == Args{"--help"}) CHECK(contains(result.out, "usage: weftrun -n N"));
+  if (args == Args{"--version"}) CHECK(contains(result.out, "weftrun"));
+}

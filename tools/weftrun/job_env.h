@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// The per-job facts every rank is told (port, job id) and the environment block built from them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weft::weftrun {
+
+struct JobInfo {
+  int worldSize = 0;
+  std::string masterAddr = "127.0.0.1";
+  uint16_t masterPort = 0;
+  std::string jobId;  // 16 lowercase hex digits
+};
+
+// Binds a TCP socket to 127.0.0.1:0, reads back the port the kernel chose and closes it. Another
+// process may take the port before rank 0 binds it; that race is inherent to the scheme.
+// Throws std::system_error.
+uint16_t findFreePort();
+
+// 64 random bits from getrandom(2) as 16 hex digits. Throws std::system_error.
+std::string randomJobId();
+
+// Builds a job's JobInfo: a fresh port and a fresh job id.
+JobInfo makeJobInfo(int worldSize);
+
+// Returns "KEY=VALUE" strings: a copy of `base` (a NULL-terminated environ-style array) in which
+// RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID are
+// replaced (or added) with this rank's values. Reads no variable itself.
+std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo& job, int rank);
+
+}  // namespace weft::weftrun

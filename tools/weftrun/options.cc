@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Parses weftrun's command line by hand so that error messages name the exact bad argument.
+#include "tools/weftrun/options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+namespace weft::weftrun {
+namespace {
+
+constexpr int kMaxWorldSize = 4096;
+constexpr double kMaxGraceSeconds = 3600.0;
+
+std::optional<int> parseWorldSize(std::string_view text) {
+  std::string copy(text);
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(copy.c_str(), &end, 10);
+  if (copy.empty() || *end != '\0' || errno != 0 || value < 1 || value > kMaxWorldSize) {
+    return std::nullopt;
+  }
+  return static_cast<int>(value);
+}
+
+std::optional<std::chrono::milliseconds> parseGrace(std::string_view text) {
+  std::string copy(text);
+  char* end = nullptr;
+  errno = 0;
+  const double seconds = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || *end != '\0' || errno != 0 || !std::isfinite(seconds) || seconds < 0 ||
+      seconds > kMaxGraceSeconds) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(std::llround(seconds * 1000.0));
+}
+
+ParseOutcome outcome(Action action, Options options = {}, std::string error = {}) {
+  return ParseOutcome{.action = action, .options = std::move(options), .error = std::move(error)};
+}
+
+ParseOutcome usageError(std::string message) {
+  return outcome(Action::UsageError, {}, std::move(message));
+}
+
+// Splits "--name=value" into its value; returns nullopt when `arg` is not `name` with "=...".
+std::optional<std::string_view> inlineValue(std::string_view arg, std::string_view name) {
+  if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+    return arg.substr(name.size() + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParseOutcome parseOptions(std::span<const char* const> args) {
+  Options options;
+  bool haveWorldSize = false;
+  size_t i = 0;
+  // Fetches the value of an option given as two arguments ("-n 4").
+  auto nextValue = [&]() -> std::optional<std::string_view> {
+    if (i + 1 >= args.size()) return std::nullopt;
+    return std::string_view(args[++i]);
+  };
+
+  for (; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg.empty() || arg[0] != '-' || arg == "-") break;  // the program starts here
+
+    if (arg == "-h" || arg == "--help") return outcome(Action::Help);
+    if (arg == "--version") return outcome(Action::Version);
+    if (arg == "--tag-output") {
+      options.tagOutput = true;
+      continue;
+    }
+
+    std::optional<std::string_view> value;
+    std::string_view name;
+    if (arg == "-n" || arg == "--nprocs") {
+      name = arg;
+      value = nextValue();
+    } else if (arg.size() > 2 && arg.substr(0, 2) == "-n" && arg[2] != '-') {
+      name = "-n";
+      value = arg.substr(2);
+    } else if (auto v = inlineValue(arg, "--nprocs")) {
+      name = "--nprocs";
+      value = v;
+    } else if (arg == "--grace") {
+      name = arg;
+      value = nextValue();
+    } else if (auto g = inlineValue(arg, "--grace")) {
+      name = "--grace";
+      value = g;
+    } else {
+      return usageError("unknown option '" + std::string(arg) + "'");
+    }
+    if (!value) return usageError("option '" + std::string(name) + "' needs a value");
+
+    if (name == "--grace") {
+      auto grace = parseGrace(*value);
+      if (!grace) {
+        return usageError("--grace wants a number of seconds in [0, 3600], got '" +
+                          std::string(*value) + "'");
+      }
+      options.grace = *grace;
+    } else {
+      auto n = parseWorldSize(*value);
+      if (!n) {
+        return usageError("-n wants a whole number of ranks in [1, " +
+                          std::to_string(kMaxWorldSize) + "], got '" + std::string(*value) + "'");
+      }
+      options.worldSize = *n;
+      haveWorldSize = true;
+    }
+  }
+
+  if (!haveWorldSize) return usageError("missing -n N (the number of ranks)");
+  if (i >= args.size()) return usageError("missing PROGRAM to run");
+  for (; i < args.size(); ++i) options.command.emplace_back(args[i]);
+  return outcome(Action::Run, std::move(options));
+}
+
+void printUsage(std::FILE* out) {
+  std::fputs(
+      "usage: weftrun -n N [--tag-output] [--grace SECONDS] [--] PROGRAM [ARGS...]\n"
+      "\n"
+      "Starts N local ranks of PROGRAM with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,\n"
+      "MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID set, and stops the whole job when one rank fails.\n"
+      "\n"
+      "options:\n"
+      "  -n, --nprocs N     number of ranks to start (1..4096)\n"
+      "  --tag-output       prefix each line of a rank's stdout/stderr with \"[RANK] \"\n"
+      "  --grace SECONDS    time between SIGTERM and SIGKILL when stopping ranks (default 3)\n"
+      "  -h, --help         print this help and exit\n"
+      "  --version          print the version and exit\n"
+      "\n"
+      "exit status: 0 when every rank exits 0; the failing rank's status (128+signal if it was\n"
+      "killed); 128+signal when weftrun itself got SIGINT/SIGTERM; 127 when PROGRAM cannot be\n"
+      "executed; 2 for bad usage; 1 for an internal error of weftrun.\n",
+      out);
+}
+
+}  // namespace weft::weftrun

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// The shared-memory Endpoint: our FIFO in the peer's segment (send) and its FIFO in ours (receive).
+#pragma once
+
+#include "transport/shm/fifo.h"
+#include "transport/transport.h"
+
+namespace weft::transport::shm {
+
+// Loop-bound. Holds raw pointers into two segments owned by the ShmTransport that made it; the
+// communicator destroys endpoints before their transport, which keeps them valid.
+class ShmEndpoint final : public Endpoint {
+ public:
+  struct Side {
+    FifoCtl* ctl;      // control block of the FIFO
+    std::byte* data;   // its slots
+    Doorbell* bell;    // doorbell of the rank on the other side of this FIFO
+  };
+  ShmEndpoint(int peer, uint32_t slots, size_t slotBytes, Side send, Side recv)
+      : peer_(peer), slots_(slots), slotBytes_(slotBytes), send_(send), recv_(recv) {}
+
+  int peer() const override { return peer_; }
+  size_t slotBytes() const override { return slotBytes_; }
+  std::byte* trySendSlot() override;
+  void postSend(size_t bytes) override;
+  const std::byte* tryRecvSlot(size_t* bytes) override;
+  void releaseRecv() override;
+
+ private:
+  const int peer_;
+  const uint32_t slots_;
+  const size_t slotBytes_;
+  Side send_;
+  Side recv_;
+  uint64_t sendHead_ = 0;    // our copy of send_.ctl->head (we are its only writer)
+  uint64_t sendTailSeen_ = 0;  // last value of send_.ctl->tail we read
+  uint64_t recvTail_ = 0;    // our copy of recv_.ctl->tail
+  uint64_t recvHeadSeen_ = 0;  // last value of recv_.ctl->head we read
+};
+
+}  // namespace weft::transport::shm

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// shm_open/mmap/shm_unlink behind the Segment RAII wrapper.
+#include "transport/shm/segment.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "common/error.h"
+#include "common/log.h"
+
+namespace weft::transport::shm {
+namespace {
+
+struct Fd {
+  int fd = -1;
+  ~Fd() { if (fd >= 0) ::close(fd); }
+};
+
+std::byte* mapFd(int fd, size_t bytes, const std::string& name) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) throw SystemError("cannot map shared memory " + name, errno);
+  return static_cast<std::byte*>(p);
+}
+
+}  // namespace
+
+Segment Segment::create(const std::string& name, size_t bytes) {
+  Fd f;
+  f.fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+  if (f.fd < 0) throw SystemError("cannot create shared memory " + name, errno);
+  Segment s;
+  s.name_ = name;
+  s.owner_ = true;
+  s.linked_ = true;  // from here on, the destructor unlinks on error paths
+  if (::ftruncate(f.fd, static_cast<off_t>(bytes)) != 0) {
+    throw SystemError("cannot size shared memory " + name + " to " + std::to_string(bytes) +
+                          " bytes (is /dev/shm full?)", errno);
+  }
+  s.data_ = mapFd(f.fd, bytes, name);
+  s.size_ = bytes;
+  return s;
+}
+
+Segment Segment::open(const std::string& name, size_t bytes) {
+  Fd f;
+  f.fd = ::shm_open(name.c_str(), O_RDWR, 0600);
+  if (f.fd < 0) throw SystemError("cannot open shared memory " + name, errno);
+  struct stat st;
+  if (::fstat(f.fd, &st) != 0) throw SystemError("cannot stat shared memory " + name, errno);
+  if (static_cast<size_t>(st.st_size) != bytes) {
+    throw InvalidArgument("shared memory " + name + " has " + std::to_string(st.st_size) +
+                          " bytes, expected " + std::to_string(bytes) +
+                          " (do all ranks use the same WEFT_SHM_* settings?)");
+  }
+  Segment s;
+  s.name_ = name;
+  s.data_ = mapFd(f.fd, bytes, name);
+  s.size_ = bytes;
+  return s;
+}
+
+Segment& Segment::operator=(Segment&& o) noexcept {
+  if (this != &o) {
+    reset();
+    name_ = std::move(o.name_);
+    data_ = std::exchange(o.data_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+    owner_ = std::exchange(o.owner_, false);
+    linked_ = std::exchange(o.linked_, false);
+  }
+  return *this;
+}
+
+Segment::~Segment() { reset(); }
+
+void Segment::unlink() {
+  if (owner_ && linked_) {
+    linked_ = false;
+    if (::shm_unlink(name_.c_str()) != 0 && errno != ENOENT) {
+      WEFT_LOG(Warn, "shm_unlink(%s) failed: %s", name_.c_str(), std::strerror(errno));
+    }
+  }
+}
+
+void Segment::reset() noexcept {
+  unlink();
+  if (data_) ::munmap(data_, size_);
+  data_ = nullptr;
+  size_ = 0;
+  owner_ = false;
+}
+
+}  // namespace weft::transport::shm

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// Segment creation, peer connection, doorbell waits and liveness checks for the shm transport.
+#include "transport/shm/transport.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "transport/shm/endpoint.h"
+
+namespace weft::transport::shm {
+namespace {
+
+// What listen() publishes; fixed size, plain bytes.
+struct Address {
+  uint32_t magic;
+  int32_t pid;
+  int32_t rank;
+  uint32_t slots;
+  uint64_t slotBytes;
+  char name[96];
+};
+constexpr uint32_t kAddressMagic = 0x5745534d;  // "WESM"
+
+SegmentHeader* header(const Segment& s) { return reinterpret_cast<SegmentHeader*>(s.data()); }
+
+}  // namespace
+
+ShmTransport::ShmTransport(const ShmOptions& options)
+    : options_(options),
+      layout_{uint32_t(options.nranks), options.slots, options.slotBytes},
+      pid_(::getpid()) {
+  if (options.slots < 2 || options.slots > kMaxSlots) {
+    throw InvalidArgument("shm slots must be in [2, " + std::to_string(kMaxSlots) + "], got " +
+                          std::to_string(options.slots));
+  }
+  if (options.slotBytes < 64 || options.slotBytes % 64 != 0) {
+    throw InvalidArgument("shm slot size must be a positive multiple of 64 bytes, got " +
+                          std::to_string(options.slotBytes));
+  }
+}
+
+std::vector<std::byte> ShmTransport::listen() {
+  const std::string name = "/weft-" + std::to_string(pid_) + "-" + options_.jobTag + "-" +
+                           std::to_string(options_.rank);
+  own_ = Segment::create(name, layout_.totalBytes());
+  auto* h = new (own_.data()) SegmentHeader{};
+  h->magic = kSegmentMagic;
+  h->nranks = layout_.nranks;
+  h->slots = layout_.slots;
+  h->slotBytes = layout_.slotBytes;
+  for (int src = 0; src < options_.nranks; ++src) {
+    new (own_.data() + layout_.fifoOffset(src)) FifoCtl{};
+  }
+  Address a{};
+  a.magic = kAddressMagic;
+  a.pid = pid_;
+  a.rank = options_.rank;
+  a.slots = options_.slots;
+  a.slotBytes = options_.slotBytes;
+  WEFT_CHECK(name.size() < sizeof(a.name), "segment name too long");
+  std::memcpy(a.name, name.c_str(), name.size() + 1);
+  std::vector<std::byte> blob(sizeof(a));
+  std::memcpy(blob.data(), &a, sizeof(a));
+  return blob;
+}
+
+std::unique_ptr<Endpoint> ShmTransport::connect(int peer, std::span<const std::byte> addr) {
+  Address a;
+  if (addr.size() != sizeof(a)) throw InvalidArgument("malformed shm address from rank " + std::to_string(peer));
+  std::memcpy(&a, addr.data(), sizeof(a));
+  a.name[sizeof(a.name) - 1] = '\0';
+  if (a.magic != kAddressMagic || a.rank != peer) {
+    throw InvalidArgument("malformed shm address from rank " + std::to_string(peer));
+  }
+  if (a.slots != options_.slots || a.slotBytes != options_.slotBytes) {
+    throw InvalidArgument("rank " + std::to_string(peer) + " uses " + std::to_string(a.slots) +
+                          " shm slots of " + std::to_string(a.slotBytes) + " bytes, this rank " +
+                          std::to_string(options_.slots) + " of " + std::to_string(options_.slotBytes) +
+                          ": set WEFT_SHM_SLOTS and WEFT_SHM_SLOT_BYTES alike on every rank");
+  }
+  Segment seg = Segment::open(a.name, layout_.totalBytes());
+  if (header(seg)->magic != kSegmentMagic) throw RemoteError("shared memory " + std::string(a.name) + " is not a weft segment");
+  const int me = options_.rank;
+  ShmEndpoint::Side send{reinterpret_cast<FifoCtl*>(seg.data() + layout_.fifoOffset(me)),
+                         seg.data() + layout_.fifoOffset(me) + layout_.ctlBytes(), &header(seg)->bell};
+  ShmEndpoint::Side recv{reinterpret_cast<FifoCtl*>(own_.data() + layout_.fifoOffset(peer)),
+                         own_.data() + layout_.fifoOffset(peer) + layout_.ctlBytes(), &header(seg)->bell};
+  peers_.push_back(Peer{peer, a.pid, std::move(seg)});
+  WEFT_LOG(Trace, "shm: connected to rank %d (pid %d) through %s", peer, int(a.pid), a.name);
+  return std::make_unique<ShmEndpoint>(peer, options_.slots, options_.slotBytes, send, recv);
+}
+
+void ShmTransport::finishSetup() {
+  // Every peer has mapped our segment: drop the name so that a crash leaves nothing behind.
+  own_.unlink();
+}
+
+uint32_t ShmTransport::waitToken() { return header(own_)->bell.seq.load(std::memory_order_seq_cst); }
+
+void ShmTransport::waitChange(uint32_t token, double maxUs) {
+  Doorbell& bell = header(own_)->bell;
+  bell.sleepers.fetch_add(1, std::memory_order_seq_cst);
+  if (bell.seq.load(std::memory_order_seq_cst) == token) futexWait(&bell.seq, token, maxUs);
+  bell.sleepers.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void ShmTransport::checkPeers() {
+  for (const Peer& p : peers_) {
+    if (p.pid == pid_) continue;  // a thread rank of this very process
+    if (::kill(p.pid, 0) != 0 && errno == ESRCH) {
+      throw RemoteError("rank " + std::to_string(p.rank) + " (pid " + std::to_string(p.pid) +
+                        ") has exited");
+    }
+  }
+}
+
+}  // namespace weft::transport::shm

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// The transport interface: one Transport per rank opens one Endpoint per peer. Endpoints move
+// contiguous chunks through FIFOs of fixed-size slots and never block.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/deadline.h"
+
+namespace weft::transport {
+
+// A link to one peer: a send FIFO towards it and a receive FIFO from it, each of slots of
+// slotBytes(). Algorithms write into a send slot in place and read a received chunk in place, so a
+// reduction can go straight from the peer's chunk and the local input into the next peer's slot
+// (Note [Slot FIFOs] in transport/shm/fifo.h).
+// Loop-bound: one thread at a time drives an endpoint (the thread running the collective).
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+
+  virtual int peer() const = 0;
+  virtual size_t slotBytes() const = 0;
+
+  // Send side. Never blocks. A writable slot of slotBytes() bytes, or nullptr while all slots are
+  // in flight. Calling it again before postSend returns the same slot.
+  virtual std::byte* trySendSlot() = 0;
+  // Publishes the first `bytes` bytes of the slot from trySendSlot() and wakes the peer.
+  virtual void postSend(size_t bytes) = 0;
+
+  // Receive side. Never blocks. The oldest received chunk not yet released (its size in *bytes),
+  // or nullptr when none has arrived. Calling it again before releaseRecv returns the same chunk.
+  virtual const std::byte* tryRecvSlot(size_t* bytes) = 0;
+  // Returns the chunk's slot to the sender and wakes it.
+  virtual void releaseRecv() = 0;
+};
+
+// This rank's side of one transport. Thread-compatible during set-up (one thread), then
+// loop-bound like its endpoints.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual std::string_view name() const = 0;
+
+  // Prepares to accept connections and returns this rank's address blob, which the bootstrap
+  // publishes through the store. Called once. Throws SystemError.
+  virtual std::vector<std::byte> listen() = 0;
+
+  // Opens the link to `peer` from the peer's address blob. Throws SystemError, or
+  // InvalidArgument for a blob this transport cannot use.
+  virtual std::unique_ptr<Endpoint> connect(int peer, std::span<const std::byte> addr) = 0;
+
+  // Called once every rank has connected to every peer (after a bootstrap barrier): release
+  // what only set-up needed (e.g. unlink shared-memory names).
+  virtual void finishSetup() = 0;
+
+  // Waiting for any endpoint's state to change without missing a change:
+  //   auto token = t.waitToken(); if (!tryToProgress()) t.waitChange(token, maxUs);
+  // waitChange returns when a peer touched one of our endpoints since waitToken(), after maxUs,
+  // or spuriously. Called by the thread that drives the endpoints.
+  virtual uint32_t waitToken() = 0;
+  virtual void waitChange(uint32_t token, double maxUs) = 0;
+
+  // Throws RemoteError naming a peer that is known to be gone (e.g. its process exited).
+  // Cheap enough to call every few milliseconds while waiting.
+  virtual void checkPeers() = 0;
+};
+
+}  // namespace weft::transport
