@@ -2,6 +2,7 @@
 // Algorithm list and selection.
 #include "collectives/registry.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -14,20 +15,44 @@ std::span<const Algorithm* const> algorithms() {
   return all;
 }
 
-const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, std::string_view forced) {
-  const Algorithm* first = nullptr;
-  bool forcedExists = forced.empty();
-  for (const Algorithm* a : algorithms()) {
-    if (a->kind() != args.kind) continue;
-    if (!forced.empty() && a->name() == forced) {
-      forcedExists = true;
-      if (a->supports(args, ctx)) return *a;
+namespace {
+
+// The algorithm name that `spec` (WEFT_ALGO: "name" or "kind:name", comma-separated) forces
+// for `kind`; empty when it forces none. Throws InvalidArgument for names that exist nowhere.
+std::string forcedName(std::string_view spec, CollKind kind) {
+  std::string chosen;
+  size_t pos = 0;
+  while (pos <= spec.size() && !spec.empty()) {
+    const size_t comma = std::min(spec.find(',', pos), spec.size());
+    std::string_view entry = spec.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (entry.empty()) continue;
+    std::string_view onlyKind;
+    if (const size_t colon = entry.find(':'); colon != std::string_view::npos) {
+      onlyKind = entry.substr(0, colon);
+      entry = entry.substr(colon + 1);
     }
-    if (!first && a->supports(args, ctx)) first = a;
+    bool known = false, fits = false;
+    for (const Algorithm* a : algorithms()) {
+      if (a->name() != entry || (!onlyKind.empty() && onlyKind != collName(a->kind()))) continue;
+      known = true;
+      fits = fits || a->kind() == kind;
+    }
+    if (!known) throw InvalidArgument("WEFT_ALGO names no algorithm '" + std::string(spec) + "'");
+    if (fits) chosen = entry;
   }
-  if (!forcedExists) {
-    throw InvalidArgument("no " + std::string(collName(args.kind)) + " algorithm named '" +
-                          std::string(forced) + "'");
+  return chosen;
+}
+
+}  // namespace
+
+const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, std::string_view spec) {
+  const std::string forced = forcedName(spec, args.kind);
+  const Algorithm* first = nullptr;
+  for (const Algorithm* a : algorithms()) {
+    if (a->kind() != args.kind || !a->supports(args, ctx)) continue;
+    if (!forced.empty() && a->name() == forced) return *a;
+    if (!first) first = a;
   }
   WEFT_CHECK(first != nullptr, std::string("no algorithm supports ") + describe(args));
   return *first;

@@ -16,8 +16,9 @@ const Algorithm& chainBroadcast();
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();
 
-// The algorithm for this call: `forced` (a name, from WEFT_ALGO) when it supports the call,
-// otherwise the first that does. Throws InvalidArgument for a forced name that does not exist.
-const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, std::string_view forced = {});
+// The algorithm for this call: the one `spec` forces (WEFT_ALGO: "name" or "kind:name",
+// comma-separated, e.g. "allreduce:ring,broadcast:chain") when it supports the call, otherwise
+// the first that does. Throws InvalidArgument for a name no algorithm has.
+const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, std::string_view spec = {});
 
 }  // namespace weft::coll

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The key-value store the bootstrap rendezvous goes through (c10d Store, Gloo rendezvous Store).
 // Implementations are thread-safe: several threads (ranks of one process) may share one store.
+// Keys are 1 to 4096 bytes and values at most 64 MiB in every store (InvalidArgument otherwise).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,8 @@ class Store {
   virtual Bytes get(const std::string& key, Deadline deadline) = 0;
 
   // Atomically adds delta to the 64-bit counter at key (absent counts as 0) and returns the result.
+  // Every store keeps counters as decimal text, so get() of a counter returns e.g. "42";
+  // InvalidArgument when the key holds anything else or the sum overflows.
   virtual int64_t add(const std::string& key, int64_t delta) = 0;
 
   // Waits until every key exists; Timeout names the keys still missing.

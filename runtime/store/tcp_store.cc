@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// TcpStore: connection pool, handshake and request/reply round trips; see Note [TCP store protocol].
+#include "runtime/store/tcp_store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "runtime/store/key_util.h"
+#include "runtime/store/tcp_wire.h"
+
+namespace weft::store {
+
+using detail::Io;
+using detail::UniqueFd;
+using wire::Cmd;
+using wire::Status;
+
+namespace {
+// How long past a request's own timeout the client waits for the server's answer.
+constexpr double kReplyGraceSec = 5;
+constexpr size_t kMaxIdleConnections = 8;
+
+uint32_t timeoutMs(const Deadline& d) {
+  double ms = std::ceil(d.remaining() * 1000.0);
+  return ms >= wire::kNoTimeout ? wire::kNoTimeout : static_cast<uint32_t>(ms);
+}
+
+std::string_view asView(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+}  // namespace
+
+TcpStore::TcpStore(std::string host, int port, std::string jobKey)
+    : host_(std::move(host)), port_(port), jobKey_(std::move(jobKey)), url_(detail::tcpUrl(host_, port_)) {}
+
+std::shared_ptr<TcpStore> TcpStore::connect(const std::string& host, int port, std::string jobKey,
+                                            Deadline deadline) {
+  if (port <= 0 || port > 65535) throw InvalidArgument("store port " + std::to_string(port) + " is out of range");
+  if (jobKey.size() > detail::kMaxKeyBytes) throw InvalidArgument("store job key is longer than 4096 bytes");
+  std::shared_ptr<TcpStore> store(new TcpStore(host, port, std::move(jobKey)));
+  store->idle_.push_back(store->open(deadline, true));
+  return store;
+}
+
+UniqueFd TcpStore::open(const Deadline& deadline, bool retry) {
+  std::string lastError = "no address";
+  auto backoff = std::chrono::milliseconds(10);
+  const std::string hello = wire::encodeRequest(Cmd::Hello, 0, {wire::kMagic, jobKey_});
+  for (;;) {
+    UniqueFd fd = detail::tryConnect(host_, port_, deadline, &lastError);
+    if (fd.valid()) {
+      int err = 0;
+      char header[wire::kReplyHeaderBytes];
+      Io io = detail::sendAll(fd.get(), hello.data(), hello.size(), deadline, &err);
+      if (io == Io::Ok) io = detail::recvAll(fd.get(), header, sizeof(header), deadline, &err);
+      if (io == Io::Ok) {
+        auto status = static_cast<Status>(header[0]);
+        if (status == Status::Ok && wire::getU32(header + 1) == 0) return fd;
+        if (status == Status::Rejected) {
+          throw RemoteError("the store at " + url_ + " belongs to another job (job key mismatch)");
+        }
+        throw RemoteError("the server at " + url_ + " is not a weft store (unexpected handshake reply)");
+      }
+      // Closed: a server that is stopping; Timeout: a server that does not speak the protocol.
+      lastError = io == Io::Timeout ? "no answer to the handshake"
+                  : io == Io::Closed ? "connection closed during the handshake" : std::strerror(err);
+    }
+    if (!retry || deadline.expired()) break;
+    std::this_thread::sleep_for(std::min<std::chrono::duration<double>>(
+        backoff, std::chrono::duration<double>(deadline.remaining())));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(200));
+  }
+  if (retry) {
+    throw Timeout("timed out " + deadline.describe() + " connecting to the store at " + url_ + " (last error: " +
+                  lastError + ")");
+  }
+  throw RemoteError("lost the connection to the store at " + url_ + " and cannot reconnect: " + lastError);
+}
+
+TcpStore::Reply TcpStore::roundTrip(const std::string& request, const Deadline& deadline, const std::string& what) {
+  UniqueFd fd;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      fd = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!fd.valid()) fd = open(deadline, false);
+
+  int err = 0;
+  char header[wire::kReplyHeaderBytes];
+  Reply reply{};
+  Io io = detail::sendAll(fd.get(), request.data(), request.size(), deadline, &err);
+  if (io == Io::Ok) io = detail::recvAll(fd.get(), header, sizeof(header), deadline, &err);
+  if (io == Io::Ok) {
+    reply.status = static_cast<uint8_t>(header[0]);
+    uint32_t len = wire::getU32(header + 1);
+    if (len > wire::kMaxReplyPayload) {
+      throw RemoteError("the store at " + url_ + " sent a malformed reply while " + what);
+    }
+    reply.payload.resize(len);
+    io = detail::recvAll(fd.get(), reply.payload.data(), len, deadline, &err);
+  }
+  // On any failure fd is closed rather than pooled: its stream may hold a late reply.
+  if (io == Io::Timeout) {
+    throw Timeout("timed out " + deadline.describe() + " " + what + " in the store at " + url_ +
+                  " (the server did not answer)");
+  }
+  if (io == Io::Closed) throw RemoteError("lost the connection to the store at " + url_ + " while " + what);
+  if (io == Io::Error) throw SystemError("store connection to " + url_ + " failed while " + what, err);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(fd));
+  return reply;
+}
+
+void TcpStore::set(const std::string& key, const Bytes& value) {
+  detail::checkKey(key);
+  detail::checkValueSize(key, value.size());
+  auto deadline = Deadline::after(opTimeoutSec_);
+  Reply r = roundTrip(wire::encodeRequest(Cmd::Set, 0, {key, asView(value)}), deadline, "setting key '" + key + "'");
+  if (r.status != static_cast<uint8_t>(Status::Ok)) {
+    throw RemoteError("the store at " + url_ + " refused to set key '" + key + "'");
+  }
+}
+
+Bytes TcpStore::get(const std::string& key, Deadline deadline) {
+  detail::checkKey(key);
+  auto replyDeadline = Deadline::after(deadline.remaining() + kReplyGraceSec);
+  Reply r = roundTrip(wire::encodeRequest(Cmd::Get, timeoutMs(deadline), {key}), replyDeadline,
+                      "waiting for key '" + key + "'");
+  if (r.status == static_cast<uint8_t>(Status::Timeout)) throw detail::keyTimeout(deadline, {key}, url_);
+  if (r.status != static_cast<uint8_t>(Status::Ok)) {
+    throw RemoteError("the store at " + url_ + " sent an unexpected reply to a get of key '" + key + "'");
+  }
+  return Bytes(r.payload.begin(), r.payload.end());
+}
+
+int64_t TcpStore::add(const std::string& key, int64_t delta) {
+  detail::checkKey(key);
+  std::string d;
+  wire::putI64(d, delta);
+  auto deadline = Deadline::after(opTimeoutSec_);
+  Reply r = roundTrip(wire::encodeRequest(Cmd::Add, 0, {key, d}), deadline, "adding to key '" + key + "'");
+  if (r.status == static_cast<uint8_t>(Status::BadValue)) throw InvalidArgument(r.payload);
+  if (r.status != static_cast<uint8_t>(Status::Ok) || r.payload.size() != 8) {
+    throw RemoteError("the store at " + url_ + " sent an unexpected reply to an add to key '" + key + "'");
+  }
+  return wire::getI64(r.payload.data());
+}
+
+void TcpStore::wait(const std::vector<std::string>& keys, Deadline deadline) {
+  if (keys.empty()) return;
+  if (keys.size() > detail::kMaxWaitKeys) {
+    throw InvalidArgument("cannot wait for more than " + std::to_string(detail::kMaxWaitKeys) + " keys at once");
+  }
+  for (const auto& k : keys) detail::checkKey(k);
+  std::vector<std::string_view> args(keys.begin(), keys.end());
+  auto replyDeadline = Deadline::after(deadline.remaining() + kReplyGraceSec);
+  Reply r = roundTrip(wire::encodeRequest(Cmd::Wait, timeoutMs(deadline), args), replyDeadline,
+                      "waiting for keys " + detail::quoteKeys(keys));
+  if (r.status == static_cast<uint8_t>(Status::Timeout)) {
+    std::vector<std::string> missing;
+    for (size_t off = 0; off + 4 <= r.payload.size(); off += 4) {
+      uint32_t i = wire::getU32(r.payload.data() + off);
+      if (i < keys.size()) missing.push_back(keys[i]);
+    }
+    throw detail::keyTimeout(deadline, missing.empty() ? keys : missing, url_);
+  }
+  if (r.status != static_cast<uint8_t>(Status::Ok)) {
+    throw RemoteError("the store at " + url_ + " sent an unexpected reply to a wait");
+  }
+}
+
+}  // namespace weft::store
