@@ -21,8 +21,9 @@ inline constexpr int kNumReduceOps = 5;
 std::optional<DataType> toDataType(int value);
 std::optional<ReduceOp> toReduceOp(int value);
 
-size_t dtypeSize(DataType dt);
+size_t dtypeSize(DataType dt);        // throws InvalidArgument outside the enum
 const char* dtypeName(DataType dt);   // "int8", ..., "float", "double", "half", "bfloat16"
 const char* opName(ReduceOp op);      // "sum", "prod", "max", "min", "avg"
+// dtypeName/opName return "unknown" outside the enums: they feed error messages and never throw.
 
 }  // namespace weft::coll

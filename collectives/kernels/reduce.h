@@ -16,12 +16,15 @@ void apply(ReduceOp op, DataType dt, void* dst, const void* a, const void* b, si
 
 // dst[i] = dst[i] / divisor, the final step of Avg: fp16/bf16 in fp32 then rounded to nearest even,
 // integers by C++ integer division (truncation toward zero).
+// Both throw InvalidArgument for an unknown op or datatype, a null buffer with n > 0, partial
+// overlap, or divisor < 1.
 void divide(DataType dt, void* dst, size_t n, int divisor);
 
 // The SIMD level in use: "avx512", "avx2" or "generic".
 const char* isaName();
 
 // Tests only: force a level ("avx512", "avx2", "generic"); returns false if this CPU lacks it.
+// "auto" returns to the best level this CPU supports (the default).
 bool forceIsa(const char* name);
 
 }  // namespace weft::coll::reduce
