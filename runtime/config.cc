@@ -72,7 +72,7 @@ const std::array<Entry, 12>& table() {
        [](Config& c, auto&, auto& v) { c.algo = v; }},
       {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Slots in each shared-memory FIFO (2 to 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
-      {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "256K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
+      {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
       {{"WEFT_SPIN_US", VarType::Micros, "20", "A waiting rank busy-polls this long before it yields its core."},
        [](Config& c, auto& n, auto& v) { c.wait.spinUs = parseNumber(n, v); }},

@@ -23,7 +23,7 @@ struct Config {
   std::string hostId;     // WEFT_HOSTID
   std::string algo;       // WEFT_ALGO
   uint32_t shmSlots = 8;
-  size_t shmSlotBytes = 256 << 10;
+  size_t shmSlotBytes = 64 << 10;
   WaitPolicy wait;
 };
 

@@ -18,7 +18,7 @@ struct ShmOptions {
   int nranks = 1;
   std::string jobTag;        // distinguishes jobs and communicators in segment names
   uint32_t slots = 8;        // per FIFO, 2..kMaxSlots (2 suffice to avoid deadlock in a ring)
-  size_t slotBytes = 256 << 10;  // multiple of 64
+  size_t slotBytes = 64 << 10;  // multiple of 64
 };
 
 // Thread-compatible during set-up, then loop-bound (see Transport).
