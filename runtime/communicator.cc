@@ -61,7 +61,16 @@ void Communicator::run(coll::CollArgs& args) {
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
   const coll::Algorithm& algo = coll::selectAlgorithm(args, ctx, config_.algo);
   WEFT_LOG(Trace, "%s: %s", coll::describe(args).c_str(), std::string(algo.name()).c_str());
-  algo.run(ctx, args);
+  if (!failure_.empty()) {
+    throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
+  }
+  try {
+    algo.run(ctx, args);
+  } catch (const Error& e) {
+    // A collective that stopped halfway leaves chunks in the FIFOs: the links are unusable.
+    if (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::RemoteError) failure_ = e.what();
+    throw;
+  }
 }
 
 void Communicator::allReduce(const void* send, void* recv, size_t count, coll::DataType dtype,

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "collectives/algorithm.h"
@@ -45,6 +46,7 @@ class Communicator {
   std::unique_ptr<transport::Transport> transport_;
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
   uint64_t seq_ = 0;
+  std::string failure_;  // set by a Timeout or RemoteError mid-collective; later calls are refused
   std::atomic<bool> busy_{false};
 };
 

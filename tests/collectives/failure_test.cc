@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// Collectives that cannot complete end in a named error, never a hang; the communicator then
+// refuses further calls.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "tests/support/ranks.h"
+
+TEST_CASE("a rank that never joins the collective gives its peer a timeout naming it", "[failure]") {
+  setenv("WEFT_TIMEOUT", "0.5", 1);
+  auto comms = weft::Comm::initAll(2);
+  unsetenv("WEFT_TIMEOUT");
+  std::vector<float> buf(1000, 1.0f);
+  const auto start = std::chrono::steady_clock::now();
+  const weftResult_t r = weftAllReduce(buf.data(), buf.data(), buf.size(), weftFloat32, weftSum,
+                                       comms[0].get(), nullptr);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(r == weftTimeout);
+  const std::string msg = weftGetLastError(nullptr);
+  CHECK(msg.find("allreduce #1") != std::string::npos);
+  CHECK(msg.find("rank 1") != std::string::npos);
+  CHECK(took < 5);
+  // The half-done collective left the links unusable: later calls are refused, not garbled.
+  REQUIRE(weftAllReduce(buf.data(), buf.data(), buf.size(), weftFloat32, weftSum, comms[0].get(),
+                        nullptr) == weftInvalidUsage);
+}
+
+TEST_CASE("ranks that disagree on the count get a remote error, not wrong data", "[failure]") {
+  setenv("WEFT_TIMEOUT", "2", 1);
+  auto comms = weft::Comm::initAll(2);
+  unsetenv("WEFT_TIMEOUT");
+  std::vector<weftResult_t> results(2);
+  weft::test::onEachRank(comms, [&](weft::Comm& c, int rank) {
+    std::vector<double> buf(rank == 0 ? 100 : 101, 1.0);
+    results[size_t(rank)] = weftAllReduce(buf.data(), buf.data(), buf.size(), weftFloat64, weftSum,
+                                          c.get(), nullptr);
+  });
+  // The chunk sizes differ, so at least one side sees a wrong-sized chunk; the other may time
+  // out waiting for what never comes. Neither returns success.
+  CHECK(results[0] != weftSuccess);
+  CHECK(results[1] != weftSuccess);
+  CHECK((results[0] == weftRemoteError || results[1] == weftRemoteError));
+}
