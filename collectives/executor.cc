@@ -44,7 +44,16 @@ void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op) {
                     ctx.deadline.describe() + " waiting for " + op.waitingFor() +
                     " (WEFT_TIMEOUT sets the limit)");
     }
-    ctx.transport->checkPeers();
+    const int peer = op.blockedOn();
+    if (!ctx.transport->peerAlive(peer)) {
+      // A peer that finished its part and exited may have posted all we need: look once more.
+      if (op.advance() != Progress::Blocked) continue;
+      if (op.blockedOn() == peer) {
+        throw RemoteError(describe(args) + " on rank " + std::to_string(ctx.rank) + ": rank " +
+                          std::to_string(peer) + " exited while this rank waited for " + op.waitingFor());
+      }
+      continue;
+    }
     ctx.transport->waitChange(token, sleepUs);
   }
 }

@@ -18,6 +18,8 @@ class Operation {
   virtual Progress advance() = 0;
   // What the operation waits for when Blocked, for messages ("a chunk from rank 2").
   virtual std::string waitingFor() const = 0;
+  // The peer it waits for when Blocked (a chunk from it, or a free slot at it).
+  virtual int blockedOn() const = 0;
 };
 
 // Advances `op` until Done, waiting on the transport in between (spin, yield, then sleep; see

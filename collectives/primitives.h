@@ -30,8 +30,9 @@ class Primitives {
   // otherwise. Throws RemoteError when the received chunk has the wrong size.
   bool tryStep(Prim prim, const void* src, void* dst, size_t count);
 
-  // What the last failed tryStep waited for.
+  // What the last failed tryStep waited for, and from which peer.
   std::string waitingFor() const;
+  int blockedPeer() const { return blockedOnRecv_ ? prev_->peer() : next_->peer(); }
 
   size_t elementSize() const { return elem_; }
   size_t maxChunkElements() const;

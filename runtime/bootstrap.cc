@@ -50,15 +50,16 @@ struct Published {
 std::string key(const char* what, int rank) { return std::string(what) + "/" + std::to_string(rank); }
 
 // Waits for `what/<r>` of every rank; on timeout, names every rank still missing.
-std::vector<Bytes> gatherAll(store::Store& store, const char* what, int rank, int size,
+// `from` is how many ranks publish `what` (1 for rank 0's tag), `size` the communicator's size.
+std::vector<Bytes> gatherAll(store::Store& store, const char* what, int rank, int from, int size,
                              const Deadline& deadline, const char* phase) {
-  std::vector<Bytes> out(static_cast<size_t>(size));
-  for (int r = 0; r < size; ++r) {
+  std::vector<Bytes> out(static_cast<size_t>(from));
+  for (int r = 0; r < from; ++r) {
     try {
       out[size_t(r)] = store.get(key(what, r), deadline);
     } catch (const Timeout&) {
       std::string missing;
-      for (int m = r; m < size; ++m) {
+      for (int m = r; m < from; ++m) {
         try {
           store.get(key(what, m), Deadline::after(1e-3));
         } catch (const Timeout&) {
@@ -101,7 +102,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
     const std::string tag = randomHex();
     store.set(key("tag", 0), Bytes(tag.begin(), tag.end()));
   }
-  const Bytes tagBytes = gatherAll(store, "tag", rank, 1, deadline, "waiting for rank 0")[0];
+  const Bytes tagBytes = gatherAll(store, "tag", rank, 1, size, deadline, "waiting for rank 0")[0];
 
   transport::shm::ShmOptions shm;
   shm.rank = rank;
@@ -114,7 +115,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
 
   Published me{hostIdentity(config), int32_t(::getpid()), links.transport->listen()};
   store.set(key("addr", rank), me.encode());
-  const std::vector<Bytes> all = gatherAll(store, "addr", rank, size, deadline, "exchanging addresses");
+  const std::vector<Bytes> all = gatherAll(store, "addr", rank, size, size, deadline, "exchanging addresses");
 
   links.endpoints.resize(size_t(size));
   for (int peer = 0; peer < size; ++peer) {
@@ -130,12 +131,12 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   }
   // Nobody may drop set-up resources (shared-memory names) until every rank has connected.
   store.set(key("ready", rank), Bytes{1});
-  gatherAll(store, "ready", rank, size, deadline, "waiting for every rank to connect");
+  gatherAll(store, "ready", rank, size, size, deadline, "waiting for every rank to connect");
   links.transport->finishSetup();
   // Rank 0 may host the store (or delete its file) as soon as init returns: it waits until every
   // rank has finished reading from it.
   store.set(key("done", rank), Bytes{1});
-  if (rank == 0) gatherAll(store, "done", rank, size, deadline, "waiting for every rank to finish");
+  if (rank == 0) gatherAll(store, "done", rank, size, size, deadline, "waiting for every rank to finish");
   return links;
 }
 

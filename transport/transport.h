@@ -67,9 +67,10 @@ class Transport {
   virtual uint32_t waitToken() = 0;
   virtual void waitChange(uint32_t token, double maxUs) = 0;
 
-  // Throws RemoteError naming a peer that is known to be gone (e.g. its process exited).
-  // Cheap enough to call every few milliseconds while waiting.
-  virtual void checkPeers() = 0;
+  // False when `peer` is known to be gone (its process exited). A peer that finished and left
+  // may still have posted chunks we have not read: callers re-check their FIFOs before treating
+  // this as a failure. Cheap enough to call every few milliseconds while waiting.
+  virtual bool peerAlive(int peer) = 0;
 };
 
 }  // namespace weft::transport

@@ -55,6 +55,8 @@ class RingAllReduceOp final : public Operation {
     return Progress::Done;
   }
 
+  int blockedOn() const override { return prims_.blockedPeer(); }
+
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (round " + std::to_string(round_ + 1) + " of " +
            std::to_string(chunking_.rounds) + ", step " + std::to_string(step_ + 1) + " of " +

@@ -42,6 +42,8 @@ class ChainBroadcastOp final : public Operation {
     return Progress::Done;
   }
 
+  int blockedOn() const override { return prims_.blockedPeer(); }
+
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (chunk " + std::to_string(round_ + 1) + " of " +
            std::to_string(chunking_.rounds) + ")";

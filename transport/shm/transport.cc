@@ -110,14 +110,13 @@ void ShmTransport::waitChange(uint32_t token, double maxUs) {
   bell.sleepers.fetch_sub(1, std::memory_order_seq_cst);
 }
 
-void ShmTransport::checkPeers() {
+bool ShmTransport::peerAlive(int peer) {
   for (const Peer& p : peers_) {
-    if (p.pid == pid_) continue;  // a thread rank of this very process
-    if (::kill(p.pid, 0) != 0 && errno == ESRCH) {
-      throw RemoteError("rank " + std::to_string(p.rank) + " (pid " + std::to_string(p.pid) +
-                        ") has exited");
-    }
+    if (p.rank != peer) continue;
+    if (p.pid == pid_) return true;  // a thread rank of this very process
+    return !(::kill(p.pid, 0) != 0 && errno == ESRCH);
   }
+  return true;
 }
 
 }  // namespace weft::transport::shm

@@ -32,7 +32,7 @@ class ShmTransport final : public Transport {
   void finishSetup() override;
   uint32_t waitToken() override;
   void waitChange(uint32_t token, double maxUs) override;
-  void checkPeers() override;
+  bool peerAlive(int peer) override;
 
  private:
   struct Peer {

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// Bad input to every C entry point: weftInvalidArgument with a message, no crash, nothing on
+// stdout; the inputs that look odd but are valid (NULL with count 0, NULL sendbuff off the root).
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "runtime/weft.hpp"
+#include "tests/support/ranks.h"
+
+namespace {
+
+struct Outcome {
+  std::string call;
+  std::string function;  // the entry point, which the message should name
+  weftResult_t code;
+  std::string message;
+};
+
+// Sends fd 1 to a temporary file for a scope; text() gives what was written there.
+class StdoutCapture {
+ public:
+  StdoutCapture() : file_(std::tmpfile()) {
+    std::fflush(stdout);
+    saved_ = ::dup(1);
+    if (file_ && saved_ >= 0) ::dup2(::fileno(file_), 1);
+  }
+  ~StdoutCapture() { restore(); if (file_) std::fclose(file_); }
+  StdoutCapture(const StdoutCapture&) = delete;
+  StdoutCapture& operator=(const StdoutCapture&) = delete;
+
+  bool active() const { return file_ != nullptr && saved_ >= 0; }
+  std::string text() {
+    restore();
+    std::string out;
+    if (!file_) return out;
+    std::rewind(file_);
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), file_)) > 0;) out.append(buf, n);
+    return out;
+  }
+
+ private:
+  void restore() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    ::dup2(saved_, 1);
+    ::close(saved_);
+    saved_ = -1;
+  }
+  FILE* file_;
+  int saved_ = -1;
+};
+
+// Collects outcomes while stdout is captured; the assertions come after (Catch2 writes to stdout).
+class Recorder {
+ public:
+  void operator()(std::string call, std::string function, weftResult_t code) {
+    outcomes_.push_back({std::move(call), std::move(function), code, weftGetLastError(nullptr)});
+  }
+  const std::vector<Outcome>& outcomes() const { return outcomes_; }
+
+ private:
+  std::vector<Outcome> outcomes_;
+};
+
+void requireInvalid(const std::vector<Outcome>& outcomes) {
+  for (const Outcome& o : outcomes) {
+    INFO(o.call << " -> " << int(o.code) << ": " << o.message);
+    CHECK(o.code == weftInvalidArgument);
+    CHECK(o.message.find(o.function) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the stdout capture sees what is printed, by stdio and by write(2)", "[c_api]") {
+  StdoutCapture capture;
+  REQUIRE(capture.active());
+  std::printf("stdio ");
+  std::fflush(stdout);
+  CHECK(::write(1, "fd\n", 3) == 3);
+  CHECK(capture.text() == "stdio fd\n");
+}
+
+TEST_CASE("bad arguments on a live communicator are refused", "[c_api]") {
+  weftComm_t comm = nullptr;
+  REQUIRE(weftCommInitAll(&comm, 1, nullptr) == weftSuccess);
+  std::vector<float> buf(64, 1.0f), out(64, 0.0f);
+  float* b = buf.data();
+  float* o = out.data();
+  const size_t overflowing = SIZE_MAX / sizeof(float) + 1;
+  Recorder rec;
+  StdoutCapture capture;
+  REQUIRE(capture.active());
+  rec("allreduce NULL sendbuff", "weftAllReduce", weftAllReduce(nullptr, o, 4, weftFloat, weftSum, comm, nullptr));
+  rec("allreduce NULL recvbuff", "weftAllReduce", weftAllReduce(b, nullptr, 4, weftFloat, weftSum, comm, nullptr));
+  rec("allreduce NULL both", "weftAllReduce", weftAllReduce(nullptr, nullptr, 1, weftFloat, weftSum, comm, nullptr));
+  rec("allreduce overflowing count", "weftAllReduce", weftAllReduce(b, o, overflowing, weftFloat, weftSum, comm, nullptr));
+  rec("allreduce SIZE_MAX int64", "weftAllReduce", weftAllReduce(b, o, SIZE_MAX, weftInt64, weftSum, comm, nullptr));
+  rec("allreduce weftNumTypes", "weftAllReduce", weftAllReduce(b, o, 4, weftNumTypes, weftSum, comm, nullptr));
+  rec("allreduce weftNumOps", "weftAllReduce", weftAllReduce(b, o, 4, weftFloat, weftNumOps, comm, nullptr));
+  rec("allreduce recv = send + 1", "weftAllReduce", weftAllReduce(b, b + 1, 8, weftFloat, weftSum, comm, nullptr));
+  rec("allreduce send = recv + 7", "weftAllReduce", weftAllReduce(b + 7, b, 8, weftFloat, weftSum, comm, nullptr));
+  rec("allreduce stream", "weftAllReduce", weftAllReduce(b, o, 4, weftFloat, weftSum, comm, reinterpret_cast<weftStream_t>(0x1)));
+  rec("broadcast root -1", "weftBroadcast", weftBroadcast(b, o, 4, weftFloat, -1, comm, nullptr));
+  rec("broadcast root = nranks", "weftBroadcast", weftBroadcast(b, o, 4, weftFloat, 1, comm, nullptr));
+  rec("broadcast NULL sendbuff on root", "weftBroadcast", weftBroadcast(nullptr, o, 4, weftFloat, 0, comm, nullptr));
+  rec("broadcast NULL recvbuff", "weftBroadcast", weftBroadcast(b, nullptr, 4, weftFloat, 0, comm, nullptr));
+  rec("broadcast overflowing count", "weftBroadcast", weftBroadcast(b, o, overflowing, weftFloat, 0, comm, nullptr));
+  rec("broadcast weftNumTypes", "weftBroadcast", weftBroadcast(b, o, 4, weftNumTypes, 0, comm, nullptr));
+  rec("broadcast overlap", "weftBroadcast", weftBroadcast(b, b + 2, 8, weftFloat, 0, comm, nullptr));
+  rec("broadcast stream", "weftBroadcast", weftBroadcast(b, o, 4, weftFloat, 0, comm, reinterpret_cast<weftStream_t>(0x1)));
+  rec("count NULL out", "weftCommCount", weftCommCount(comm, nullptr));
+  rec("user rank NULL out", "weftCommUserRank", weftCommUserRank(comm, nullptr));
+  // Casting -1 to these enums is undefined in C++ (no negative enumerator); c_api_test.c passes
+  // -1 from C, where it is defined.
+  rec("broadcast weftBfloat16 + 1", "weftBroadcast", weftBroadcast(b, o, 4, weftDataType_t(weftBfloat16 + 1), 0, comm, nullptr));
+  // Valid after all: NULL buffers with count 0, and equal pointers (in place).
+  const weftResult_t zeroAllReduce = weftAllReduce(nullptr, nullptr, 0, weftFloat, weftSum, comm, nullptr);
+  const weftResult_t zeroBroadcast = weftBroadcast(nullptr, nullptr, 0, weftFloat, 0, comm, nullptr);
+  const weftResult_t inPlace = weftAllReduce(b, b, 64, weftFloat, weftSum, comm, nullptr);
+  const std::string printed = capture.text();
+
+  CHECK(printed == "");
+  requireInvalid(rec.outcomes());
+  CHECK(zeroAllReduce == weftSuccess);
+  CHECK(zeroBroadcast == weftSuccess);
+  CHECK(inPlace == weftSuccess);
+  CHECK(buf[0] == 1.0f);
+  CHECK(out == std::vector<float>(64, 0.0f));  // nothing refused wrote to recvbuff
+  CHECK(weftCommDestroy(comm) == weftSuccess);
+}
+
+TEST_CASE("NULL, destroyed and garbage handles and ids are refused", "[c_api]") {
+  weftComm_t dead = nullptr;
+  REQUIRE(weftCommInitAll(&dead, 1, nullptr) == weftSuccess);
+  REQUIRE(weftCommDestroy(dead) == weftSuccess);
+  weftUniqueId id;
+  REQUIRE(weftGetUniqueId(&id) == weftSuccess);
+  weftUniqueId garbage;
+  std::memset(garbage.internal, 0x5A, sizeof(garbage.internal));
+  weftUniqueId zeros{};
+  float x = 1, y = 0;
+  int n = 0;
+  // Each init must also leave NULL in its out-pointer; start from a non-NULL value.
+  std::vector<weftComm_t> initOut;
+  auto sentinel = [&] { return reinterpret_cast<weftComm_t>(&x); };
+  weftComm_t c = sentinel();
+
+  Recorder rec;
+  StdoutCapture capture;
+  REQUIRE(capture.active());
+  rec("allreduce NULL comm", "weftAllReduce", weftAllReduce(&x, &y, 1, weftFloat, weftSum, nullptr, nullptr));
+  rec("broadcast NULL comm", "weftBroadcast", weftBroadcast(&x, &y, 1, weftFloat, 0, nullptr, nullptr));
+  rec("count NULL comm", "weftCommCount", weftCommCount(nullptr, &n));
+  rec("user rank NULL comm", "weftCommUserRank", weftCommUserRank(nullptr, &n));
+  rec("allreduce destroyed comm", "weftAllReduce", weftAllReduce(&x, &y, 1, weftFloat, weftSum, dead, nullptr));
+  rec("broadcast destroyed comm", "weftBroadcast", weftBroadcast(&x, &y, 1, weftFloat, 0, dead, nullptr));
+  rec("count destroyed comm", "weftCommCount", weftCommCount(dead, &n));
+  rec("double destroy", "weftCommDestroy", weftCommDestroy(dead));
+  rec("get version NULL", "weftGetVersion", weftGetVersion(nullptr));
+  rec("get unique id NULL", "weftGetUniqueId", weftGetUniqueId(nullptr));
+  rec("init rank NULL comm", "weftCommInitRank", weftCommInitRank(nullptr, 2, id, 0));
+  rec("init all NULL comms", "weftCommInitAll", weftCommInitAll(nullptr, 2, nullptr));
+  rec("init from env NULL", "weftCommInitFromEnv", weftCommInitFromEnv(nullptr));
+  rec("init all ndev 0", "weftCommInitAll", weftCommInitAll(&c, 0, nullptr));
+  rec("init all ndev -1", "weftCommInitAll", weftCommInitAll(&c, -1, nullptr));
+  for (auto [nranks, rank] : {std::pair{0, 0}, std::pair{-1, 0}, std::pair{4, -1}, std::pair{4, 4}}) {
+    c = sentinel();
+    rec("init rank nranks=" + std::to_string(nranks) + " rank=" + std::to_string(rank), "weftCommInitRank",
+        weftCommInitRank(&c, nranks, id, rank));
+    initOut.push_back(c);
+  }
+  for (const weftUniqueId* bad : {&garbage, &zeros}) {
+    c = sentinel();
+    rec(bad == &zeros ? "init rank zero id" : "init rank garbage id", "weftCommInitRank",
+        weftCommInitRank(&c, 2, *bad, 0));
+    initOut.push_back(c);
+  }
+  const weftResult_t destroyNull = weftCommDestroy(nullptr);
+  const std::string printed = capture.text();
+
+  CHECK(printed == "");
+  requireInvalid(rec.outcomes());
+  CHECK(destroyNull == weftSuccess);
+  for (weftComm_t out : initOut) CHECK(out == nullptr);
+}
+
+TEST_CASE("a NULL sendbuff is fine on a rank that is not the broadcast root", "[c_api]") {
+  auto comms = weft::Comm::initAll(2);
+  std::vector<std::vector<int32_t>> got(2);
+  std::vector<weftResult_t> codes(2, weftInternalError);
+  weft::test::onEachRank(comms, [&](weft::Comm& c, int rank) {
+    std::vector<int32_t> send(5, 77), recv(5, 0);
+    codes[size_t(rank)] = weftBroadcast(rank == 0 ? send.data() : nullptr, recv.data(), 5, weftInt32, 0, c.get(), nullptr);
+    got[size_t(rank)] = recv;
+  });
+  CHECK(codes == std::vector<weftResult_t>{weftSuccess, weftSuccess});
+  CHECK(got[1] == std::vector<int32_t>(5, 77));
+  CHECK(got[0] == std::vector<int32_t>(5, 77));
+}
+
+TEST_CASE("the C++ wrapper throws weft::Error carrying the code", "[c_api]") {
+  weft::Comm none;
+  float x = 0;
+  try {
+    none.allReduce(&x, &x, 1, weftFloat, weftSum);
+    FAIL("allReduce on an empty weft::Comm did not throw");
+  } catch (const weft::Error& e) {
+    CHECK(e.code() == weftInvalidArgument);
+    CHECK(std::string(e.what()).find("weftAllReduce") != std::string::npos);
+  }
+  weftUniqueId id{};
+  try {
+    weft::Comm::initRank(0, id, 0);
+    FAIL("initRank with nranks 0 did not throw");
+  } catch (const weft::Error& e) {
+    CHECK(e.code() == weftInvalidArgument);
+  }
+  auto one = weft::Comm::initAll(1);
+  CHECK_THROWS_MATCHES(one[0].broadcast(&x, &x, 1, weftFloat, 3), weft::Error,
+                       Catch::Predicate<weft::Error>([](const weft::Error& e) { return e.code() == weftInvalidArgument; },
+                                                     "code is weftInvalidArgument"));
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two processes joined through env:// and no launcher: when one is SIGKILLed (or stopped)
+// mid-run, the other's collective fails within WEFT_TIMEOUT instead of hanging.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/weft.h"
+#include "tests/runtime/child.h"
+
+namespace {
+
+const std::string kRank = WEFT_TEST_ENV_RANK;
+using Clock = std::chrono::steady_clock;
+
+// Two env_rank processes looping on all-reduces, both past their first one when this returns.
+std::vector<std::unique_ptr<weft::test::Child>> startPair(const weft::test::TempDir& dir, const char* timeout) {
+  const int port = weft::test::freePort();
+  std::vector<std::unique_ptr<weft::test::Child>> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.push_back(std::make_unique<weft::test::Child>(
+        std::vector<std::string>{kRank, "loop", (dir.path() / ("ready-" + std::to_string(r))).string()},
+        weft::test::EnvMap{{"RANK", std::to_string(r)}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"},
+                           {"MASTER_PORT", std::to_string(port)}, {"WEFT_TIMEOUT", timeout},
+                           {"WEFT_BOOTSTRAP_TIMEOUT", "20"}}));
+  }
+  for (int r = 0; r < 2; ++r) {
+    INFO("rank " << r << " never finished its first all-reduce");
+    REQUIRE(weft::test::waitForFile(dir.path() / ("ready-" + std::to_string(r)), std::chrono::seconds(25)));
+  }
+  return ranks;
+}
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+TEST_CASE("a SIGKILLed peer makes the survivor's all-reduce fail, not hang", "[multiproc]") {
+  const int victim = GENERATE(1, 0);  // rank 0 also hosts the TCP store
+  weft::test::TempDir dir;
+  auto ranks = startPair(dir, "5");
+  const auto killedAt = Clock::now();
+  REQUIRE(::kill(ranks[size_t(victim)]->pid(), SIGKILL) == 0);
+  const weft::test::ProcessResult dead = ranks[size_t(victim)]->wait();  // reaped: no zombie left to look alive
+  CHECK(dead.signal == SIGKILL);
+
+  const weft::test::ProcessResult survivor = ranks[size_t(1 - victim)]->wait(std::chrono::seconds(60));
+  const double seconds = secondsSince(killedAt);
+  INFO("survivor: " << weft::test::describe(survivor) << " (" << seconds << " s after the kill)");
+  CHECK((survivor.exitCode == 100 + weftRemoteError || survivor.exitCode == 100 + weftTimeout));
+  CHECK(seconds < 5.5);
+}
+
+TEST_CASE("a stopped peer makes the survivor time out after WEFT_TIMEOUT, naming the peer", "[multiproc]") {
+  weft::test::TempDir dir;
+  auto ranks = startPair(dir, "1");
+  const auto stoppedAt = Clock::now();
+  REQUIRE(::kill(ranks[1]->pid(), SIGSTOP) == 0);  // alive but silent: only the deadline can tell
+  const weft::test::ProcessResult survivor = ranks[0]->wait(std::chrono::seconds(60));
+  const double seconds = secondsSince(stoppedAt);
+  INFO("survivor: " << weft::test::describe(survivor) << " (" << seconds << " s after the stop)");
+  CHECK(survivor.exitCode == 100 + weftTimeout);
+  CHECK(survivor.err.find("rank 1") != std::string::npos);
+  CHECK(seconds < 4);
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftCommInitFromEnv in real processes: file://, env://, Open MPI, PMI and Slurm variables,
+// two jobs side by side, a stranger at a job's port, and the errors for missing variables.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/weft.h"
+#include "tests/runtime/child.h"
+
+namespace fs = std::filesystem;
+using weft::test::Child;
+using weft::test::EnvMap;
+using weft::test::ProcessResult;
+
+namespace {
+
+const std::string kRank = WEFT_TEST_ENV_RANK;  // path of env_rank, compiled in by meson
+
+// Every child gets a bootstrap deadline well below the wait limit, so a failure is reported
+// by the rank itself rather than by the kill.
+EnvMap withDefaults(EnvMap env) {
+  env.emplace("WEFT_BOOTSTRAP_TIMEOUT", "20");
+  return env;
+}
+
+// Starts `n` env_rank processes at once, rank r with envFor(r), each checking an all-reduce of
+// `value` in a job of n ranks; returns their results once all have ended.
+template <class EnvFor>
+std::vector<ProcessResult> runJob(int n, long long value, EnvFor&& envFor) {
+  std::vector<std::unique_ptr<Child>> children;
+  for (int r = 0; r < n; ++r) {
+    children.push_back(std::make_unique<Child>(
+        std::vector<std::string>{kRank, "allreduce", std::to_string(value), std::to_string(n), std::to_string(r)},
+        withDefaults(envFor(r))));
+  }
+  std::vector<ProcessResult> out;
+  for (auto& c : children) out.push_back(c->wait());
+  return out;
+}
+
+void requireAllSucceeded(const std::vector<ProcessResult>& results) {
+  for (size_t r = 0; r < results.size(); ++r) {
+    INFO("rank " << r << ": " << weft::test::describe(results[r]));
+    REQUIRE(results[r].exitCode == 0);
+  }
+}
+
+// Runs one env_rank that must fail init with `code` and a message holding every text.
+ProcessResult expectInitFailure(const EnvMap& env, weftResult_t code, const std::vector<std::string>& texts) {
+  std::vector<std::string> argv = {kRank, "fail", std::to_string(int(code))};
+  argv.insert(argv.end(), texts.begin(), texts.end());
+  return Child(argv, withDefaults(env)).wait();
+}
+
+EnvMap torchrun(int rank, int n, int port) {
+  return {{"RANK", std::to_string(rank)}, {"WORLD_SIZE", std::to_string(n)}, {"MASTER_ADDR", "127.0.0.1"},
+          {"MASTER_PORT", std::to_string(port)}};
+}
+
+}  // namespace
+
+TEST_CASE("file:// rendezvous in three processes, and the file is removed", "[init][env]") {
+  weft::test::TempDir dir;
+  const fs::path store = dir.path() / "rendezvous";
+  auto results = runJob(3, 11, [&](int r) {
+    return EnvMap{{"RANK", std::to_string(r)}, {"WORLD_SIZE", "3"}, {"WEFT_INIT", "file://" + store.string()}};
+  });
+  requireAllSucceeded(results);
+  CHECK_FALSE(fs::exists(store));
+  CHECK(fs::is_empty(dir.path()));
+}
+
+TEST_CASE("env:// with MASTER_ADDR and MASTER_PORT", "[init][env]") {
+  const bool explicitEnv = GENERATE(false, true);
+  const int port = weft::test::freePort();
+  auto results = runJob(3, -5, [&](int r) {
+    EnvMap env = torchrun(r, 3, port);
+    env["LOCAL_RANK"] = std::to_string(r);
+    env["LOCAL_WORLD_SIZE"] = "3";
+    if (explicitEnv) env["WEFT_INIT"] = "env://";
+    return env;
+  });
+  requireAllSucceeded(results);
+}
+
+TEST_CASE("Open MPI, PMI and Slurm variables", "[init][env]") {
+  const int port = weft::test::freePort();
+  const std::string portText = std::to_string(port);
+  SECTION("Open MPI with MASTER_ADDR/MASTER_PORT") {
+    requireAllSucceeded(runJob(3, 3, [&](int r) {
+      return EnvMap{{"OMPI_COMM_WORLD_RANK", std::to_string(r)}, {"OMPI_COMM_WORLD_SIZE", "3"},
+                    {"OMPI_COMM_WORLD_LOCAL_RANK", std::to_string(r)}, {"OMPI_COMM_WORLD_LOCAL_SIZE", "3"},
+                    {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", portText}};
+    }));
+  }
+  SECTION("PMI with MASTER_ADDR/MASTER_PORT") {
+    requireAllSucceeded(runJob(2, 4, [&](int r) {
+      return EnvMap{{"PMI_RANK", std::to_string(r)}, {"PMI_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"},
+                    {"MASTER_PORT", portText}};
+    }));
+  }
+  SECTION("Slurm with WEFT_INIT=tcp://") {
+    requireAllSucceeded(runJob(4, 5, [&](int r) {
+      return EnvMap{{"SLURM_PROCID", std::to_string(r)}, {"SLURM_NTASKS", "4"}, {"SLURM_LOCALID", std::to_string(r)},
+                    {"WEFT_INIT", "tcp://127.0.0.1:" + portText}};
+    }));
+  }
+}
+
+TEST_CASE("two jobs with the same ranks at once do not mix", "[init][env]") {
+  constexpr int kRanks = 3;
+  const int portA = weft::test::freePort();
+  int portB = weft::test::freePort();
+  while (portB == portA) portB = weft::test::freePort();
+  // Interleave the starts so that both jobs bootstrap at the same time.
+  std::vector<std::unique_ptr<Child>> a, b;
+  for (int r = 0; r < kRanks; ++r) {
+    for (auto [jobs, port, value, id] : {std::tuple{&a, portA, 1000, "job-a"}, std::tuple{&b, portB, 2000, "job-b"}}) {
+      EnvMap env = torchrun(r, kRanks, port);
+      env["WEFT_JOB_ID"] = id;
+      jobs->push_back(std::make_unique<Child>(
+          std::vector<std::string>{kRank, "allreduce", std::to_string(value), std::to_string(kRanks), std::to_string(r)},
+          withDefaults(env)));
+    }
+  }
+  std::vector<ProcessResult> ra, rb;
+  for (auto& c : a) ra.push_back(c->wait());
+  for (auto& c : b) rb.push_back(c->wait());
+  requireAllSucceeded(ra);
+  requireAllSucceeded(rb);
+  // Each rank printed its sum: job-specific, so a mixed job would show the other's value.
+  for (auto& r : ra) CHECK(r.out.find("sum[0] = 3000") != std::string::npos);
+  for (auto& r : rb) CHECK(r.out.find("sum[0] = 6000") != std::string::npos);
+}
+
+TEST_CASE("a process of another job at a job's port is refused, and the job still forms", "[init][env]") {
+  const int port = weft::test::freePort();
+  EnvMap rank0 = torchrun(0, 2, port), rank1 = torchrun(1, 2, port);
+  rank0["WEFT_JOB_ID"] = rank1["WEFT_JOB_ID"] = "the-job";
+  Child first({kRank, "allreduce", "7", "2", "0"}, withDefaults(rank0));
+
+  // The stranger retries until rank 0's store is up, then must be turned away, not join as rank 1.
+  EnvMap stranger = torchrun(1, 2, port);
+  stranger["WEFT_JOB_ID"] = "another-job";
+  const ProcessResult s = expectInitFailure(stranger, weftRemoteError, {"another job"});
+  INFO("stranger: " << weft::test::describe(s) << " stdout: " << s.out);
+  CHECK(s.exitCode == 0);
+
+  Child second({kRank, "allreduce", "7", "2", "1"}, withDefaults(rank1));
+  requireAllSucceeded({first.wait(), second.wait()});
+}
+
+TEST_CASE("a job of several ranks without a meeting point is an invalid argument", "[init][env]") {
+  SECTION("MASTER_ADDR without MASTER_PORT") {
+    const ProcessResult r = expectInitFailure({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}},
+                                              weftInvalidArgument, {"MASTER_ADDR", "MASTER_PORT"});
+    INFO(weft::test::describe(r) << " stdout: " << r.out);
+    CHECK(r.exitCode == 0);
+  }
+  SECTION("neither MASTER_ADDR nor MASTER_PORT") {
+    const ProcessResult r = expectInitFailure({{"RANK", "1"}, {"WORLD_SIZE", "2"}}, weftInvalidArgument,
+                                              {"MASTER_ADDR", "MASTER_PORT"});
+    INFO(weft::test::describe(r) << " stdout: " << r.out);
+    CHECK(r.exitCode == 0);
+  }
+  SECTION("a malformed MASTER_PORT") {
+    const ProcessResult r = expectInitFailure(
+        {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "99999"}},
+        weftInvalidArgument, {"MASTER_PORT", "99999"});
+    INFO(weft::test::describe(r) << " stdout: " << r.out);
+    CHECK(r.exitCode == 0);
+  }
+  SECTION("WORLD_SIZE without RANK") {
+    const ProcessResult r = expectInitFailure({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "1"}},
+                                              weftInvalidArgument, {"RANK"});
+    INFO(weft::test::describe(r) << " stdout: " << r.out);
+    CHECK(r.exitCode == 0);
+  }
+}
+
+TEST_CASE("a process without launcher variables forms a communicator of one rank", "[init][env]") {
+  requireAllSucceeded(runJob(1, 42, [](int) { return EnvMap{}; }));
+}

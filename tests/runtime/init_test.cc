@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftGetUniqueId + weftCommInitRank with thread ranks: a working communicator, and the timeout
+// that names the rank that never came.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/weft.hpp"
+
+namespace {
+
+struct Outcome {
+  weftResult_t code = weftInternalError;
+  std::string message;
+  double seconds = 0;
+};
+
+// Sets an environment variable for a scope (only while no other thread reads the environment).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (had_) ::setenv(name_, old_.c_str(), 1);
+    else ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+// Calls weftCommInitRank(nranks, id, r) on one thread per rank in `ranks`; returns each outcome.
+std::vector<Outcome> initRanks(const weftUniqueId& id, int nranks, const std::vector<int>& ranks) {
+  std::vector<Outcome> out(ranks.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const auto start = std::chrono::steady_clock::now();
+      weftComm_t comm = nullptr;
+      out[i].code = weftCommInitRank(&comm, nranks, id, ranks[i]);
+      out[i].message = weftGetLastError(nullptr);  // thread-local: read on the failing thread
+      out[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      weftCommDestroy(comm);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("weftCommInitRank: four threads join through a unique id, then all-reduce", "[init]") {
+  constexpr int kRanks = 4;
+  const weftUniqueId id = weft::Comm::uniqueId();
+  std::vector<std::string> errors(kRanks);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < kRanks; ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        weft::Comm comm = weft::Comm::initRank(kRanks, id, r);
+        if (comm.rank() != r || comm.size() != kRanks) throw std::runtime_error("wrong rank or size");
+        std::vector<float> data(1000);
+        for (size_t i = 0; i < data.size(); ++i) data[i] = float(r * 1000 + int(i));
+        comm.allReduce(std::span<float>(data), weftSum);
+        for (size_t i = 0; i < data.size(); ++i) {
+          const float want = float(kRanks * int(i) + 1000 * kRanks * (kRanks - 1) / 2);
+          if (data[i] != want) throw std::runtime_error("element " + std::to_string(i) + " is " + std::to_string(data[i]));
+        }
+      } catch (const std::exception& e) {
+        errors[size_t(r)] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int r = 0; r < kRanks; ++r) {
+    INFO("rank " << r);
+    CHECK(errors[size_t(r)] == "");
+  }
+}
+
+TEST_CASE("weftCommInitRank: a rank that never arrives makes the others time out, named", "[init]") {
+  ScopedEnv timeout("WEFT_BOOTSTRAP_TIMEOUT", "1");
+  const weftUniqueId id = weft::Comm::uniqueId();
+  SECTION("rank 3 of 4 missing") {
+    for (const Outcome& o : initRanks(id, 4, {0, 1, 2})) {
+      INFO(o.message);
+      CHECK(o.code == weftTimeout);
+      CHECK(o.seconds < 5);
+      CHECK(o.message.find("rank(s) 3 never arrived") != std::string::npos);
+    }
+  }
+  SECTION("rank 0 of 3 missing") {
+    for (const Outcome& o : initRanks(id, 3, {1, 2})) {
+      INFO(o.message);
+      CHECK(o.code == weftTimeout);
+      CHECK(o.seconds < 5);
+      CHECK(o.message.find("rank(s) 0 never arrived") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("weftCommInitRank: the timeout message gives the communicator's real size", "[init]") {
+  // Waiting for rank 0 used to be reported as "bootstrap of rank 1 of 1", the size of the
+  // internal gather rather than of the communicator.
+  ScopedEnv timeout("WEFT_BOOTSTRAP_TIMEOUT", "0.5");
+  const weftUniqueId id = weft::Comm::uniqueId();
+  const std::vector<Outcome> out = initRanks(id, 3, {1});
+  INFO(out[0].message);
+  CHECK(out[0].code == weftTimeout);
+  CHECK(out[0].message.find("rank 1 of 3") != std::string::npos);
+}
