@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The blocking driver of an Operation, plus small helpers shared by every algorithm.
 #include <cstdio>
+#include <cstring>
 
 #include "collectives/operation.h"
 #include "common/error.h"
@@ -25,6 +26,12 @@ std::string describe(const CollArgs& a) {
                   static_cast<unsigned long long>(a.seq), a.count, dtypeName(a.dtype), opName(a.op));
   }
   return buf;
+}
+
+void copyIfOutOfPlace(const CollArgs& args) {
+  if (args.send != args.recv && args.count > 0) {
+    std::memcpy(args.recv, args.send, args.count * dtypeSize(args.dtype));
+  }
 }
 
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op) {

@@ -26,4 +26,15 @@ class Operation {
 // common/wait.h). Throws Timeout naming the call, the deadline and what was awaited.
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
 
+// On one rank a collective is a copy (avg over one rank is the value itself).
+void copyIfOutOfPlace(const CollArgs& args);
+
+// The body of most Algorithm::run: build the operation and drive it to completion.
+template <class Op>
+void runOperation(const Context& ctx, const CollArgs& args) {
+  if (ctx.size == 1) return copyIfOutOfPlace(args);
+  Op op(ctx, args);
+  runToCompletion(ctx, args, op);
+}
+
 }  // namespace weft::coll

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // Ring all-reduce: a reduce-scatter then an all-gather around the ring, pipelined in chunks.
-#include <cstring>
-
 #include "collectives/operation.h"
 #include "collectives/patterns/ring.h"
 #include "collectives/primitives.h"
@@ -90,13 +88,7 @@ class RingAllReduce final : public Algorithm {
   CollKind kind() const override { return CollKind::AllReduce; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
   void run(const Context& ctx, const CollArgs& args) const override {
-    if (ctx.size == 1) {
-      // Nothing to combine; avg over one rank is the value itself.
-      if (args.send != args.recv) std::memcpy(args.recv, args.send, args.count * dtypeSize(args.dtype));
-      return;
-    }
-    RingAllReduceOp op(ctx, args);
-    runToCompletion(ctx, args, op);
+    runOperation<RingAllReduceOp>(ctx, args);
   }
 };
 

@@ -65,12 +65,7 @@ class ChainBroadcast final : public Algorithm {
   CollKind kind() const override { return CollKind::Broadcast; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
   void run(const Context& ctx, const CollArgs& args) const override {
-    if (ctx.size == 1) {
-      if (args.send != args.recv) std::memcpy(args.recv, args.send, args.count * dtypeSize(args.dtype));
-      return;
-    }
-    ChainBroadcastOp op(ctx, args);
-    runToCompletion(ctx, args, op);
+    runOperation<ChainBroadcastOp>(ctx, args);
   }
 };
 
