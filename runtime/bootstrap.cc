@@ -127,6 +127,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
                          "); this build connects ranks of one host only (shared memory)");
     }
     links.endpoints[size_t(peer)] = links.transport->connect(peer, p.address);
+    ++links.ranksOnThisHost;
     WEFT_LOG(Info, "rank %d -> rank %d: %s", rank, peer, std::string(links.transport->name()).c_str());
   }
   // Nobody may drop set-up resources (shared-memory names) until every rank has connected.

@@ -15,6 +15,7 @@ namespace weft::runtime {
 struct Links {
   std::unique_ptr<transport::Transport> transport;
   std::vector<std::unique_ptr<transport::Endpoint>> endpoints;  // by peer rank; null for self
+  int ranksOnThisHost = 1;
 };
 
 // Collective over `size` ranks: exchanges addresses through `store` and connects every pair.

@@ -33,9 +33,11 @@ std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store>
                                                    int size, const Config& config,
                                                    std::shared_ptr<void> keepAlive) {
   log::RankScope scope(rank);
-  std::unique_ptr<Communicator> c(new Communicator(rank, size, config));
-  c->keepAlive_ = std::move(keepAlive);
   Links links = connectRanks(*store, rank, size, config);
+  Config tuned = config;
+  if (tuned.wait.spinUs == kAutoSpin) tuned.wait.spinUs = autoSpinUs(links.ranksOnThisHost);
+  std::unique_ptr<Communicator> c(new Communicator(rank, size, tuned));
+  c->keepAlive_ = std::move(keepAlive);
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
   WEFT_LOG(Info, "communicator ready: rank %d of %d via %s", rank, size, store->describe().c_str());

@@ -3,6 +3,9 @@
 // fails when the two disagree.
 #include "runtime/config.h"
 
+#include <sched.h>
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -74,8 +77,8 @@ const std::array<Entry, 12>& table() {
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
       {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
-      {{"WEFT_SPIN_US", VarType::Micros, "20", "A waiting rank busy-polls this long before it yields its core."},
-       [](Config& c, auto& n, auto& v) { c.wait.spinUs = parseNumber(n, v); }},
+      {{"WEFT_SPIN_US", VarType::Micros, "auto", "A waiting rank busy-polls this long before it yields its core (auto: 20, or 0 when a host has more ranks than cores)."},
+       [](Config& c, auto& n, auto& v) { c.wait.spinUs = v == "auto" ? kAutoSpin : parseNumber(n, v); }},
       {{"WEFT_YIELD_COUNT", VarType::Int, "10", "Then it yields this many times before sleeping on a futex."},
        [](Config& c, auto& n, auto& v) { c.wait.yieldCount = int(parseInt(n, v, 0, 1000000)); }},
   }};
@@ -128,6 +131,14 @@ Config loadConfig() {
     e.set(c, e.spec.name, v ? std::string(v) : std::string(e.spec.defaultValue));
   }
   return c;
+}
+
+double autoSpinUs(int ranksOnThisHost) {
+  cpu_set_t set;
+  int cores = 0;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) cores = CPU_COUNT(&set);
+  if (cores <= 0) cores = int(sysconf(_SC_NPROCESSORS_ONLN));
+  return ranksOnThisHost <= cores ? 20 : 0;
 }
 
 void applyLogging(const Config& c) {

@@ -24,8 +24,15 @@ struct Config {
   std::string algo;       // WEFT_ALGO
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;
-  WaitPolicy wait;
+  WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core
 };
+
+// WEFT_SPIN_US=auto: decided at init (see autoSpinUs).
+inline constexpr double kAutoSpin = -1;
+
+// Spinning helps only when every rank of this host has a core of its own; otherwise the rank
+// being waited for may need the very core the waiter spins on (docs/benchmarks.md).
+double autoSpinUs(int ranksOnThisHost);
 
 enum class VarType { String, Level, Seconds, Int, Bytes, Micros };
 
