@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/tools/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace fs = std::filesystem;
 

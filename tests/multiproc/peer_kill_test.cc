@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "runtime/weft.h"
-#include "tests/runtime/child.h"
+#include "tests/support/subprocess.h"
 
 namespace {
 
@@ -18,15 +18,15 @@ const std::string kRank = WEFT_TEST_ENV_RANK;
 using Clock = std::chrono::steady_clock;
 
 // Two env_rank processes looping on all-reduces, both past their first one when this returns.
-std::vector<std::unique_ptr<weft::test::Child>> startPair(const weft::test::TempDir& dir, const char* timeout) {
+std::vector<std::unique_ptr<weft::test::Subprocess>> startPair(const weft::test::TempDir& dir, const char* timeout) {
   const int port = weft::test::freePort();
-  std::vector<std::unique_ptr<weft::test::Child>> ranks;
+  std::vector<std::unique_ptr<weft::test::Subprocess>> ranks;
   for (int r = 0; r < 2; ++r) {
-    ranks.push_back(std::make_unique<weft::test::Child>(
+    ranks.push_back(std::make_unique<weft::test::Subprocess>(
         std::vector<std::string>{kRank, "loop", (dir.path() / ("ready-" + std::to_string(r))).string()},
-        weft::test::EnvMap{{"RANK", std::to_string(r)}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"},
-                           {"MASTER_PORT", std::to_string(port)}, {"WEFT_TIMEOUT", timeout},
-                           {"WEFT_BOOTSTRAP_TIMEOUT", "20"}}));
+        weft::test::childEnvironment(
+            {{"RANK", std::to_string(r)}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"},
+             {"MASTER_PORT", std::to_string(port)}, {"WEFT_TIMEOUT", timeout}, {"WEFT_BOOTSTRAP_TIMEOUT", "20"}})));
   }
   for (int r = 0; r < 2; ++r) {
     INFO("rank " << r << " never finished its first all-reduce");

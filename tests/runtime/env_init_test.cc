@@ -9,33 +9,34 @@
 #include <vector>
 
 #include "runtime/weft.h"
-#include "tests/runtime/child.h"
+#include "tests/support/subprocess.h"
 
 namespace fs = std::filesystem;
-using weft::test::Child;
 using weft::test::EnvMap;
 using weft::test::ProcessResult;
+using weft::test::Subprocess;
 
 namespace {
 
 const std::string kRank = WEFT_TEST_ENV_RANK;  // path of env_rank, compiled in by meson
 
-// Every child gets a bootstrap deadline well below the wait limit, so a failure is reported
-// by the rank itself rather than by the kill.
-EnvMap withDefaults(EnvMap env) {
+// A child's whole environment: this process's without launcher variables, then `env`, and a
+// bootstrap deadline well below the wait limit, so a failure is reported by the rank itself
+// rather than by the kill.
+std::vector<std::string> rankEnvironment(EnvMap env) {
   env.emplace("WEFT_BOOTSTRAP_TIMEOUT", "20");
-  return env;
+  return weft::test::childEnvironment(env);
 }
 
 // Starts `n` env_rank processes at once, rank r with envFor(r), each checking an all-reduce of
 // `value` in a job of n ranks; returns their results once all have ended.
 template <class EnvFor>
 std::vector<ProcessResult> runJob(int n, long long value, EnvFor&& envFor) {
-  std::vector<std::unique_ptr<Child>> children;
+  std::vector<std::unique_ptr<Subprocess>> children;
   for (int r = 0; r < n; ++r) {
-    children.push_back(std::make_unique<Child>(
+    children.push_back(std::make_unique<Subprocess>(
         std::vector<std::string>{kRank, "allreduce", std::to_string(value), std::to_string(n), std::to_string(r)},
-        withDefaults(envFor(r))));
+        rankEnvironment(envFor(r))));
   }
   std::vector<ProcessResult> out;
   for (auto& c : children) out.push_back(c->wait());
@@ -53,7 +54,7 @@ void requireAllSucceeded(const std::vector<ProcessResult>& results) {
 ProcessResult expectInitFailure(const EnvMap& env, weftResult_t code, const std::vector<std::string>& texts) {
   std::vector<std::string> argv = {kRank, "fail", std::to_string(int(code))};
   argv.insert(argv.end(), texts.begin(), texts.end());
-  return Child(argv, withDefaults(env)).wait();
+  return Subprocess(argv, rankEnvironment(env)).wait();
 }
 
 EnvMap torchrun(int rank, int n, int port) {
@@ -117,14 +118,14 @@ TEST_CASE("two jobs with the same ranks at once do not mix", "[init][env]") {
   int portB = weft::test::freePort();
   while (portB == portA) portB = weft::test::freePort();
   // Interleave the starts so that both jobs bootstrap at the same time.
-  std::vector<std::unique_ptr<Child>> a, b;
+  std::vector<std::unique_ptr<Subprocess>> a, b;
   for (int r = 0; r < kRanks; ++r) {
     for (auto [jobs, port, value, id] : {std::tuple{&a, portA, 1000, "job-a"}, std::tuple{&b, portB, 2000, "job-b"}}) {
       EnvMap env = torchrun(r, kRanks, port);
       env["WEFT_JOB_ID"] = id;
-      jobs->push_back(std::make_unique<Child>(
+      jobs->push_back(std::make_unique<Subprocess>(
           std::vector<std::string>{kRank, "allreduce", std::to_string(value), std::to_string(kRanks), std::to_string(r)},
-          withDefaults(env)));
+          rankEnvironment(env)));
     }
   }
   std::vector<ProcessResult> ra, rb;
@@ -141,7 +142,7 @@ TEST_CASE("a process of another job at a job's port is refused, and the job stil
   const int port = weft::test::freePort();
   EnvMap rank0 = torchrun(0, 2, port), rank1 = torchrun(1, 2, port);
   rank0["WEFT_JOB_ID"] = rank1["WEFT_JOB_ID"] = "the-job";
-  Child first({kRank, "allreduce", "7", "2", "0"}, withDefaults(rank0));
+  Subprocess first({kRank, "allreduce", "7", "2", "0"}, rankEnvironment(rank0));
 
   // The stranger retries until rank 0's store is up, then must be turned away, not join as rank 1.
   EnvMap stranger = torchrun(1, 2, port);
@@ -150,7 +151,7 @@ TEST_CASE("a process of another job at a job's port is refused, and the job stil
   INFO("stranger: " << weft::test::describe(s) << " stdout: " << s.out);
   CHECK(s.exitCode == 0);
 
-  Child second({kRank, "allreduce", "7", "2", "1"}, withDefaults(rank1));
+  Subprocess second({kRank, "allreduce", "7", "2", "1"}, rankEnvironment(rank1));
   requireAllSucceeded({first.wait(), second.wait()});
 }
 

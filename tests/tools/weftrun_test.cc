@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/tools/subprocess.h"
+#include "tests/support/subprocess.h"
 
 namespace fs = std::filesystem;
 using weft::test::ProcessResult;
@@ -170,7 +170,7 @@ TEST_CASE("SIGINT or SIGTERM to weftrun stops every rank", "[tools][weftrun]") {
                                     std::chrono::seconds(5)));
   }
   REQUIRE(::kill(weftrun.pid(), sig) == 0);
-  const ProcessResult result = weftrun.wait();
+  const ProcessResult result = weftrun.wait(std::chrono::seconds(20));
   INFO("weftrun stderr: " << result.err);
   CHECK(result.exitCode == 128 + sig);
   CHECK(result.elapsed.count() < 5.0);

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// all_reduce_perf: measures and checks weftAllReduce with nccl-tests' flags and table.
+#include "bench/common/bandwidth.h"
+#include "bench/common/check.h"
+#include "bench/common/runner.h"
+
+namespace {
+
+using weft::bench::CallArgs;
+using weft::bench::CheckSpec;
+
+class AllReduce final : public weft::bench::Collective {
+ public:
+  std::string_view name() const override { return "AllReduce"; }
+  bool hasOp() const override { return true; }
+  bool hasRoot() const override { return false; }
+  double busBwFactor(int nranks) const override { return weft::bench::allReduceBusFactor(nranks); }
+  size_t countFor(size_t bytes, size_t elementBytes, int) const override {
+    return bytes / elementBytes;
+  }
+
+  weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
+    return weftAllReduce(a.send, a.recv, a.count, a.type, a.op, comm, nullptr);
+  }
+
+  // Every rank contributes its own pattern; every rank must end with the reduction of all.
+  void fillInput(const CheckSpec& spec, int rank, int, void* input, size_t count) const override {
+    weft::bench::fillInput(spec, rank, input, count);
+  }
+  void fillExpected(const CheckSpec& spec, int, void* expected, size_t count) const override {
+    weft::bench::fillReduced(spec, expected, count);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) { return weft::bench::runPerfMain(argc, argv, AllReduce()); }

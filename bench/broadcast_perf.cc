@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// broadcast_perf: measures and checks weftBroadcast with nccl-tests' flags and table.
+#include "bench/common/bandwidth.h"
+#include "bench/common/check.h"
+#include "bench/common/runner.h"
+
+namespace {
+
+using weft::bench::CallArgs;
+using weft::bench::CheckSpec;
+
+// Copies use the widest exact range of the type (the max/min pattern): nothing is combined.
+CheckSpec copySpec(const CheckSpec& spec) {
+  CheckSpec copy = spec;
+  copy.op = weftMax;
+  return copy;
+}
+
+class Broadcast final : public weft::bench::Collective {
+ public:
+  std::string_view name() const override { return "Broadcast"; }
+  bool hasOp() const override { return false; }
+  bool hasRoot() const override { return true; }
+  double busBwFactor(int nranks) const override { return weft::bench::broadcastBusFactor(nranks); }
+  size_t countFor(size_t bytes, size_t elementBytes, int) const override {
+    return bytes / elementBytes;
+  }
+
+  weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
+    return weftBroadcast(a.send, a.recv, a.count, a.type, a.root, comm, nullptr);
+  }
+
+  // Only the root has data; the others' receive buffers stay zero until the call fills them.
+  void fillInput(const CheckSpec& spec, int rank, int root, void* input,
+                 size_t count) const override {
+    if (rank == root) weft::bench::fillInput(copySpec(spec), root, input, count);
+  }
+  void fillExpected(const CheckSpec& spec, int root, void* expected, size_t count) const override {
+    weft::bench::fillInput(copySpec(spec), root, expected, count);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) { return weft::bench::runPerfMain(argc, argv, Broadcast()); }

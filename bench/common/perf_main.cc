@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The main of every perf tool: flags, launch mode (processes or threads), communicator set-up and exit status.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/common/launch.h"
+#include "bench/common/runner.h"
+#include "bench/common/weft_call.h"
+
+namespace weft::bench {
+namespace {
+
+std::string programName(const char* argv0) {
+  const std::string path = argv0 != nullptr ? argv0 : "perf";
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// A root that is not a rank is a usage error, reported once (by rank 0 or the main thread).
+bool rootIsValid(const Options& options, const Collective& coll, int nranks) {
+  return !coll.hasRoot() || options.root == kAllRoots || options.root < nranks;
+}
+
+void reportBadRoot(const std::string& program, const Options& options, int nranks) {
+  std::fprintf(stderr, "%s: -r %d is not a rank of this %d-rank job (use 0..%d or all)\n",
+               program.c_str(), options.root, nranks, nranks - 1);
+}
+
+// One rank per process: the launcher's environment says who we are.
+int runProcessRank(const std::string& program, const Options& options, const Collective& coll) {
+  weftComm_t comm = nullptr;
+  int rank = -1;
+  try {
+    checkWeft(weftCommInitFromEnv(&comm), nullptr, "weftCommInitFromEnv");
+    int nranks = 0;
+    checkWeft(weftCommUserRank(comm, &rank), comm, "weftCommUserRank");
+    checkWeft(weftCommCount(comm, &nranks), comm, "weftCommCount");
+    if (!rootIsValid(options, coll, nranks)) {
+      if (rank == 0) reportBadRoot(program, options, nranks);
+      weftCommDestroy(comm);
+      return 2;
+    }
+    const int64_t failed = runRank(options, coll, comm);
+    checkWeft(weftCommDestroy(comm), nullptr, "weftCommDestroy");
+    return failed != 0 ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    if (rank >= 0) {
+      std::fprintf(stderr, "%s: rank %d: %s\n", program.c_str(), rank, e.what());
+    } else {
+      std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    }
+    weftCommDestroy(comm);
+    return 1;
+  }
+}
+
+// -t N: N ranks as threads of this process.
+int runThreadRanks(const std::string& program, const Options& options, const Collective& coll,
+                   int nranks) {
+  if (!rootIsValid(options, coll, nranks)) {
+    reportBadRoot(program, options, nranks);
+    return 2;
+  }
+  std::vector<weftComm_t> comms(static_cast<size_t>(nranks), nullptr);
+  try {
+    checkWeft(weftCommInitAll(comms.data(), nranks, nullptr), nullptr, "weftCommInitAll");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    return 1;
+  }
+  std::vector<int64_t> failed(comms.size(), 0);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < nranks; ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        failed[r] = runRank(options, coll, comms[r]);
+      } catch (const std::exception& e) {
+        // The other ranks are blocked in a collective that will never complete: stop the
+        // process now rather than leave them to time out.
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s: rank %d: %s\n", program.c_str(), r, e.what());
+        std::fflush(stderr);
+        std::_Exit(1);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int status = failed[0] != 0 ? 1 : 0;
+  for (weftComm_t comm : comms) {
+    if (weftCommDestroy(comm) != weftSuccess) {
+      std::fprintf(stderr, "%s: weftCommDestroy failed: %s\n", program.c_str(),
+                   weftGetLastError(nullptr));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+int runPerfMain(int argc, char** argv, const Collective& collective) {
+  const std::string program = programName(argc > 0 ? argv[0] : nullptr);
+  ParsedFlags parsed;
+  Launch launch;
+  try {
+    parsed = parseFlags(argc, argv);
+    if (parsed.help) {
+      std::fputs(usage(program).c_str(), stdout);
+      return 0;
+    }
+    launch = chooseLaunch(parsed.options.nThreads, [](const char* name) { return std::getenv(name); });
+  } catch (const FlagError& e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    return 2;
+  }
+  if (launch.fromEnv) return runProcessRank(program, parsed.options, collective);
+  return runThreadRanks(program, parsed.options, collective, launch.threads);
+}
+
+}  // namespace weft::bench

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The text the perf tools print: parameter line, device block, two-row header, result rows and footer, in nccl-tests' layout.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bench/common/flags.h"
+
+namespace weft::bench {
+
+// "# nThread 1 nGpus 1 minBytes 8 maxBytes 67108864 step: 4(factor) warmup iters: 5 ...".
+std::string parameterLine(const Options& options);
+
+// One line of the "# Using devices" block for a rank (host ranks show "cpu").
+std::string deviceLine(int rank, long pid, std::string_view host);
+
+// The group line and the two column-name lines, each ending in '\n'.
+std::string headerLines();
+
+// The first five columns of a row: size (B), count (elements), type, redop, root.
+std::string rowPrefix(size_t bytes, size_t count, std::string_view type, std::string_view op,
+                      int root);
+
+// One out-of-place or in-place group: time (us), algbw, busbw (GB/s), #wrong ("N/A" when the run
+// was not checked).
+std::string resultCell(double microseconds, double algbw, double busbw,
+                       std::optional<int64_t> wrong);
+
+// The time column: 2 decimals below 100 us, 1 below 10 ms, none above, 7 wide.
+std::string formatTime(double microseconds);
+
+// "# Out of bounds values : N OK|FAILED", "# Avg bus bandwidth    : X", "#".
+std::string footerLines(int64_t outOfBounds, double avgBusBw);
+
+}  // namespace weft::bench
