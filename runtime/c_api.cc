@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "runtime/init.h"
+#include "runtime/launch_env.h"
 #include "runtime/weft.h"
 #include "weft_config.h"
 
@@ -158,6 +159,13 @@ weftResult_t weftCommInitFromEnv(weftComm_t* comm) {
     if (!comm) throw InvalidArgument("comm is NULL");
     *comm = nullptr;
     *comm = publish(weft::runtime::initFromEnv(loadedConfig()));
+  });
+}
+
+weftResult_t weftGetEnvWorldSize(int* nranks) {
+  return guarded(__func__, [&] {
+    if (!nranks) throw InvalidArgument("nranks is NULL");
+    *nranks = weft::runtime::readLaunchRanks().size;
   });
 }
 

@@ -76,7 +76,7 @@ void parseTcp(const std::string& url, LaunchEnv& e) {
 
 }  // namespace
 
-LaunchEnv readLaunchEnv(const Config& config) {
+LaunchEnv readLaunchRanks() {
   LaunchEnv e;
   e.source = "none";
   for (const Source& s : kSources) {
@@ -91,6 +91,11 @@ LaunchEnv readLaunchEnv(const Config& config) {
     e.localSize = env(s.localSize) ? toInt(s.localSize, env(s.localSize), 1, e.size) : e.size;
     break;
   }
+  return e;
+}
+
+LaunchEnv readLaunchEnv(const Config& config) {
+  LaunchEnv e = readLaunchRanks();
   const std::string launcherId = launcherJobId();
   e.jobKey = !config.jobId.empty() ? config.jobId : launcherId;
 

@@ -28,4 +28,7 @@ struct LaunchEnv {
 // InvalidArgument naming the variable that is missing or malformed.
 LaunchEnv readLaunchEnv(const Config& config);
 
+// Only the rank and size part of readLaunchEnv (rank 0 of 1 when no launcher variable is set).
+LaunchEnv readLaunchRanks();
+
 }  // namespace weft::runtime

@@ -89,6 +89,11 @@ WEFT_API weftResult_t weftCommInitAll(weftComm_t* comms, int ndev, const int* de
  * variables of Open MPI (OMPI_COMM_WORLD_*) and Slurm (SLURM_PROCID, ...). See docs/env.md. */
 WEFT_API weftResult_t weftCommInitFromEnv(weftComm_t* comm);
 
+/* The number of ranks weftCommInitFromEnv would form from this process's environment: the
+ * launcher's world size (RANK/WORLD_SIZE, Open MPI, PMI or Slurm variables), 1 when none is set.
+ * Lets a program choose between joining a launched job and running thread ranks. */
+WEFT_API weftResult_t weftGetEnvWorldSize(int* nranks);
+
 /* Frees the communicator. Not collective; NULL is accepted. */
 WEFT_API weftResult_t weftCommDestroy(weftComm_t comm);
 

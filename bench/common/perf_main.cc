@@ -113,7 +113,9 @@ int runPerfMain(int argc, char** argv, const Collective& collective) {
       std::fputs(usage(program).c_str(), stdout);
       return 0;
     }
-    launch = chooseLaunch(parsed.options.nThreads, [](const char* name) { return std::getenv(name); });
+    int envWorldSize = 1;
+    if (weftGetEnvWorldSize(&envWorldSize) != weftSuccess) throw FlagError(weftGetLastError(nullptr));
+    launch = chooseLaunch(parsed.options.nThreads, envWorldSize);
   } catch (const FlagError& e) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return 2;

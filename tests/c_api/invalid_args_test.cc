@@ -229,3 +229,23 @@ TEST_CASE("the C++ wrapper throws weft::Error carrying the code", "[c_api]") {
                        Catch::Predicate<weft::Error>([](const weft::Error& e) { return e.code() == weftInvalidArgument; },
                                                      "code is weftInvalidArgument"));
 }
+
+TEST_CASE("weftGetEnvWorldSize reads the launcher's world size", "[c_api]") {
+  int n = -1;
+  REQUIRE(weftGetEnvWorldSize(nullptr) == weftInvalidArgument);
+  unsetenv("WORLD_SIZE");
+  unsetenv("RANK");
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+  unsetenv("SLURM_NTASKS");
+  unsetenv("PMI_SIZE");
+  REQUIRE(weftGetEnvWorldSize(&n) == weftSuccess);
+  CHECK(n == 1);
+  setenv("OMPI_COMM_WORLD_SIZE", "6", 1);
+  setenv("OMPI_COMM_WORLD_RANK", "2", 1);
+  REQUIRE(weftGetEnvWorldSize(&n) == weftSuccess);
+  CHECK(n == 6);
+  setenv("OMPI_COMM_WORLD_SIZE", "six", 1);
+  CHECK(weftGetEnvWorldSize(&n) == weftInvalidArgument);
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+  unsetenv("OMPI_COMM_WORLD_RANK");
+}
