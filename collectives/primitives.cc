@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "collectives/kernels/copy.h"
 #include "collectives/kernels/reduce.h"
 #include "common/error.h"
 
@@ -49,24 +50,33 @@ bool Primitives::tryStep(Prim prim, const void* src, void* dst, size_t count) {
       std::memcpy(out, src, bytes);
       break;
     case Prim::Recv:
-      std::memcpy(dst, in, bytes);
+      copyOut(dst, in, bytes, streaming_);
       break;
     case Prim::RecvReduceSend:
       reduce::apply(op_, dtype_, out, in, src, count);
       break;
     case Prim::RecvReduceCopySend:
-      reduce::apply(op_, dtype_, dst, in, src, count);
-      if (op_ == ReduceOp::Avg) reduce::divide(dtype_, dst, count, nranks_);
-      std::memcpy(out, dst, bytes);
+      // Into the (cached) slot first, then out to dst: dst is written once and never read back.
+      reduce::apply(op_, dtype_, out, in, src, count);
+      if (op_ == ReduceOp::Avg) reduce::divide(dtype_, out, count, nranks_);
+      copyOut(dst, out, bytes, streaming_);
       break;
     case Prim::RecvCopySend:
-      std::memcpy(dst, in, bytes);
       std::memcpy(out, in, bytes);
+      copyOut(dst, in, bytes, streaming_);
       break;
   }
   if (out) next_->postSend(bytes);
   if (in) prev_->releaseRecv();
   return true;
+}
+
+void Primitives::copyToOutput(void* dst, const void* src, size_t count) const {
+  copyOut(dst, src, count * elem_, streaming_);
+}
+
+void Primitives::finish() const {
+  if (streaming_) streamingFence();
 }
 
 std::string Primitives::waitingFor() const {

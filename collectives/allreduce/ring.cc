@@ -30,7 +30,9 @@ class RingAllReduceOp final : public Operation {
                &ctx.link(patterns::ringNext(ctx.rank, ctx.size)), a.dtype, a.op, ctx.size),
         segs_{a.count, ctx.size},
         chunking_(segs_.longest(), prims_.maxChunkElements()),
-        elem_(prims_.elementSize()) {}
+        elem_(prims_.elementSize()) {
+    prims_.setOutput(a.count * elem_, a.send == a.recv);
+  }
 
   Progress advance() override {
     bool advanced = false;
@@ -50,6 +52,7 @@ class RingAllReduceOp final : public Operation {
         ++round_;
       }
     }
+    prims_.finish();
     return Progress::Done;
   }
 

@@ -23,7 +23,10 @@ class ChainBroadcastOp final : public Operation {
                position_ == ctx.size - 1 ? nullptr : &ctx.link(patterns::ringNext(ctx.rank, ctx.size)),
                a.dtype, ReduceOp::Sum, ctx.size),
         chunking_(a.count, prims_.maxChunkElements()),
-        elem_(prims_.elementSize()) {}
+        elem_(prims_.elementSize()) {
+    // Outputs are never read back: the root's own copy comes from its send buffer.
+    prims_.setOutput(a.count * elem_, false);
+  }
 
   Progress advance() override {
     const Prim prim = position_ == 0 ? Prim::Send : position_ == size_ - 1 ? Prim::Recv : Prim::RecvCopySend;
@@ -35,10 +38,11 @@ class ChainBroadcastOp final : public Operation {
       const auto* src = position_ == 0 ? static_cast<const std::byte*>(args_.send) + off : nullptr;
       auto* dst = static_cast<std::byte*>(args_.recv) + off;
       if (!prims_.tryStep(prim, src, dst, len)) return advanced ? Progress::Advanced : Progress::Blocked;
-      if (prim == Prim::Send && args_.send != args_.recv) std::memcpy(dst, src, len * elem_);
+      if (prim == Prim::Send && args_.send != args_.recv) prims_.copyToOutput(dst, src, len);
       advanced = true;
       ++round_;
     }
+    prims_.finish();
     return Progress::Done;
   }
 
