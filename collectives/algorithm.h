@@ -43,6 +43,8 @@ struct Context {
   Deadline deadline = Deadline::after(0);
 
   transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
+  // Slot size shared by every link (size > 1).
+  size_t slotBytes() const { return link((rank + 1) % size).slotBytes(); }
 };
 
 // An algorithm describes itself and may decline a call (supports() == false).

@@ -12,35 +12,35 @@
 namespace weft::coll {
 namespace {
 bool receives(Prim p) { return p != Prim::Send; }
-bool sends(Prim p) { return p != Prim::Recv; }
+bool sends(Prim p) { return p != Prim::Recv && p != Prim::RecvReduceCopy; }
 }  // namespace
 
-size_t Primitives::maxChunkElements() const {
-  const size_t slot = next_ ? next_->slotBytes() : prev_->slotBytes();
-  return std::max<size_t>(1, slot / elem_);
-}
+size_t Primitives::maxChunkElements() const { return std::max<size_t>(1, slotBytes_ / elem_); }
 
-bool Primitives::tryStep(Prim prim, const void* src, void* dst, size_t count) {
+bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::Endpoint* to,
+                             const void* src, void* dst, size_t count) {
   const size_t bytes = count * elem_;
   const std::byte* in = nullptr;
   std::byte* out = nullptr;
   if (receives(prim)) {
     size_t got = 0;
-    in = prev_->tryRecvSlot(&got);
+    in = from->tryRecvSlot(&got);
     if (!in) {
+      blocked_ = from;
       blockedOnRecv_ = true;
       return false;
     }
     if (got != bytes) {
-      throw RemoteError("rank " + std::to_string(prev_->peer()) + " sent a chunk of " +
+      throw RemoteError("rank " + std::to_string(from->peer()) + " sent a chunk of " +
                         std::to_string(got) + " bytes where " + std::to_string(bytes) +
                         " were expected: do all ranks call the same collective with the same "
                         "count and datatype?");
     }
   }
   if (sends(prim)) {
-    out = next_->trySendSlot();
+    out = to->trySendSlot();
     if (!out) {
+      blocked_ = to;
       blockedOnRecv_ = false;
       return false;
     }
@@ -65,9 +65,13 @@ bool Primitives::tryStep(Prim prim, const void* src, void* dst, size_t count) {
       std::memcpy(out, in, bytes);
       copyOut(dst, in, bytes, streaming_);
       break;
+    case Prim::RecvReduceCopy:
+      reduce::apply(op_, dtype_, dst, in, src, count);
+      if (op_ == ReduceOp::Avg) reduce::divide(dtype_, dst, count, nranks_);
+      break;
   }
-  if (out) next_->postSend(bytes);
-  if (in) prev_->releaseRecv();
+  if (out) to->postSend(bytes);
+  if (in) from->releaseRecv();
   return true;
 }
 
@@ -80,8 +84,9 @@ void Primitives::finish() const {
 }
 
 std::string Primitives::waitingFor() const {
-  if (blockedOnRecv_) return "a chunk from rank " + std::to_string(prev_->peer());
-  return "a free slot at rank " + std::to_string(next_->peer()) + " (it has not consumed earlier chunks)";
+  if (!blocked_) return "nothing";
+  if (blockedOnRecv_) return "a chunk from rank " + std::to_string(blocked_->peer());
+  return "a free slot at rank " + std::to_string(blocked_->peer()) + " (it has not consumed earlier chunks)";
 }
 
 }  // namespace weft::coll

@@ -17,22 +17,30 @@ enum class Prim {
   RecvReduceSend,      // prev (op) src -> next
   RecvReduceCopySend,  // prev (op) src -> dst, finalized (avg), and -> next
   RecvCopySend,        // prev -> dst and -> next
+  RecvReduceCopy,      // prev (op) src -> dst, finalized (avg)
 };
 
-// Loop-bound; borrows the endpoints for one collective.
+// Loop-bound; borrows the endpoints for one collective. `prev` and `next` are the default
+// endpoints (a ring's or a chain's neighbours); tryStepWith names others.
 class Primitives {
  public:
   Primitives(transport::Endpoint* prev, transport::Endpoint* next, DataType dtype, ReduceOp op,
-             int nranks)
-      : prev_(prev), next_(next), dtype_(dtype), op_(op), nranks_(nranks), elem_(dtypeSize(dtype)) {}
+             int nranks, size_t slotBytes)
+      : prev_(prev), next_(next), dtype_(dtype), op_(op), nranks_(nranks), elem_(dtypeSize(dtype)),
+        slotBytes_(slotBytes) {}
 
   // Does the step on `count` elements if the slots it needs are there; false (and nothing done)
   // otherwise. Throws RemoteError when the received chunk has the wrong size.
-  bool tryStep(Prim prim, const void* src, void* dst, size_t count);
+  bool tryStep(Prim prim, const void* src, void* dst, size_t count) {
+    return tryStepWith(prim, prev_, next_, src, dst, count);
+  }
+  // The same with explicit endpoints (`from` for steps that receive, `to` for those that send).
+  bool tryStepWith(Prim prim, transport::Endpoint* from, transport::Endpoint* to, const void* src,
+                   void* dst, size_t count);
 
   // What the last failed tryStep waited for, and from which peer.
   std::string waitingFor() const;
-  int blockedPeer() const { return blockedOnRecv_ ? prev_->peer() : next_->peer(); }
+  int blockedPeer() const { return blocked_ ? blocked_->peer() : -1; }
 
   size_t elementSize() const { return elem_; }
   // Outputs of `bytes` in all, which the operation also reads as input or not: large outputs
@@ -57,6 +65,8 @@ class Primitives {
   ReduceOp op_;
   int nranks_;
   size_t elem_;
+  size_t slotBytes_;
+  const transport::Endpoint* blocked_ = nullptr;  // the endpoint of the last failed step
   bool blockedOnRecv_ = true;
   bool streaming_ = false;
 };

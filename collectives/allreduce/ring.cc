@@ -27,7 +27,8 @@ class RingAllReduceOp final : public Operation {
         rank_(ctx.rank),
         size_(ctx.size),
         prims_(&ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
-               &ctx.link(patterns::ringNext(ctx.rank, ctx.size)), a.dtype, a.op, ctx.size),
+               &ctx.link(patterns::ringNext(ctx.rank, ctx.size)), a.dtype, a.op, ctx.size,
+               ctx.slotBytes()),
         segs_{a.count, ctx.size},
         chunking_(segs_.longest(), prims_.maxChunkElements()),
         elem_(prims_.elementSize()) {

@@ -21,7 +21,7 @@ class ChainBroadcastOp final : public Operation {
         size_(ctx.size),
         prims_(position_ == 0 ? nullptr : &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
                position_ == ctx.size - 1 ? nullptr : &ctx.link(patterns::ringNext(ctx.rank, ctx.size)),
-               a.dtype, ReduceOp::Sum, ctx.size),
+               a.dtype, ReduceOp::Sum, ctx.size, ctx.slotBytes()),
         chunking_(a.count, prims_.maxChunkElements()),
         elem_(prims_.elementSize()) {
     // Outputs are never read back: the root's own copy comes from its send buffer.
