@@ -15,10 +15,14 @@
 
 namespace weft::coll {
 
-enum class CollKind { AllReduce, Broadcast };
-const char* collName(CollKind kind);  // "allreduce", "broadcast"
+enum class CollKind {
+  AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, AllToAll, Scatter, Gather, Send, Recv, Barrier,
+};
+const char* collName(CollKind kind);  // "allreduce", "broadcast", "reduce", "allgather", ...
 
-// One call's arguments, already validated by the runtime.
+// One call's arguments, already validated by the runtime. `count` is NCCL's: the whole buffer for
+// all-reduce, broadcast and reduce; per rank for all-gather (sendcount), reduce-scatter
+// (recvcount), all-to-all, scatter and gather; the message for send and recv; 0 for barrier.
 struct CollArgs {
   CollKind kind = CollKind::AllReduce;
   const void* send = nullptr;
@@ -26,7 +30,7 @@ struct CollArgs {
   size_t count = 0;
   DataType dtype = DataType::Float32;
   ReduceOp op = ReduceOp::Sum;
-  int root = 0;
+  int root = 0;   // broadcast, reduce, scatter, gather; the peer of send and recv
   uint64_t seq = 0;  // this communicator's call number, for messages
 };
 

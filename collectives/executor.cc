@@ -12,19 +12,36 @@ const char* collName(CollKind kind) {
   switch (kind) {
     case CollKind::AllReduce: return "allreduce";
     case CollKind::Broadcast: return "broadcast";
+    case CollKind::Reduce: return "reduce";
+    case CollKind::AllGather: return "allgather";
+    case CollKind::ReduceScatter: return "reducescatter";
+    case CollKind::AllToAll: return "alltoall";
+    case CollKind::Scatter: return "scatter";
+    case CollKind::Gather: return "gather";
+    case CollKind::Send: return "send";
+    case CollKind::Recv: return "recv";
+    case CollKind::Barrier: return "barrier";
   }
   return "?";
 }
 
+namespace {
+bool reduces(CollKind k) {
+  return k == CollKind::AllReduce || k == CollKind::Reduce || k == CollKind::ReduceScatter;
+}
+bool rooted(CollKind k) {
+  return k == CollKind::Broadcast || k == CollKind::Reduce || k == CollKind::Scatter || k == CollKind::Gather;
+}
+}  // namespace
+
 std::string describe(const CollArgs& a) {
-  char buf[160];
-  if (a.kind == CollKind::Broadcast) {
-    std::snprintf(buf, sizeof(buf), "%s #%llu (count=%zu, %s, root=%d)", collName(a.kind),
-                  static_cast<unsigned long long>(a.seq), a.count, dtypeName(a.dtype), a.root);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%s #%llu (count=%zu, %s, %s)", collName(a.kind),
-                  static_cast<unsigned long long>(a.seq), a.count, dtypeName(a.dtype), opName(a.op));
-  }
+  char buf[200];
+  int n = std::snprintf(buf, sizeof(buf), "%s #%llu (", collName(a.kind), static_cast<unsigned long long>(a.seq));
+  if (a.kind != CollKind::Barrier) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), "count=%zu, %s", a.count, dtypeName(a.dtype));
+  if (reduces(a.kind)) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), ", %s", opName(a.op));
+  if (rooted(a.kind)) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), ", root=%d", a.root);
+  if (a.kind == CollKind::Send || a.kind == CollKind::Recv) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), ", peer=%d", a.root);
+  std::snprintf(buf + n, sizeof(buf) - size_t(n), ")");
   return buf;
 }
 

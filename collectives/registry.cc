@@ -11,7 +11,11 @@
 namespace weft::coll {
 
 std::span<const Algorithm* const> algorithms() {
-  static const std::array<const Algorithm*, 2> all = {&ringAllReduce(), &chainBroadcast()};
+  static const std::array all = {
+      &ringAllReduce(),    &chainBroadcast(), &chainReduce(), &ringAllGather(), &ringReduceScatter(),
+      &pairwiseAllToAll(), &linearScatter(),  &linearGather(), &p2pSend(),      &p2pRecv(),
+      &disseminationBarrier(),
+  };
   return all;
 }
 

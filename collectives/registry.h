@@ -12,6 +12,15 @@ namespace weft::coll {
 // Each algorithm file defines one of these.
 const Algorithm& ringAllReduce();
 const Algorithm& chainBroadcast();
+const Algorithm& chainReduce();
+const Algorithm& ringAllGather();
+const Algorithm& ringReduceScatter();
+const Algorithm& pairwiseAllToAll();
+const Algorithm& linearScatter();
+const Algorithm& linearGather();
+const Algorithm& p2pSend();
+const Algorithm& p2pRecv();
+const Algorithm& disseminationBarrier();
 
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();

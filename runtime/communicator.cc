@@ -53,7 +53,8 @@ void Communicator::run(coll::CollArgs& args) {
   BusyGuard guard(busy_);
   log::RankScope scope(rank_);
   args.seq = ++seq_;
-  if (args.count == 0) return;
+  // NCCL returns at once for empty calls; a barrier has no data but still synchronizes.
+  if (args.count == 0 && args.kind != coll::CollKind::Barrier) return;
   coll::Context ctx;
   ctx.rank = rank_;
   ctx.size = size_;
@@ -73,17 +74,6 @@ void Communicator::run(coll::CollArgs& args) {
     if (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::RemoteError) failure_ = e.what();
     throw;
   }
-}
-
-void Communicator::allReduce(const void* send, void* recv, size_t count, coll::DataType dtype,
-                             coll::ReduceOp op) {
-  coll::CollArgs a{coll::CollKind::AllReduce, send, recv, count, dtype, op, 0, 0};
-  run(a);
-}
-
-void Communicator::broadcast(const void* send, void* recv, size_t count, coll::DataType dtype, int root) {
-  coll::CollArgs a{coll::CollKind::Broadcast, send, recv, count, dtype, coll::ReduceOp::Sum, root, 0};
-  run(a);
 }
 
 }  // namespace weft::runtime

@@ -31,14 +31,12 @@ class Communicator {
   int size() const { return size_; }
   const Config& config() const { return config_; }
 
-  // Arguments are validated by the C API; these throw Timeout or RemoteError.
-  void allReduce(const void* send, void* recv, size_t count, coll::DataType dtype, coll::ReduceOp op);
-  void broadcast(const void* send, void* recv, size_t count, coll::DataType dtype, int root);
+  // Runs one collective (arguments validated by the C API; args.seq is assigned here). Throws
+  // Timeout or RemoteError, after which the communicator refuses further calls (InvalidUsage).
+  void run(coll::CollArgs& args);
 
  private:
   Communicator(int rank, int size, const Config& config) : rank_(rank), size_(size), config_(config) {}
-  void run(coll::CollArgs& args);
-
   const int rank_;
   const int size_;
   const Config config_;

@@ -111,6 +111,51 @@ WEFT_API weftResult_t weftBroadcast(const void* sendbuff, void* recvbuff, size_t
                                     weftDataType_t datatype, int root, weftComm_t comm,
                                     weftStream_t stream);
 
+/* recvbuff (on root only; may be NULL elsewhere) = op over ranks of sendbuff. In place when
+ * sendbuff == recvbuff on the root. */
+WEFT_API weftResult_t weftReduce(const void* sendbuff, void* recvbuff, size_t count,
+                                 weftDataType_t datatype, weftRedOp_t op, int root, weftComm_t comm,
+                                 weftStream_t stream);
+
+/* Rank i's sendcount elements land at recvbuff + i*sendcount on every rank. In place when
+ * sendbuff == recvbuff + rank*sendcount. */
+WEFT_API weftResult_t weftAllGather(const void* sendbuff, void* recvbuff, size_t sendcount,
+                                    weftDataType_t datatype, weftComm_t comm, weftStream_t stream);
+
+/* Reduces sendbuff (nranks*recvcount elements) over ranks; rank i keeps block i in recvbuff.
+ * In place when recvbuff == sendbuff + rank*recvcount. */
+WEFT_API weftResult_t weftReduceScatter(const void* sendbuff, void* recvbuff, size_t recvcount,
+                                        weftDataType_t datatype, weftRedOp_t op, weftComm_t comm,
+                                        weftStream_t stream);
+
+/* Block j of sendbuff (count elements at sendbuff + j*count) goes to rank j; the block from
+ * rank i lands at recvbuff + i*count. The buffers may not overlap. */
+WEFT_API weftResult_t weftAllToAll(const void* sendbuff, void* recvbuff, size_t count,
+                                   weftDataType_t datatype, weftComm_t comm, weftStream_t stream);
+
+/* The root sends sendbuff + i*count to rank i's recvbuff (sendbuff is read on the root only).
+ * In place when recvbuff == sendbuff + root*count on the root. */
+WEFT_API weftResult_t weftScatter(const void* sendbuff, void* recvbuff, size_t count,
+                                  weftDataType_t datatype, int root, weftComm_t comm,
+                                  weftStream_t stream);
+
+/* Rank i's sendbuff lands at recvbuff + i*count on the root (recvbuff is used on the root only).
+ * In place when sendbuff == recvbuff + root*count on the root. */
+WEFT_API weftResult_t weftGather(const void* sendbuff, void* recvbuff, size_t count,
+                                 weftDataType_t datatype, int root, weftComm_t comm,
+                                 weftStream_t stream);
+
+/* Point to point: peer calls weftRecv with the same count and datatype. A send returns once its
+ * data is in the link's buffers (small messages) or received (large ones); a pair of ranks that
+ * both send large messages to each other first would wait for each other. */
+WEFT_API weftResult_t weftSend(const void* sendbuff, size_t count, weftDataType_t datatype, int peer,
+                               weftComm_t comm, weftStream_t stream);
+WEFT_API weftResult_t weftRecv(void* recvbuff, size_t count, weftDataType_t datatype, int peer,
+                               weftComm_t comm, weftStream_t stream);
+
+/* Returns once every rank has entered the barrier. */
+WEFT_API weftResult_t weftBarrier(weftComm_t comm, weftStream_t stream);
+
 /* A static string naming the code. */
 WEFT_API const char* weftGetErrorString(weftResult_t result);
 

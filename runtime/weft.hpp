@@ -108,6 +108,31 @@ class Comm {
   void broadcast(std::span<T> data, int root) {  // in place
     broadcast(data.data(), data.data(), data.size(), dataTypeOf<std::remove_const_t<T>>(), root);
   }
+  void reduce(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, int root) {
+    check(weftReduce(send, recv, count, type, op, root, comm_, nullptr));
+  }
+  void allGather(const void* send, void* recv, size_t sendcount, weftDataType_t type) {
+    check(weftAllGather(send, recv, sendcount, type, comm_, nullptr));
+  }
+  void reduceScatter(const void* send, void* recv, size_t recvcount, weftDataType_t type, weftRedOp_t op) {
+    check(weftReduceScatter(send, recv, recvcount, type, op, comm_, nullptr));
+  }
+  void allToAll(const void* send, void* recv, size_t count, weftDataType_t type) {
+    check(weftAllToAll(send, recv, count, type, comm_, nullptr));
+  }
+  void scatter(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
+    check(weftScatter(send, recv, count, type, root, comm_, nullptr));
+  }
+  void gather(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
+    check(weftGather(send, recv, count, type, root, comm_, nullptr));
+  }
+  void send(const void* buf, size_t count, weftDataType_t type, int peer) {
+    check(weftSend(buf, count, type, peer, comm_, nullptr));
+  }
+  void recv(void* buf, size_t count, weftDataType_t type, int peer) {
+    check(weftRecv(buf, count, type, peer, comm_, nullptr));
+  }
+  void barrier() { check(weftBarrier(comm_, nullptr)); }
 
  private:
   void reset() noexcept {
