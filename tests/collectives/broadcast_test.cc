@@ -2,6 +2,7 @@
 // Broadcast on thread ranks: every root, rank count and awkward count, in place and not.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -39,14 +40,17 @@ std::string checkBroadcast(std::vector<weft::Comm>& comms, weftDataType_t t, siz
 
 }  // namespace
 
-TEST_CASE("broadcast: every root, rank count and count, in place and not", "[broadcast]") {
+TEST_CASE("broadcast: every algorithm, root, rank count and count, in place and not", "[broadcast]") {
+  const std::string algo = GENERATE("chain", "tree");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  setenv("WEFT_ALGO", ("broadcast:" + algo).c_str(), 1);
   auto comms = weft::Comm::initAll(ranks);
+  unsetenv("WEFT_ALGO");
   for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1000), size_t(1u << 20) + 3}) {
     for (int root = 0; root < ranks; ++root) {
       for (bool inPlace : {false, true}) {
         const weftDataType_t t = count > 1000 ? weftFloat32 : weft::test::kAllTypes[size_t(root) % 10];
-        INFO("ranks=" << ranks << " count=" << count << " root=" << root << " inPlace=" << inPlace);
+        INFO(algo << " ranks=" << ranks << " count=" << count << " root=" << root << " inPlace=" << inPlace);
         REQUIRE(checkBroadcast(comms, t, count, root, inPlace) == "");
       }
     }
