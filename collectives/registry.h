@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "collectives/algo_spec.h"
 #include "collectives/algorithm.h"
 
 namespace weft::coll {
@@ -26,9 +27,8 @@ const Algorithm& disseminationBarrier();
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();
 
-// The algorithm for this call: the one `spec` forces (WEFT_ALGO: "name" or "kind:name",
-// comma-separated, e.g. "allreduce:ring,broadcast:chain") when it supports the call, otherwise
-// the first that does. Throws InvalidArgument for a name no algorithm has.
-const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, std::string_view spec = {});
+// The algorithm for this call: the one `spec` (WEFT_ALGO) forces when it supports the call,
+// otherwise the first of its kind that does.
+const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, const AlgoSpec& spec);
 
 }  // namespace weft::coll

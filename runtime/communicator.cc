@@ -33,10 +33,12 @@ std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store>
                                                    int size, const Config& config,
                                                    std::shared_ptr<void> keepAlive) {
   log::RankScope scope(rank);
+  coll::AlgoSpec algoSpec = coll::AlgoSpec::parse(config.algo);  // before meeting: fail alike, early
   Links links = connectRanks(*store, rank, size, config);
   Config tuned = config;
   if (tuned.wait.spinUs == kAutoSpin) tuned.wait.spinUs = autoSpinUs(links.ranksOnThisHost);
   std::unique_ptr<Communicator> c(new Communicator(rank, size, tuned));
+  c->algoSpec_ = std::move(algoSpec);
   c->keepAlive_ = std::move(keepAlive);
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
@@ -62,7 +64,7 @@ void Communicator::run(coll::CollArgs& args) {
   ctx.links = links_;
   ctx.wait = &config_.wait;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
-  const coll::Algorithm& algo = coll::selectAlgorithm(args, ctx, config_.algo);
+  const coll::Algorithm& algo = coll::selectAlgorithm(args, ctx, algoSpec_);
   WEFT_LOG(Trace, "%s: %s", coll::describe(args).c_str(), std::string(algo.name()).c_str());
   if (!failure_.empty()) {
     throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/algo_spec.h"
 #include "collectives/algorithm.h"
 #include "runtime/config.h"
 #include "runtime/store/store.h"
@@ -44,7 +45,8 @@ class Communicator {
   std::unique_ptr<transport::Transport> transport_;
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
   uint64_t seq_ = 0;
-  std::string failure_;  // set by a Timeout or RemoteError mid-collective; later calls are refused
+  std::string failure_;
+  coll::AlgoSpec algoSpec_;  // WEFT_ALGO, parsed at init  // set by a Timeout or RemoteError mid-collective; later calls are refused
   std::atomic<bool> busy_{false};
 };
 

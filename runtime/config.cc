@@ -71,7 +71,7 @@ const std::array<Entry, 12>& table() {
        [](Config& c, auto&, auto& v) { c.jobId = v; }},
       {{"WEFT_HOSTID", VarType::String, "", "Overrides the host identity (hostname and boot id) used to group ranks by host."},
        [](Config& c, auto&, auto& v) { c.hostId = v; }},
-      {{"WEFT_ALGO", VarType::String, "", "Forces algorithms: name or kind:name, comma-separated (allreduce:ring, broadcast:chain)."},
+      {{"WEFT_ALGO", VarType::String, "", "Forces algorithms, per collective and size: allreduce:ring, broadcast:0-64K=tree,64K-inf=chain (see below)."},
        [](Config& c, auto&, auto& v) { c.algo = v; }},
       {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Slots in each shared-memory FIFO (2 to 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
