@@ -65,6 +65,16 @@ weftResult_t weftCommInitFromEnv(weftComm_t* comm) {
   });
 }
 
+weftResult_t weftCommSplit(weftComm_t comm, int color, int key, weftComm_t* newcomm) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    if (!newcomm) throw InvalidArgument("newcomm is NULL");
+    *newcomm = nullptr;
+    auto child = c.split(color, key);
+    if (child) *newcomm = publish(std::move(child));
+  });
+}
+
 weftResult_t weftGetEnvWorldSize(int* nranks) {
   return guarded(__func__, [&] {
     if (!nranks) throw InvalidArgument("nranks is NULL");

@@ -35,14 +35,20 @@ std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store>
   log::RankScope scope(rank);
   coll::AlgoSpec algoSpec = coll::AlgoSpec::parse(config.algo);  // before meeting: fail alike, early
   Links links = connectRanks(*store, rank, size, config);
+  auto c = assemble(rank, size, config, std::move(algoSpec), std::move(links));
+  c->keepAlive_ = std::move(keepAlive);
+  WEFT_LOG(Info, "communicator ready: rank %d of %d via %s", rank, size, store->describe().c_str());
+  return c;
+}
+
+std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const Config& config,
+                                                     coll::AlgoSpec spec, Links links) {
   Config tuned = config;
   if (tuned.wait.spinUs == kAutoSpin) tuned.wait.spinUs = autoSpinUs(links.ranksOnThisHost);
   std::unique_ptr<Communicator> c(new Communicator(rank, size, tuned));
-  c->algoSpec_ = std::move(algoSpec);
-  c->keepAlive_ = std::move(keepAlive);
+  c->algoSpec_ = std::move(spec);
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
-  WEFT_LOG(Info, "communicator ready: rank %d of %d via %s", rank, size, store->describe().c_str());
   return c;
 }
 

@@ -16,6 +16,8 @@
 
 namespace weft::runtime {
 
+struct Links;  // runtime/bootstrap.h
+
 // Thread-compatible, as an NCCL communicator: one thread at a time calls its collectives (a
 // concurrent second caller gets InvalidUsage). Different communicators are independent.
 class Communicator {
@@ -28,6 +30,11 @@ class Communicator {
                                               std::shared_ptr<void> keepAlive = nullptr);
   ~Communicator();
 
+  // Collective over this communicator (MPI_Comm_split, ncclCommSplit): ranks passing the same
+  // non-negative color form a new communicator, ranked by (key, rank here); a negative color
+  // takes part and gets nullptr. Links are set up through this communicator, no store needed.
+  std::unique_ptr<Communicator> split(int color, int key);
+
   int rank() const { return rank_; }
   int size() const { return size_; }
   const Config& config() const { return config_; }
@@ -38,6 +45,8 @@ class Communicator {
 
  private:
   Communicator(int rank, int size, const Config& config) : rank_(rank), size_(size), config_(config) {}
+  static std::unique_ptr<Communicator> assemble(int rank, int size, const Config& config,
+                                                coll::AlgoSpec spec, Links links);
   const int rank_;
   const int size_;
   const Config config_;

@@ -94,6 +94,13 @@ WEFT_API weftResult_t weftCommInitFromEnv(weftComm_t* comm);
  * Lets a program choose between joining a launched job and running thread ranks. */
 WEFT_API weftResult_t weftGetEnvWorldSize(int* nranks);
 
+/* Collective over comm (MPI_Comm_split, ncclCommSplit): ranks passing the same non-negative
+ * color form a new communicator in *newcomm, ranked by key (ties by their rank in comm); a rank
+ * passing WEFT_SPLIT_NOCOLOR (any negative color) takes part and gets NULL. The new communicator
+ * is independent of comm (either may be used, or destroyed, without the other). */
+#define WEFT_SPLIT_NOCOLOR (-1)
+WEFT_API weftResult_t weftCommSplit(weftComm_t comm, int color, int key, weftComm_t* newcomm);
+
 /* Frees the communicator. Not collective; NULL is accepted. */
 WEFT_API weftResult_t weftCommDestroy(weftComm_t comm);
 

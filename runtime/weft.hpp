@@ -82,6 +82,13 @@ class Comm {
     return id;
   }
 
+  // A rank passing a negative color gets an empty Comm (get() == nullptr).
+  Comm split(int color, int key) const {
+    weftComm_t c = nullptr;
+    check(weftCommSplit(comm_, color, key, &c));
+    return Comm(c);
+  }
+
   int rank() const {
     int r = 0;
     check(weftCommUserRank(comm_, &r));

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// Communicator::split: new communicators from colors and keys, wired through the parent.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "runtime/bootstrap.h"
+#include "runtime/communicator.h"
+#include "transport/shm/transport.h"
+
+namespace weft::runtime {
+namespace {
+
+struct Member {
+  int32_t color;
+  int32_t key;
+};
+
+// A transport address, padded to a fixed size so that one all-gather carries every rank's.
+struct AddressSlot {
+  uint32_t bytes = 0;
+  std::array<std::byte, 252> data{};
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> Communicator::split(int color, int key) {
+  log::RankScope scope(rank_);
+  // 1. Everyone learns everyone's color and key.
+  std::vector<Member> members(size_t(size_), Member{});
+  Member mine{color < 0 ? -1 : color, key};
+  coll::CollArgs gatherMembers{coll::CollKind::AllGather, &mine, members.data(), sizeof(Member), coll::DataType::Uint8};
+  run(gatherMembers);
+
+  // 2. This rank's group, ordered by (key, parent rank).
+  std::vector<int> group;
+  if (mine.color >= 0) {
+    for (int r = 0; r < size_; ++r) {
+      if (members[size_t(r)].color == mine.color) group.push_back(r);
+    }
+    std::stable_sort(group.begin(), group.end(), [&](int a, int b) { return members[size_t(a)].key < members[size_t(b)].key; });
+  }
+  const int newSize = int(group.size());
+  const int newRank = mine.color < 0 ? -1 : int(std::find(group.begin(), group.end(), rank_) - group.begin());
+
+  // 3. Each member listens on a new transport; the addresses travel through the parent.
+  Links links;
+  AddressSlot myAddress;
+  if (mine.color >= 0) {
+    transport::shm::ShmOptions shm;
+    shm.rank = newRank;
+    shm.nranks = newSize;
+    shm.jobTag = randomHex();
+    shm.slots = config_.shmSlots;
+    shm.slotBytes = config_.shmSlotBytes;
+    links.transport = std::make_unique<transport::shm::ShmTransport>(shm);
+    const auto blob = links.transport->listen();
+    WEFT_CHECK(blob.size() <= myAddress.data.size(), "transport address too long for split");
+    myAddress.bytes = uint32_t(blob.size());
+    std::memcpy(myAddress.data.data(), blob.data(), blob.size());
+  }
+  std::vector<AddressSlot> addresses(static_cast<size_t>(size_));
+  coll::CollArgs gatherAddresses{coll::CollKind::AllGather, &myAddress, addresses.data(), sizeof(AddressSlot),
+                                 coll::DataType::Uint8};
+  run(gatherAddresses);
+
+  // 4. Connect within the group, then wait (through the parent) until every member has mapped
+  //    every segment before names are dropped.
+  if (mine.color >= 0) {
+    links.endpoints.resize(size_t(newSize));
+    links.ranksOnThisHost = newSize;
+    for (int i = 0; i < newSize; ++i) {
+      if (i == newRank) continue;
+      const AddressSlot& a = addresses[size_t(group[size_t(i)])];
+      links.endpoints[size_t(i)] = links.transport->connect(i, std::span(a.data.data(), a.bytes));
+    }
+  }
+  coll::CollArgs barrier{coll::CollKind::Barrier, nullptr, nullptr, 0, coll::DataType::Uint8};
+  run(barrier);
+  if (mine.color < 0) return nullptr;
+  links.transport->finishSetup();
+  WEFT_LOG(Info, "split: rank %d of %d is rank %d of %d in color %d", rank_, size_, newRank, newSize, mine.color);
+  return assemble(newRank, newSize, config_, algoSpec_, std::move(links));
+}
+
+}  // namespace weft::runtime
