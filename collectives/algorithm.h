@@ -51,6 +51,8 @@ struct Context {
   size_t slotBytes() const { return link((rank + 1) % size).slotBytes(); }
 };
 
+class Operation;  // collectives/operation.h
+
 // An algorithm describes itself and may decline a call (supports() == false).
 class Algorithm {
  public:
@@ -58,9 +60,9 @@ class Algorithm {
   virtual std::string_view name() const = 0;  // "ring", "chain", ...
   virtual CollKind kind() const = 0;
   virtual bool supports(const CollArgs& args, const Context& ctx) const = 0;
-  // Runs the collective to completion on the calling thread. Throws Timeout (past
-  // ctx.deadline) or RemoteError (a peer failed or sent something wrong).
-  virtual void run(const Context& ctx, const CollArgs& args) const = 0;
+  // The collective as an Operation to advance (collectives/operation.h). `ctx` and `args` must
+  // outlive it: operations keep references to both.
+  virtual std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const = 0;
 };
 
 }  // namespace weft::coll

@@ -45,10 +45,29 @@ std::string describe(const CollArgs& a) {
   return buf;
 }
 
-void copyIfOutOfPlace(const CollArgs& args) {
-  if (args.send != args.recv && args.count > 0) {
-    std::memcpy(args.recv, args.send, args.count * dtypeSize(args.dtype));
+Progress LocalCopyOp::advance() {
+  // Barriers carry no data; every other kind moves `count` elements from send to recv.
+  if (args_.kind != CollKind::Barrier && args_.send != args_.recv && args_.count > 0) {
+    std::memcpy(args_.recv, args_.send, args_.count * dtypeSize(args_.dtype));
   }
+  return Progress::Done;
+}
+
+Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
+  if (ctx.deadline.expired()) {
+    throw Timeout(describe(args) + " on rank " + std::to_string(ctx.rank) + " timed out " +
+                  ctx.deadline.describe() + " waiting for " + op.waitingFor() +
+                  " (WEFT_TIMEOUT sets the limit)");
+  }
+  const int peer = op.blockedOn();
+  if (peer < 0 || ctx.transport->peerAlive(peer)) return Progress::Blocked;
+  // A peer that finished its part and exited may have posted all we need: look once more.
+  const Progress p = op.advance();
+  if (p == Progress::Blocked && op.blockedOn() == peer) {
+    throw RemoteError(describe(args) + " on rank " + std::to_string(ctx.rank) + ": rank " +
+                      std::to_string(peer) + " exited while this rank waited for " + op.waitingFor());
+  }
+  return p;
 }
 
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op) {
@@ -57,28 +76,14 @@ void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op) {
   for (;;) {
     // Read the token before looking at the links: a change after this point ends the sleep.
     const uint32_t token = ctx.transport->waitToken();
-    switch (op.advance()) {
+    Progress p = op.advance();
+    if (p == Progress::Blocked && backoff.next()) p = checkStalled(ctx, args, op);
+    else if (p == Progress::Blocked) continue;
+    switch (p) {
       case Progress::Done: return;
       case Progress::Advanced: backoff.reset(); continue;
-      case Progress::Blocked: break;
+      case Progress::Blocked: ctx.transport->waitChange(token, sleepUs); continue;
     }
-    if (!backoff.next()) continue;
-    if (ctx.deadline.expired()) {
-      throw Timeout(describe(args) + " on rank " + std::to_string(ctx.rank) + " timed out " +
-                    ctx.deadline.describe() + " waiting for " + op.waitingFor() +
-                    " (WEFT_TIMEOUT sets the limit)");
-    }
-    const int peer = op.blockedOn();
-    if (!ctx.transport->peerAlive(peer)) {
-      // A peer that finished its part and exited may have posted all we need: look once more.
-      if (op.advance() != Progress::Blocked) continue;
-      if (op.blockedOn() == peer) {
-        throw RemoteError(describe(args) + " on rank " + std::to_string(ctx.rank) + ": rank " +
-                          std::to_string(peer) + " exited while this rank waited for " + op.waitingFor());
-      }
-      continue;
-    }
-    ctx.transport->waitChange(token, sleepUs);
   }
 }
 

@@ -3,6 +3,7 @@
 // drives one to completion with the spin/yield/sleep wait.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "collectives/algorithm.h"
@@ -26,15 +27,28 @@ class Operation {
 // common/wait.h). Throws Timeout naming the call, the deadline and what was awaited.
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
 
-// On one rank a collective is a copy (avg over one rank is the value itself).
-void copyIfOutOfPlace(const CollArgs& args);
+// For a driver that found `op` Blocked long enough to sleep: throws Timeout past ctx.deadline and
+// RemoteError when the peer the operation waits for has exited (after one more look, since a
+// peer may post everything and leave); otherwise returns that look's progress.
+Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op);
 
-// The body of most Algorithm::run: build the operation and drive it to completion.
+// On one rank a collective is a copy (avg over one rank is the value itself): done at once.
+class LocalCopyOp final : public Operation {
+ public:
+  explicit LocalCopyOp(const CollArgs& args) : args_(args) {}
+  Progress advance() override;
+  std::string waitingFor() const override { return "nothing"; }
+  int blockedOn() const override { return -1; }
+
+ private:
+  const CollArgs& args_;
+};
+
+// The body of most Algorithm::start.
 template <class Op>
-void runOperation(const Context& ctx, const CollArgs& args) {
-  if (ctx.size == 1) return copyIfOutOfPlace(args);
-  Op op(ctx, args);
-  runToCompletion(ctx, args, op);
+std::unique_ptr<Operation> startOperation(const Context& ctx, const CollArgs& args) {
+  if (ctx.size == 1) return std::make_unique<LocalCopyOp>(args);
+  return std::make_unique<Op>(ctx, args);
 }
 
 }  // namespace weft::coll

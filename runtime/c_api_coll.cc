@@ -10,178 +10,292 @@ using namespace weft::capi;
 
 namespace {
 
+using weft::runtime::Communicator;
+
 const std::byte* at(const void* base, size_t offset) { return static_cast<const std::byte*>(base) + offset; }
+
+// Argument checks per call: each returns the validated arguments.
+CollArgs allReduceArgs(const Communicator&, const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, weftStream_t stream) {
+  CollArgs a{CollKind::AllReduce, sendbuff, recvbuff, count, checkedType(datatype), checkedOp(op)};
+  const size_t bytes = checkedBytes(count, a.dtype);
+  checkHostStream(stream);
+  checkNotNull(sendbuff, bytes, "sendbuff");
+  checkNotNull(recvbuff, bytes, "recvbuff");
+  checkOverlap(sendbuff, bytes, recvbuff, bytes, sendbuff == recvbuff, "sendbuff == recvbuff");
+  return a;
+}
+
+CollArgs broadcastArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftStream_t stream) {
+  CollArgs a{CollKind::Broadcast, sendbuff, recvbuff, count, checkedType(datatype)};
+  a.root = root;
+  checkRoot(root, c);
+  const size_t bytes = checkedBytes(count, a.dtype);
+  checkHostStream(stream);
+  checkNotNull(recvbuff, bytes, "recvbuff");
+  if (c.rank() == root) {
+    checkNotNull(sendbuff, bytes, "sendbuff");
+    checkOverlap(sendbuff, bytes, recvbuff, bytes, sendbuff == recvbuff, "sendbuff == recvbuff");
+  }
+  return a;
+}
+
+CollArgs reduceArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, int root, weftStream_t stream) {
+  CollArgs a{CollKind::Reduce, sendbuff, recvbuff, count, checkedType(datatype), checkedOp(op)};
+  a.root = root;
+  checkRoot(root, c);
+  const size_t bytes = checkedBytes(count, a.dtype);
+  checkHostStream(stream);
+  checkNotNull(sendbuff, bytes, "sendbuff");
+  if (c.rank() == root) {
+    checkNotNull(recvbuff, bytes, "recvbuff");
+    checkOverlap(sendbuff, bytes, recvbuff, bytes, sendbuff == recvbuff, "sendbuff == recvbuff");
+  }
+  return a;
+}
+
+CollArgs allGatherArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype, weftStream_t stream) {
+  CollArgs a{CollKind::AllGather, sendbuff, recvbuff, sendcount, checkedType(datatype)};
+  const size_t block = checkedBytes(sendcount, a.dtype), all = checkedBytes(sendcount, a.dtype, size_t(c.size()));
+  checkHostStream(stream);
+  checkNotNull(sendbuff, block, "sendbuff");
+  checkNotNull(recvbuff, all, "recvbuff");
+  checkOverlap(sendbuff, block, recvbuff, all, at(recvbuff, block * size_t(c.rank())) == sendbuff,
+               "sendbuff == recvbuff + rank * sendcount");
+  return a;
+}
+
+CollArgs reduceScatterArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype, weftRedOp_t op, weftStream_t stream) {
+  CollArgs a{CollKind::ReduceScatter, sendbuff, recvbuff, recvcount, checkedType(datatype), checkedOp(op)};
+  const size_t block = checkedBytes(recvcount, a.dtype), all = checkedBytes(recvcount, a.dtype, size_t(c.size()));
+  checkHostStream(stream);
+  checkNotNull(sendbuff, all, "sendbuff");
+  checkNotNull(recvbuff, block, "recvbuff");
+  checkOverlap(sendbuff, all, recvbuff, block, at(sendbuff, block * size_t(c.rank())) == recvbuff,
+               "recvbuff == sendbuff + rank * recvcount");
+  return a;
+}
+
+CollArgs allToAllArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftStream_t stream) {
+  CollArgs a{CollKind::AllToAll, sendbuff, recvbuff, count, checkedType(datatype)};
+  const size_t all = checkedBytes(count, a.dtype, size_t(c.size()));
+  checkHostStream(stream);
+  checkNotNull(sendbuff, all, "sendbuff");
+  checkNotNull(recvbuff, all, "recvbuff");
+  checkOverlap(sendbuff, all, recvbuff, all, false, "nothing: all-to-all needs separate buffers");
+  return a;
+}
+
+CollArgs scatterArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftStream_t stream) {
+  CollArgs a{CollKind::Scatter, sendbuff, recvbuff, count, checkedType(datatype)};
+  a.root = root;
+  checkRoot(root, c);
+  const size_t block = checkedBytes(count, a.dtype), all = checkedBytes(count, a.dtype, size_t(c.size()));
+  checkHostStream(stream);
+  checkNotNull(recvbuff, block, "recvbuff");
+  if (c.rank() == root) {
+    checkNotNull(sendbuff, all, "sendbuff");
+    checkOverlap(sendbuff, all, recvbuff, block, at(sendbuff, block * size_t(root)) == recvbuff,
+                 "recvbuff == sendbuff + root * count");
+  }
+  return a;
+}
+
+CollArgs gatherArgs(const Communicator& c, const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftStream_t stream) {
+  CollArgs a{CollKind::Gather, sendbuff, recvbuff, count, checkedType(datatype)};
+  a.root = root;
+  checkRoot(root, c);
+  const size_t block = checkedBytes(count, a.dtype), all = checkedBytes(count, a.dtype, size_t(c.size()));
+  checkHostStream(stream);
+  checkNotNull(sendbuff, block, "sendbuff");
+  if (c.rank() == root) {
+    checkNotNull(recvbuff, all, "recvbuff");
+    checkOverlap(sendbuff, block, recvbuff, all, at(recvbuff, block * size_t(root)) == sendbuff,
+                 "sendbuff == recvbuff + root * count");
+  }
+  return a;
+}
+
+CollArgs sendArgs(const Communicator& c, const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftStream_t stream) {
+  CollArgs a{CollKind::Send, sendbuff, nullptr, count, checkedType(datatype)};
+  a.root = peer;
+  checkRoot(peer, c, "peer");
+  if (peer == c.rank()) throw InvalidArgument("a rank cannot send to itself (it would wait for its own receive)");
+  checkHostStream(stream);
+  checkNotNull(sendbuff, checkedBytes(count, a.dtype), "sendbuff");
+  return a;
+}
+
+CollArgs recvArgs(const Communicator& c, void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftStream_t stream) {
+  CollArgs a{CollKind::Recv, nullptr, recvbuff, count, checkedType(datatype)};
+  a.root = peer;
+  checkRoot(peer, c, "peer");
+  if (peer == c.rank()) throw InvalidArgument("a rank cannot receive from itself");
+  checkHostStream(stream);
+  checkNotNull(recvbuff, checkedBytes(count, a.dtype), "recvbuff");
+  return a;
+}
+
+CollArgs barrierArgs(const Communicator&, weftStream_t stream) {
+  checkHostStream(stream);
+  CollArgs a{CollKind::Barrier, nullptr, nullptr, 0, weft::coll::DataType::Uint8};
+  return a;
+}
 
 }  // namespace
 
 extern "C" {
 
-weftResult_t weftAllReduce(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype,
-                           weftRedOp_t op, weftComm_t comm, weftStream_t stream) {
+weftResult_t weftAllReduce(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::AllReduce, sendbuff, recvbuff, count, checkedType(datatype), checkedOp(op)};
-    const size_t bytes = checkedBytes(count, a.dtype);
-    checkHostStream(stream);
-    checkNotNull(sendbuff, bytes, "sendbuff");
-    checkNotNull(recvbuff, bytes, "recvbuff");
-    checkOverlap(sendbuff, bytes, recvbuff, bytes, sendbuff == recvbuff, "sendbuff == recvbuff");
-    c.run(a);
+    dispatch(c, allReduceArgs(c, sendbuff, recvbuff, count, datatype, op, stream), nullptr);
   });
 }
 
-weftResult_t weftBroadcast(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype,
-                           int root, weftComm_t comm, weftStream_t stream) {
+weftResult_t weftAllReduceAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::Broadcast, sendbuff, recvbuff, count, checkedType(datatype)};
-    a.root = root;
-    checkRoot(root, c);
-    const size_t bytes = checkedBytes(count, a.dtype);
-    checkHostStream(stream);
-    checkNotNull(recvbuff, bytes, "recvbuff");
-    if (c.rank() == root) {
-      checkNotNull(sendbuff, bytes, "sendbuff");
-      checkOverlap(sendbuff, bytes, recvbuff, bytes, sendbuff == recvbuff, "sendbuff == recvbuff");
-    }
-    c.run(a);
+    dispatch(c, allReduceArgs(c, sendbuff, recvbuff, count, datatype, op, stream), checkedRequest(request));
   });
 }
 
-weftResult_t weftReduce(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype,
-                        weftRedOp_t op, int root, weftComm_t comm, weftStream_t stream) {
+weftResult_t weftBroadcast(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::Reduce, sendbuff, recvbuff, count, checkedType(datatype), checkedOp(op)};
-    a.root = root;
-    checkRoot(root, c);
-    const size_t bytes = checkedBytes(count, a.dtype);
-    checkHostStream(stream);
-    checkNotNull(sendbuff, bytes, "sendbuff");
-    if (c.rank() == root) {
-      checkNotNull(recvbuff, bytes, "recvbuff");
-      checkOverlap(sendbuff, bytes, recvbuff, bytes, sendbuff == recvbuff, "sendbuff == recvbuff");
-    }
-    c.run(a);
+    dispatch(c, broadcastArgs(c, sendbuff, recvbuff, count, datatype, root, stream), nullptr);
   });
 }
 
-weftResult_t weftAllGather(const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype,
-                           weftComm_t comm, weftStream_t stream) {
+weftResult_t weftBroadcastAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::AllGather, sendbuff, recvbuff, sendcount, checkedType(datatype)};
-    const size_t block = checkedBytes(sendcount, a.dtype), all = checkedBytes(sendcount, a.dtype, size_t(c.size()));
-    checkHostStream(stream);
-    checkNotNull(sendbuff, block, "sendbuff");
-    checkNotNull(recvbuff, all, "recvbuff");
-    checkOverlap(sendbuff, block, recvbuff, all, at(recvbuff, block * size_t(c.rank())) == sendbuff,
-                 "sendbuff == recvbuff + rank * sendcount");
-    c.run(a);
+    dispatch(c, broadcastArgs(c, sendbuff, recvbuff, count, datatype, root, stream), checkedRequest(request));
   });
 }
 
-weftResult_t weftReduceScatter(const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype,
-                               weftRedOp_t op, weftComm_t comm, weftStream_t stream) {
+weftResult_t weftReduce(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, int root, weftComm_t comm, weftStream_t stream) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::ReduceScatter, sendbuff, recvbuff, recvcount, checkedType(datatype), checkedOp(op)};
-    const size_t block = checkedBytes(recvcount, a.dtype), all = checkedBytes(recvcount, a.dtype, size_t(c.size()));
-    checkHostStream(stream);
-    checkNotNull(sendbuff, all, "sendbuff");
-    checkNotNull(recvbuff, block, "recvbuff");
-    checkOverlap(sendbuff, all, recvbuff, block, at(sendbuff, block * size_t(c.rank())) == recvbuff,
-                 "recvbuff == sendbuff + rank * recvcount");
-    c.run(a);
+    dispatch(c, reduceArgs(c, sendbuff, recvbuff, count, datatype, op, root, stream), nullptr);
   });
 }
 
-weftResult_t weftAllToAll(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype,
-                          weftComm_t comm, weftStream_t stream) {
+weftResult_t weftReduceAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::AllToAll, sendbuff, recvbuff, count, checkedType(datatype)};
-    const size_t all = checkedBytes(count, a.dtype, size_t(c.size()));
-    checkHostStream(stream);
-    checkNotNull(sendbuff, all, "sendbuff");
-    checkNotNull(recvbuff, all, "recvbuff");
-    checkOverlap(sendbuff, all, recvbuff, all, false, "nothing: all-to-all needs separate buffers");
-    c.run(a);
+    dispatch(c, reduceArgs(c, sendbuff, recvbuff, count, datatype, op, root, stream), checkedRequest(request));
   });
 }
 
-weftResult_t weftScatter(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root,
-                         weftComm_t comm, weftStream_t stream) {
+weftResult_t weftAllGather(const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype, weftComm_t comm, weftStream_t stream) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::Scatter, sendbuff, recvbuff, count, checkedType(datatype)};
-    a.root = root;
-    checkRoot(root, c);
-    const size_t block = checkedBytes(count, a.dtype), all = checkedBytes(count, a.dtype, size_t(c.size()));
-    checkHostStream(stream);
-    checkNotNull(recvbuff, block, "recvbuff");
-    if (c.rank() == root) {
-      checkNotNull(sendbuff, all, "sendbuff");
-      checkOverlap(sendbuff, all, recvbuff, block, at(sendbuff, block * size_t(root)) == recvbuff,
-                   "recvbuff == sendbuff + root * count");
-    }
-    c.run(a);
+    dispatch(c, allGatherArgs(c, sendbuff, recvbuff, sendcount, datatype, stream), nullptr);
   });
 }
 
-weftResult_t weftGather(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root,
-                        weftComm_t comm, weftStream_t stream) {
+weftResult_t weftAllGatherAsync(const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::Gather, sendbuff, recvbuff, count, checkedType(datatype)};
-    a.root = root;
-    checkRoot(root, c);
-    const size_t block = checkedBytes(count, a.dtype), all = checkedBytes(count, a.dtype, size_t(c.size()));
-    checkHostStream(stream);
-    checkNotNull(sendbuff, block, "sendbuff");
-    if (c.rank() == root) {
-      checkNotNull(recvbuff, all, "recvbuff");
-      checkOverlap(sendbuff, block, recvbuff, all, at(recvbuff, block * size_t(root)) == sendbuff,
-                   "sendbuff == recvbuff + root * count");
-    }
-    c.run(a);
+    dispatch(c, allGatherArgs(c, sendbuff, recvbuff, sendcount, datatype, stream), checkedRequest(request));
   });
 }
 
-weftResult_t weftSend(const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm,
-                      weftStream_t stream) {
+weftResult_t weftReduceScatter(const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::Send, sendbuff, nullptr, count, checkedType(datatype)};
-    a.root = peer;
-    checkRoot(peer, c, "peer");
-    if (peer == c.rank()) throw InvalidArgument("a rank cannot send to itself (it would wait for its own receive)");
-    checkHostStream(stream);
-    checkNotNull(sendbuff, checkedBytes(count, a.dtype), "sendbuff");
-    c.run(a);
+    dispatch(c, reduceScatterArgs(c, sendbuff, recvbuff, recvcount, datatype, op, stream), nullptr);
   });
 }
 
-weftResult_t weftRecv(void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm,
-                      weftStream_t stream) {
+weftResult_t weftReduceScatterAsync(const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    CollArgs a{CollKind::Recv, nullptr, recvbuff, count, checkedType(datatype)};
-    a.root = peer;
-    checkRoot(peer, c, "peer");
-    if (peer == c.rank()) throw InvalidArgument("a rank cannot receive from itself");
-    checkHostStream(stream);
-    checkNotNull(recvbuff, checkedBytes(count, a.dtype), "recvbuff");
-    c.run(a);
+    dispatch(c, reduceScatterArgs(c, sendbuff, recvbuff, recvcount, datatype, op, stream), checkedRequest(request));
+  });
+}
+
+weftResult_t weftAllToAll(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftComm_t comm, weftStream_t stream) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, allToAllArgs(c, sendbuff, recvbuff, count, datatype, stream), nullptr);
+  });
+}
+
+weftResult_t weftAllToAllAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, allToAllArgs(c, sendbuff, recvbuff, count, datatype, stream), checkedRequest(request));
+  });
+}
+
+weftResult_t weftScatter(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, scatterArgs(c, sendbuff, recvbuff, count, datatype, root, stream), nullptr);
+  });
+}
+
+weftResult_t weftScatterAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, scatterArgs(c, sendbuff, recvbuff, count, datatype, root, stream), checkedRequest(request));
+  });
+}
+
+weftResult_t weftGather(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, gatherArgs(c, sendbuff, recvbuff, count, datatype, root, stream), nullptr);
+  });
+}
+
+weftResult_t weftGatherAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, gatherArgs(c, sendbuff, recvbuff, count, datatype, root, stream), checkedRequest(request));
+  });
+}
+
+weftResult_t weftSend(const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, sendArgs(c, sendbuff, count, datatype, peer, stream), nullptr);
+  });
+}
+
+weftResult_t weftSendAsync(const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, sendArgs(c, sendbuff, count, datatype, peer, stream), checkedRequest(request));
+  });
+}
+
+weftResult_t weftRecv(void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, recvArgs(c, recvbuff, count, datatype, peer, stream), nullptr);
+  });
+}
+
+weftResult_t weftRecvAsync(void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, recvArgs(c, recvbuff, count, datatype, peer, stream), checkedRequest(request));
   });
 }
 
 weftResult_t weftBarrier(weftComm_t comm, weftStream_t stream) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);
-    checkHostStream(stream);
-    CollArgs a{CollKind::Barrier, nullptr, nullptr, 0, weft::coll::DataType::Uint8};
-    c.run(a);
+    dispatch(c, barrierArgs(c, stream), nullptr);
+  });
+}
+
+weftResult_t weftBarrierAsync(weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, barrierArgs(c, stream), checkedRequest(request));
   });
 }
 

@@ -11,10 +11,15 @@
 #include "collectives/kernels/dtype.h"
 #include "common/error.h"
 #include "runtime/communicator.h"
+#include "runtime/work.h"
 #include "runtime/weft.h"
 
 struct weftComm {
   std::unique_ptr<weft::runtime::Communicator> impl;
+};
+
+struct weftRequest {
+  std::shared_ptr<weft::runtime::Work> work;
 };
 
 namespace weft::capi {
@@ -55,6 +60,12 @@ size_t checkedBytes(size_t count, coll::DataType t, size_t blocks = 1);
 void checkRoot(int root, const runtime::Communicator& c, const char* what = "root");
 void checkHostStream(weftStream_t stream);
 void checkNotNull(const void* p, size_t bytes, const char* name);
+// Runs a validated call: recorded when the thread is inside a group, queued for the progress
+// thread when `request` is given (*request receives the handle), run to completion otherwise.
+void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_t* request);
+// Checks a nonblocking call's out-parameter and clears it.
+weftRequest_t* checkedRequest(weftRequest_t* request);
+
 // Two buffers may overlap only in the layout the collective calls in place.
 void checkOverlap(const void* send, size_t sendBytes, const void* recv, size_t recvBytes, bool inPlace,
                   const char* inPlaceMeans);

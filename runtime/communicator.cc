@@ -53,34 +53,142 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
 }
 
 Communicator::~Communicator() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  // The collective running now ends (or times out); those still queued fail below.
+  if (progress_.joinable()) progress_.join();
+  for (auto& p : queue_) {
+    p->work->complete(std::make_exception_ptr(
+        InvalidUsage(coll::describe(p->args) + " never ran: its communicator was destroyed first")));
+  }
   links_.clear();
   transport_.reset();
 }
 
-void Communicator::run(coll::CollArgs& args) {
-  BusyGuard guard(busy_);
-  log::RankScope scope(rank_);
-  args.seq = ++seq_;
+std::unique_ptr<Communicator::Pending> Communicator::prepare(const coll::CollArgs& args) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queue_.empty() && !running_; });
+  }
+  return prepareNow(args);
+}
+
+std::unique_ptr<Communicator::Pending> Communicator::prepareNow(const coll::CollArgs& args) {
+  auto p = std::make_unique<Pending>();
+  p->args = args;
+  p->work = std::make_shared<Work>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    p->args.seq = ++seq_;
+    if (!failure_.empty()) {
+      throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
+    }
+  }
   // NCCL returns at once for empty calls; a barrier has no data but still synchronizes.
-  if (args.count == 0 && args.kind != coll::CollKind::Barrier) return;
-  coll::Context ctx;
+  if (p->args.count == 0 && p->args.kind != coll::CollKind::Barrier) return p;
+  coll::Context& ctx = p->ctx;
   ctx.rank = rank_;
   ctx.size = size_;
   ctx.transport = transport_.get();
   ctx.links = links_;
   ctx.wait = &config_.wait;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
-  const coll::Algorithm& algo = coll::selectAlgorithm(args, ctx, algoSpec_);
-  WEFT_LOG(Trace, "%s: %s", coll::describe(args).c_str(), std::string(algo.name()).c_str());
-  if (!failure_.empty()) {
-    throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
+  const coll::Algorithm& algo = coll::selectAlgorithm(p->args, ctx, algoSpec_);
+  WEFT_LOG(Trace, "%s: %s", coll::describe(p->args).c_str(), std::string(algo.name()).c_str());
+  p->op = algo.start(ctx, p->args);
+  return p;
+}
+
+void Communicator::finish(Pending& p, std::exception_ptr error) {
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      // A collective that stopped halfway leaves chunks in the FIFOs: the links are unusable.
+      if (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::RemoteError) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (failure_.empty()) failure_ = e.what();
+      }
+    } catch (...) {
+    }
   }
+  p.work->complete(error);
+}
+
+void Communicator::execute(Pending& p) {
+  log::RankScope scope(rank_);
+  std::exception_ptr error;
   try {
-    algo.run(ctx, args);
-  } catch (const Error& e) {
-    // A collective that stopped halfway leaves chunks in the FIFOs: the links are unusable.
-    if (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::RemoteError) failure_ = e.what();
-    throw;
+    if (p.op) coll::runToCompletion(p.ctx, p.args, *p.op);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  finish(p, error);
+}
+
+void Communicator::run(const coll::CollArgs& args) {
+  BusyGuard guard(busy_);
+  bool async;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    async = progress_.joinable();
+  }
+  std::shared_ptr<Work> work;
+  if (async) {
+    work = submit(args);
+  } else {
+    auto p = prepare(args);
+    execute(*p);
+    work = p->work;
+  }
+  work->wait(-1);  // rethrows the collective's error
+}
+
+std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {
+  auto p = std::make_unique<Pending>();
+  p->args = args;
+  p->work = std::make_shared<Work>();
+  auto work = p->work;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) throw InvalidUsage("the communicator is being destroyed");
+    if (!progress_.joinable()) progress_ = std::thread([this] { progressLoop(); });
+    queue_.push_back(std::move(p));
+  }
+  cv_.notify_all();
+  return work;
+}
+
+// Note [Progress thread]: it takes queued collectives one at a time, in order, and prepares each
+// only when it is about to run it, so that a collective's deadline starts when it starts.
+void Communicator::progressLoop() {
+  for (;;) {
+    std::unique_ptr<Pending> queued;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      if (stopping_) return;       // the destructor fails what is still queued
+      queued = std::move(queue_.front());
+      queue_.pop_front();
+      running_ = true;
+    }
+    std::unique_ptr<Pending> p;
+    try {
+      p = prepareNow(queued->args);
+      p->work = queued->work;
+      execute(*p);
+    } catch (...) {
+      queued->work->complete(std::current_exception());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = false;
+    }
+    cv_.notify_all();
   }
 }
 

@@ -4,14 +4,21 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collectives/algo_spec.h"
 #include "collectives/algorithm.h"
+#include "collectives/operation.h"
 #include "runtime/config.h"
 #include "runtime/store/store.h"
+#include "runtime/work.h"
 #include "transport/transport.h"
 
 namespace weft::runtime {
@@ -19,7 +26,8 @@ namespace weft::runtime {
 struct Links;  // runtime/bootstrap.h
 
 // Thread-compatible, as an NCCL communicator: one thread at a time calls its collectives (a
-// concurrent second caller gets InvalidUsage). Different communicators are independent.
+// concurrent second caller gets InvalidUsage). Asynchronous collectives run on the
+// communicator's progress thread, in submission order. Different communicators are independent.
 class Communicator {
  public:
   // Collective over `size` callers sharing `store` (already scoped to this communicator): links
@@ -39,9 +47,28 @@ class Communicator {
   int size() const { return size_; }
   const Config& config() const { return config_; }
 
-  // Runs one collective (arguments validated by the C API; args.seq is assigned here). Throws
-  // Timeout or RemoteError, after which the communicator refuses further calls (InvalidUsage).
-  void run(coll::CollArgs& args);
+  // Runs one collective to completion (arguments validated by the C API): on the calling thread,
+  // or, once asynchronous work exists, on the progress thread after it. Throws Timeout or
+  // RemoteError, after which the communicator refuses further calls (InvalidUsage).
+  void run(const coll::CollArgs& args);
+
+  // Queues a collective for the progress thread (started on first use); collectives complete in
+  // submission order. Buffers must stay valid until the Work completes.
+  std::shared_ptr<Work> submit(const coll::CollArgs& args);
+
+  // A collective prepared to be advanced by the caller (groups drive several at once).
+  struct Pending {
+    coll::CollArgs args;
+    coll::Context ctx;
+    std::unique_ptr<coll::Operation> op;  // null for an empty call: nothing to do
+    std::shared_ptr<Work> work;
+  };
+  // Waits until the progress thread has nothing queued or running, then prepares `args`
+  // (numbering it, choosing the algorithm, starting its deadline).
+  std::unique_ptr<Pending> prepare(const coll::CollArgs& args);
+  // Records how a prepared collective ended (a Timeout or RemoteError fails the communicator)
+  // and completes its Work.
+  void finish(Pending& p, std::exception_ptr error);
 
  private:
   Communicator(int rank, int size, const Config& config) : rank_(rank), size_(size), config_(config) {}
@@ -53,10 +80,21 @@ class Communicator {
   std::shared_ptr<void> keepAlive_;  // destroyed last
   std::unique_ptr<transport::Transport> transport_;
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
-  uint64_t seq_ = 0;
-  std::string failure_;
-  coll::AlgoSpec algoSpec_;  // WEFT_ALGO, parsed at init  // set by a Timeout or RemoteError mid-collective; later calls are refused
+  coll::AlgoSpec algoSpec_;  // WEFT_ALGO, parsed at init
   std::atomic<bool> busy_{false};
+
+  std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);
+  void execute(Pending& p);
+  void progressLoop();
+  // Lock order: mu_ is a leaf (never held while a collective runs).
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t seq_ = 0;                                 // guarded by mu_
+  std::string failure_;                              // guarded by mu_; set by Timeout/RemoteError
+  std::deque<std::unique_ptr<Pending>> queue_;       // guarded by mu_
+  bool running_ = false;                             // guarded by mu_: the thread runs one now
+  bool stopping_ = false;                            // guarded by mu_
+  std::thread progress_;                             // started on first submit
 };
 
 }  // namespace weft::runtime

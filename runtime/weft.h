@@ -62,6 +62,9 @@ typedef enum {
 /* An opaque communicator handle. */
 typedef struct weftComm* weftComm_t;
 
+/* The handle of a nonblocking call (weft*Async), completed by weftWait or weftTest. */
+typedef struct weftRequest* weftRequest_t;
+
 /* A cudaStream_t for device buffers; NULL for host buffers (the only kind this build accepts). */
 typedef void* weftStream_t;
 
@@ -162,6 +165,36 @@ WEFT_API weftResult_t weftRecv(void* recvbuff, size_t count, weftDataType_t data
 
 /* Returns once every rank has entered the barrier. */
 WEFT_API weftResult_t weftBarrier(weftComm_t comm, weftStream_t stream);
+
+/* Nonblocking forms: the same arguments plus *request. The call is checked at once (errors are
+ * returned here), then runs on the communicator's progress thread; calls on one communicator run
+ * in the order they were made, blocking ones included. Buffers must stay untouched until
+ * weftWait returns or weftTest reports done; both free the request and set it to NULL, and
+ * return how the call ended. */
+WEFT_API weftResult_t weftAllReduceAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftBroadcastAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftReduceAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftAllGatherAsync(const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftReduceScatterAsync(const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftAllToAllAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftScatterAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftGatherAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftSendAsync(const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftRecvAsync(void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+WEFT_API weftResult_t weftBarrierAsync(weftComm_t comm, weftStream_t stream, weftRequest_t* request);
+
+/* Blocks until the call is done. */
+WEFT_API weftResult_t weftWait(weftRequest_t* request);
+/* Sets *done to 1 (and ends the request as weftWait does) if the call is done, else to 0. */
+WEFT_API weftResult_t weftTest(weftRequest_t* request, int* done);
+
+/* Calls made between weftGroupStart and weftGroupEnd on one thread are recorded, then run
+ * together by weftGroupEnd, which returns when all are done (their requests, if any, complete
+ * then too): sends and receives to different peers progress side by side, so a ring of them
+ * that would deadlock call by call completes, and one thread may drive the calls of several
+ * communicators (e.g. every rank of weftCommInitAll). Groups nest; the outermost end runs them. */
+WEFT_API weftResult_t weftGroupStart(void);
+WEFT_API weftResult_t weftGroupEnd(void);
 
 /* A static string naming the code. */
 WEFT_API const char* weftGetErrorString(weftResult_t result);

@@ -2,10 +2,13 @@
 // weft.hpp: C++ RAII classes over weft.h; every failure throws weft::Error with the code and message.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -39,6 +42,77 @@ template <> constexpr weftDataType_t dataTypeOf<int64_t>() { return weftInt64; }
 template <> constexpr weftDataType_t dataTypeOf<uint64_t>() { return weftUint64; }
 template <> constexpr weftDataType_t dataTypeOf<float>() { return weftFloat32; }
 template <> constexpr weftDataType_t dataTypeOf<double>() { return weftFloat64; }
+
+// A nonblocking call in flight (move-only). Its buffers must stay untouched until it completes;
+// the destructor waits for it (and ignores its error: call wait() to see it).
+class Work {
+ public:
+  Work() = default;
+  explicit Work(weftRequest_t r) : req_(r) {}
+  Work(Work&& o) noexcept : req_(o.req_) { o.req_ = nullptr; }
+  Work& operator=(Work&& o) noexcept {
+    if (this != &o) {
+      reset();
+      req_ = o.req_;
+      o.req_ = nullptr;
+    }
+    return *this;
+  }
+  Work(const Work&) = delete;
+  Work& operator=(const Work&) = delete;
+  ~Work() { reset(); }
+
+  // Whether the call is done; throws weft::Error if it failed.
+  bool isCompleted() {
+    if (!req_) return true;
+    int done = 0;
+    check(weftTest(&req_, &done));
+    return done != 0;
+  }
+  // Waits up to `seconds` (negative: no limit). Returns whether the call completed; throws
+  // weft::Error if it failed.
+  bool wait(double seconds = -1) {
+    if (!req_) return true;
+    if (seconds < 0) {
+      check(weftWait(&req_));
+      return true;
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    auto nap = std::chrono::microseconds(20);
+    while (!isCompleted()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(nap);
+      nap = std::min(nap * 2, std::chrono::microseconds(1000));
+    }
+    return true;
+  }
+
+ private:
+  void reset() noexcept {
+    if (req_) weftWait(&req_);
+    req_ = nullptr;
+  }
+  weftRequest_t req_ = nullptr;
+};
+
+// weftGroupStart in the constructor; end() runs the group (and throws its error); the destructor
+// ends a group that end() did not, ignoring errors.
+class Group {
+ public:
+  Group() { check(weftGroupStart()); }
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+  ~Group() {
+    if (open_) weftGroupEnd();
+  }
+  void end() {
+    open_ = false;
+    check(weftGroupEnd());
+  }
+
+ private:
+  bool open_ = true;
+};
 
 // Owns a weftComm_t (move-only); destroying it destroys the communicator.
 class Comm {
@@ -141,12 +215,52 @@ class Comm {
   }
   void barrier() { check(weftBarrier(comm_, nullptr)); }
 
+  // Nonblocking forms (weft*Async): run on the communicator's progress thread, in call order.
+  Work allReduceAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op) {
+    return started(weftAllReduceAsync(send, recv, count, type, op, comm_, nullptr, &pending_));
+  }
+  Work broadcastAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
+    return started(weftBroadcastAsync(send, recv, count, type, root, comm_, nullptr, &pending_));
+  }
+  Work reduceAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, int root) {
+    return started(weftReduceAsync(send, recv, count, type, op, root, comm_, nullptr, &pending_));
+  }
+  Work allGatherAsync(const void* send, void* recv, size_t sendcount, weftDataType_t type) {
+    return started(weftAllGatherAsync(send, recv, sendcount, type, comm_, nullptr, &pending_));
+  }
+  Work reduceScatterAsync(const void* send, void* recv, size_t recvcount, weftDataType_t type, weftRedOp_t op) {
+    return started(weftReduceScatterAsync(send, recv, recvcount, type, op, comm_, nullptr, &pending_));
+  }
+  Work allToAllAsync(const void* send, void* recv, size_t count, weftDataType_t type) {
+    return started(weftAllToAllAsync(send, recv, count, type, comm_, nullptr, &pending_));
+  }
+  Work scatterAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
+    return started(weftScatterAsync(send, recv, count, type, root, comm_, nullptr, &pending_));
+  }
+  Work gatherAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
+    return started(weftGatherAsync(send, recv, count, type, root, comm_, nullptr, &pending_));
+  }
+  Work sendAsync(const void* buf, size_t count, weftDataType_t type, int peer) {
+    return started(weftSendAsync(buf, count, type, peer, comm_, nullptr, &pending_));
+  }
+  Work recvAsync(void* buf, size_t count, weftDataType_t type, int peer) {
+    return started(weftRecvAsync(buf, count, type, peer, comm_, nullptr, &pending_));
+  }
+  Work barrierAsync() { return started(weftBarrierAsync(comm_, nullptr, &pending_)); }
+
  private:
   void reset() noexcept {
     if (comm_) weftCommDestroy(comm_);
     comm_ = nullptr;
   }
+  Work started(weftResult_t r) {
+    check(r);
+    Work w(pending_);
+    pending_ = nullptr;
+    return w;
+  }
   weftComm_t comm_ = nullptr;
+  weftRequest_t pending_ = nullptr;  // out-parameter of the last *Async call
 };
 
 }  // namespace weft

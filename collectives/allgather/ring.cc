@@ -62,7 +62,9 @@ class RingAllGather final : public Algorithm {
   std::string_view name() const override { return "ring"; }
   CollKind kind() const override { return CollKind::AllGather; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override { runOperation<RingAllGatherOp>(ctx, args); }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<RingAllGatherOp>(ctx, args);
+  }
 };
 
 }  // namespace

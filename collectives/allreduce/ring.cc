@@ -91,8 +91,8 @@ class RingAllReduce final : public Algorithm {
   std::string_view name() const override { return "ring"; }
   CollKind kind() const override { return CollKind::AllReduce; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override {
-    runOperation<RingAllReduceOp>(ctx, args);
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<RingAllReduceOp>(ctx, args);
   }
 };
 

@@ -61,7 +61,9 @@ class PairwiseAllToAll final : public Algorithm {
   std::string_view name() const override { return "pairwise"; }
   CollKind kind() const override { return CollKind::AllToAll; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override { runOperation<PairwiseAllToAllOp>(ctx, args); }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<PairwiseAllToAllOp>(ctx, args);
+  }
 };
 
 }  // namespace

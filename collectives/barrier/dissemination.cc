@@ -50,10 +50,8 @@ class DisseminationBarrier final : public Algorithm {
   std::string_view name() const override { return "dissemination"; }
   CollKind kind() const override { return CollKind::Barrier; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override {
-    if (ctx.size == 1) return;
-    DisseminationOp op(ctx, args);
-    runToCompletion(ctx, args, op);
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<DisseminationOp>(ctx, args);  // one rank: nothing to wait for
   }
 };
 

@@ -68,8 +68,8 @@ class ChainBroadcast final : public Algorithm {
   std::string_view name() const override { return "chain"; }
   CollKind kind() const override { return CollKind::Broadcast; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override {
-    runOperation<ChainBroadcastOp>(ctx, args);
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<ChainBroadcastOp>(ctx, args);
   }
 };
 

@@ -76,7 +76,9 @@ class TreeBroadcast final : public Algorithm {
   std::string_view name() const override { return "tree"; }
   CollKind kind() const override { return CollKind::Broadcast; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override { runOperation<TreeBroadcastOp>(ctx, args); }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<TreeBroadcastOp>(ctx, args);
+  }
 };
 
 }  // namespace

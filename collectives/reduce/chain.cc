@@ -61,7 +61,9 @@ class ChainReduce final : public Algorithm {
   std::string_view name() const override { return "chain"; }
   CollKind kind() const override { return CollKind::Reduce; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override { runOperation<ChainReduceOp>(ctx, args); }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<ChainReduceOp>(ctx, args);
+  }
 };
 
 }  // namespace

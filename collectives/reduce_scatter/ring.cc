@@ -63,7 +63,9 @@ class RingReduceScatter final : public Algorithm {
   std::string_view name() const override { return "ring"; }
   CollKind kind() const override { return CollKind::ReduceScatter; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override { runOperation<RingReduceScatterOp>(ctx, args); }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<RingReduceScatterOp>(ctx, args);
+  }
 };
 
 }  // namespace

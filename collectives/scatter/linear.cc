@@ -64,7 +64,9 @@ class Linear final : public Algorithm {
   std::string_view name() const override { return "linear"; }
   CollKind kind() const override { return K; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override { runOperation<LinearOp>(ctx, args); }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<LinearOp>(ctx, args);
+  }
 };
 
 }  // namespace

@@ -36,9 +36,8 @@ class P2p final : public Algorithm {
   std::string_view name() const override { return "p2p"; }
   CollKind kind() const override { return K; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
-  void run(const Context& ctx, const CollArgs& args) const override {
-    P2pOp op(ctx, args);
-    runToCompletion(ctx, args, op);
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return std::make_unique<P2pOp>(ctx, args);  // never one rank: sending to oneself is refused
   }
 };
 

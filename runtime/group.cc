@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// The group driver: prepares recorded calls and advances them together (Note [Groups]).
+#include "runtime/group.h"
+
+#include <chrono>
+#include <thread>
+
+#include "collectives/operation.h"
+#include "common/error.h"
+#include "common/wait.h"
+
+namespace weft::runtime {
+namespace {
+
+bool pointToPoint(coll::CollKind k) { return k == coll::CollKind::Send || k == coll::CollKind::Recv; }
+
+// Whether call b must wait for an unfinished earlier call a of the same communicator: always,
+// unless both are point-to-point on different (direction, peer) pairs.
+bool ordered(const coll::CollArgs& a, const coll::CollArgs& b) {
+  if (!pointToPoint(a.kind) || !pointToPoint(b.kind)) return true;
+  return a.kind == b.kind && a.root == b.root;
+}
+
+}  // namespace
+
+int& groupDepth() {
+  thread_local int depth = 0;
+  return depth;
+}
+
+Group& threadGroup() {
+  thread_local Group group;
+  return group;
+}
+
+void Group::add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work) {
+  calls_.push_back(Call{&comm, args, std::move(work)});
+}
+
+void Group::run() {
+  std::vector<Call> calls = std::move(calls_);
+  calls_.clear();
+  const size_t n = calls.size();
+  std::vector<std::unique_ptr<Communicator::Pending>> pending(n);
+  std::vector<bool> done(n, false);
+  std::exception_ptr firstError;
+  auto fail = [&](size_t i, std::exception_ptr e) {
+    if (!firstError) firstError = e;
+    if (pending[i]) calls[i].comm->finish(*pending[i], e);
+    else calls[i].work->complete(e);
+    done[i] = true;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      pending[i] = calls[i].comm->prepare(calls[i].args);
+      pending[i]->work = calls[i].work;
+    } catch (...) {
+      fail(i, std::current_exception());
+    }
+  }
+  auto eligible = [&](size_t i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (!done[j] && calls[j].comm == calls[i].comm && ordered(calls[j].args, calls[i].args)) return false;
+    }
+    return true;
+  };
+  WaitPolicy policy;
+  if (n > 0) policy = calls[0].comm->config().wait;
+  Backoff backoff(policy);
+  for (;;) {
+    bool all = true, advanced = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (done[i]) continue;
+      all = false;
+      if (!eligible(i)) continue;
+      auto& p = *pending[i];
+      try {
+        const coll::Progress prog = p.op ? p.op->advance() : coll::Progress::Done;
+        if (prog == coll::Progress::Done) {
+          calls[i].comm->finish(p, nullptr);
+          done[i] = true;
+        }
+        advanced = advanced || prog != coll::Progress::Blocked;
+      } catch (...) {
+        fail(i, std::current_exception());
+      }
+    }
+    if (all || firstError) break;
+    if (advanced) {
+      backoff.reset();
+      continue;
+    }
+    if (!backoff.next()) continue;
+    for (size_t i = 0; i < n && !firstError; ++i) {
+      if (done[i] || !eligible(i) || !pending[i]->op) continue;
+      try {
+        auto& p = *pending[i];
+        if (coll::checkStalled(p.ctx, p.args, *p.op) == coll::Progress::Done) {
+          calls[i].comm->finish(p, nullptr);
+          done[i] = true;
+        }
+      } catch (...) {
+        fail(i, std::current_exception());
+      }
+    }
+    // Several transports may be involved: nap briefly instead of sleeping on one doorbell.
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  if (firstError) {
+    // Calls abandoned halfway leave their links unusable: they end with the same error.
+    for (size_t i = 0; i < n; ++i) {
+      if (!done[i]) fail(i, firstError);
+    }
+    std::rethrow_exception(firstError);
+  }
+}
+
+}  // namespace weft::runtime

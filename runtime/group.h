@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// Groups (weftGroupStart/End): calls recorded on one thread, then run together, several at once.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "runtime/communicator.h"
+#include "runtime/work.h"
+
+namespace weft::runtime {
+
+// Note [Groups]: between weftGroupStart and weftGroupEnd a thread's calls are recorded, not run
+// (as in NCCL). weftGroupEnd prepares them all and advances them together from the calling
+// thread: calls on different communicators (e.g. every thread rank of weftCommInitAll driven by
+// one thread) and sends/receives to different peers of one communicator progress side by side,
+// so a ring of sends and receives that would deadlock one call at a time completes. Within one
+// communicator a collective waits for the calls recorded before it, and later calls wait for
+// it, so the order of messages on every link is the order of the calls.
+// Loop-bound: one per thread (thread_local).
+class Group {
+ public:
+  void add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work);
+  bool empty() const { return calls_.empty(); }
+  // Runs every recorded call to completion and forgets them. Completes each call's Work; throws
+  // the first error (the calls still unfinished then end with it too).
+  void run();
+
+ private:
+  struct Call {
+    Communicator* comm;
+    coll::CollArgs args;
+    std::shared_ptr<Work> work;
+  };
+  std::vector<Call> calls_;
+};
+
+// This thread's group nesting depth and recorded calls.
+int& groupDepth();
+Group& threadGroup();
+
+}  // namespace weft::runtime

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// The handle of a collective in flight (c10d's Work): completion, waiting with a timeout, and the
+// error it ended with. Thread-safe: completed by the progress thread, waited on by callers.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+
+namespace weft::runtime {
+
+class Work {
+ public:
+  bool isCompleted() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return done_;
+  }
+
+  // Waits until completed or `seconds` pass (negative: no limit). Returns whether it completed;
+  // once completed, rethrows the error the collective ended with, if any.
+  bool wait(double seconds) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (seconds < 0) {
+      cv_.wait(lock, [&] { return done_; });
+    } else if (!cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return done_; })) {
+      return false;
+    }
+    if (error_) std::rethrow_exception(error_);
+    return true;
+  }
+
+  std::exception_ptr exception() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+
+  // Called once, by whoever ran the collective.
+  void complete(std::exception_ptr error) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      error_ = error;
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;              // guarded by mu_
+  std::exception_ptr error_;       // guarded by mu_
+};
+
+}  // namespace weft::runtime
