@@ -14,7 +14,7 @@ std::span<const Algorithm* const> algorithms() {
   static const std::array all = {
       &ringAllReduce(),    &chainBroadcast(), &chainReduce(), &ringAllGather(), &ringReduceScatter(),
       &pairwiseAllToAll(), &linearScatter(),  &linearGather(), &p2pSend(),      &p2pRecv(),
-      &disseminationBarrier(), &treeBroadcast(),
+      &disseminationBarrier(), &treeBroadcast(), &halvingDoublingAllReduce(),
   };
   return all;
 }

@@ -3,6 +3,7 @@
 // against exact expected values.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -43,16 +44,25 @@ std::string checkAllReduce(std::vector<weft::Comm>& comms, weftDataType_t t, wef
   return {};
 }
 
+// Communicators whose all-reduce is forced to `algo` (WEFT_ALGO is read at init).
+std::vector<weft::Comm> withAlgorithm(const std::string& algo, int ranks) {
+  setenv("WEFT_ALGO", ("allreduce:" + algo).c_str(), 1);
+  auto comms = weft::Comm::initAll(ranks);
+  unsetenv("WEFT_ALGO");
+  return comms;
+}
+
 }  // namespace
 
-TEST_CASE("allreduce: every datatype and op, small and awkward counts", "[allreduce]") {
+TEST_CASE("allreduce: every algorithm, datatype and op, small and awkward counts", "[allreduce]") {
+  const std::string algo = GENERATE("ring", "halving_doubling");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
+  auto comms = withAlgorithm(algo, ranks);
   for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1000)}) {
     for (auto t : weft::test::kAllTypes) {
       for (auto op : weft::test::kAllOps) {
         for (bool inPlace : {false, true}) {
-          INFO("ranks=" << ranks << " count=" << count << " type=" << weft::test::typeName(t)
+          INFO(algo << " ranks=" << ranks << " count=" << count << " type=" << weft::test::typeName(t)
                         << " op=" << int(op) << " inPlace=" << inPlace);
           REQUIRE(checkAllReduce(comms, t, op, count, inPlace) == "");
         }
@@ -62,22 +72,24 @@ TEST_CASE("allreduce: every datatype and op, small and awkward counts", "[allred
 }
 
 TEST_CASE("allreduce: a million and three elements, pipelined over many chunks", "[allreduce]") {
+  const std::string algo = GENERATE("ring", "halving_doubling");
   const int ranks = GENERATE(2, 3, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
+  auto comms = withAlgorithm(algo, ranks);
   const size_t count = (1u << 20) + 3;
   for (auto t : weft::test::kAllTypes) {
     const weftRedOp_t op = weft::test::kAllOps[size_t(t) % 5];
     for (bool inPlace : {false, true}) {
-      INFO("ranks=" << ranks << " type=" << weft::test::typeName(t) << " op=" << int(op) << " inPlace=" << inPlace);
+      INFO(algo << " ranks=" << ranks << " type=" << weft::test::typeName(t) << " op=" << int(op) << " inPlace=" << inPlace);
       REQUIRE(checkAllReduce(comms, t, op, count, inPlace) == "");
     }
   }
 }
 
 TEST_CASE("allreduce: tiny slots force many rounds and full FIFOs", "[allreduce]") {
+  const std::string algo = GENERATE("ring", "halving_doubling");
   setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
   setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  auto comms = withAlgorithm(algo, GENERATE(2, 3, 4, 7));
   unsetenv("WEFT_SHM_SLOT_BYTES");
   unsetenv("WEFT_SHM_SLOTS");
   for (size_t count : {size_t(1), size_t(17), size_t(1001)}) {
