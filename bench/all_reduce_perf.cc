@@ -8,6 +8,7 @@ namespace {
 
 using weft::bench::CallArgs;
 using weft::bench::CheckSpec;
+using weft::bench::Layout;
 
 class AllReduce final : public weft::bench::Collective {
  public:
@@ -15,8 +16,8 @@ class AllReduce final : public weft::bench::Collective {
   bool hasOp() const override { return true; }
   bool hasRoot() const override { return false; }
   double busBwFactor(int nranks) const override { return weft::bench::allReduceBusFactor(nranks); }
-  size_t countFor(size_t bytes, size_t elementBytes, int) const override {
-    return bytes / elementBytes;
+  Layout layoutFor(size_t bytes, size_t elementBytes, int) const override {
+    return weft::bench::wholeLayout(bytes, elementBytes);
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
@@ -24,11 +25,13 @@ class AllReduce final : public weft::bench::Collective {
   }
 
   // Every rank contributes its own pattern; every rank must end with the reduction of all.
-  void fillInput(const CheckSpec& spec, int rank, int, void* input, size_t count) const override {
-    weft::bench::fillInput(spec, rank, input, count);
+  void fillInput(const CheckSpec& spec, const Layout& layout, int rank, int,
+                 void* send) const override {
+    weft::bench::fillInput(spec, rank, send, layout.sendCount);
   }
-  void fillExpected(const CheckSpec& spec, int, void* expected, size_t count) const override {
-    weft::bench::fillReduced(spec, expected, count);
+  void fillExpected(const CheckSpec& spec, const Layout& layout, int, int,
+                    void* expected) const override {
+    weft::bench::fillReduced(spec, expected, layout.recvCount);
   }
 };
 

@@ -8,13 +8,8 @@ namespace {
 
 using weft::bench::CallArgs;
 using weft::bench::CheckSpec;
-
-// Copies use the widest exact range of the type (the max/min pattern): nothing is combined.
-CheckSpec copySpec(const CheckSpec& spec) {
-  CheckSpec copy = spec;
-  copy.op = weftMax;
-  return copy;
-}
+using weft::bench::copySpec;
+using weft::bench::Layout;
 
 class Broadcast final : public weft::bench::Collective {
  public:
@@ -22,8 +17,8 @@ class Broadcast final : public weft::bench::Collective {
   bool hasOp() const override { return false; }
   bool hasRoot() const override { return true; }
   double busBwFactor(int nranks) const override { return weft::bench::broadcastBusFactor(nranks); }
-  size_t countFor(size_t bytes, size_t elementBytes, int) const override {
-    return bytes / elementBytes;
+  Layout layoutFor(size_t bytes, size_t elementBytes, int) const override {
+    return weft::bench::wholeLayout(bytes, elementBytes);
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
@@ -31,12 +26,13 @@ class Broadcast final : public weft::bench::Collective {
   }
 
   // Only the root has data; the others' receive buffers stay zero until the call fills them.
-  void fillInput(const CheckSpec& spec, int rank, int root, void* input,
-                 size_t count) const override {
-    if (rank == root) weft::bench::fillInput(copySpec(spec), root, input, count);
+  void fillInput(const CheckSpec& spec, const Layout& layout, int rank, int root,
+                 void* send) const override {
+    if (rank == root) weft::bench::fillInput(copySpec(spec), root, send, layout.sendCount);
   }
-  void fillExpected(const CheckSpec& spec, int root, void* expected, size_t count) const override {
-    weft::bench::fillInput(copySpec(spec), root, expected, count);
+  void fillExpected(const CheckSpec& spec, const Layout& layout, int, int root,
+                    void* expected) const override {
+    weft::bench::fillInput(copySpec(spec), root, expected, layout.recvCount);
   }
 };
 

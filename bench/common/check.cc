@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/common/dtype.h"
 #include "bench/common/float16.h"
 
 // Note [Exact check values]
@@ -162,15 +163,15 @@ template <class C>
 struct Ops {
   using S = typename C::Storage;
 
-  static void fillInput(const CheckSpec& spec, int rank, void* buf, size_t count) {
+  static void fillInput(const CheckSpec& spec, int rank, void* buf, size_t count, size_t first) {
     const Pattern<C> pattern(spec);
     auto* out = static_cast<S*>(buf);
-    for (size_t i = 0; i < count; ++i) out[i] = C::encode(pattern.value(rank, i));
+    for (size_t i = 0; i < count; ++i) out[i] = C::encode(pattern.value(rank, first + i));
   }
-  static void fillReduced(const CheckSpec& spec, void* buf, size_t count) {
+  static void fillReduced(const CheckSpec& spec, void* buf, size_t count, size_t first) {
     const Pattern<C> pattern(spec);
     auto* out = static_cast<S*>(buf);
-    for (size_t i = 0; i < count; ++i) out[i] = C::encode(pattern.reduced(i));
+    for (size_t i = 0; i < count; ++i) out[i] = C::encode(pattern.reduced(first + i));
   }
   static size_t countWrong(const void* got, const void* want, size_t count, size_t* first) {
     const auto* g = static_cast<const S*>(got);
@@ -189,8 +190,8 @@ struct Ops {
 struct Table {
   weftDataType_t type;
   int64_t maxExact;
-  void (*fillInput)(const CheckSpec&, int, void*, size_t);
-  void (*fillReduced)(const CheckSpec&, void*, size_t);
+  void (*fillInput)(const CheckSpec&, int, void*, size_t, size_t);
+  void (*fillReduced)(const CheckSpec&, void*, size_t, size_t);
   size_t (*countWrong)(const void*, const void*, size_t, size_t*);
   long double (*get)(const void*, size_t);
   void (*set)(void*, size_t, long double);
@@ -232,12 +233,19 @@ const Table& tableOf(weftDataType_t type) {
 
 }  // namespace
 
-void fillInput(const CheckSpec& spec, int rank, void* buf, size_t count) {
-  tableOf(spec.type).fillInput(spec, rank, buf, count);
+void fillInput(const CheckSpec& spec, int rank, void* buf, size_t count, size_t first) {
+  tableOf(spec.type).fillInput(spec, rank, buf, count, first);
 }
 
-void fillReduced(const CheckSpec& spec, void* buf, size_t count) {
-  tableOf(spec.type).fillReduced(spec, buf, count);
+void fillGathered(const CheckSpec& spec, void* buf, size_t block, size_t first) {
+  const Table& table = tableOf(spec.type);
+  const size_t blockBytes = block * elementSize(spec.type);
+  auto* out = static_cast<std::byte*>(buf);
+  for (int j = 0; j < spec.nranks; ++j, out += blockBytes) table.fillInput(spec, j, out, block, first);
+}
+
+void fillReduced(const CheckSpec& spec, void* buf, size_t count, size_t first) {
+  tableOf(spec.type).fillReduced(spec, buf, count, first);
 }
 
 size_t countWrong(weftDataType_t type, const void* got, const void* want, size_t count,

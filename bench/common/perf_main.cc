@@ -20,14 +20,28 @@ std::string programName(const char* argv0) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// A root that is not a rank is a usage error, reported once (by rank 0 or the main thread).
-bool rootIsValid(const Options& options, const Collective& coll, int nranks) {
-  return !coll.hasRoot() || options.root == kAllRoots || options.root < nranks;
-}
-
-void reportBadRoot(const std::string& program, const Options& options, int nranks) {
-  std::fprintf(stderr, "%s: -r %d is not a rank of this %d-rank job (use 0..%d or all)\n",
-               program.c_str(), options.root, nranks, nranks - 1);
+// A job the tool cannot run (a root that is not a rank, too few ranks) is a usage error,
+// reported once (by rank 0 or the main thread). Returns whether the job is fine.
+bool checkJob(const std::string& program, const Options& options, const Collective& coll,
+              int nranks, bool report) {
+  if (nranks < coll.minRanks()) {
+    if (report) {
+      std::fprintf(stderr,
+                   "%s: %.*s needs at least %d ranks and this job has %d: run it with -t %d "
+                   "(or more) or under a launcher\n",
+                   program.c_str(), static_cast<int>(coll.name().size()), coll.name().data(),
+                   coll.minRanks(), nranks, coll.minRanks());
+    }
+    return false;
+  }
+  if (coll.hasRoot() && options.root != kAllRoots && options.root >= nranks) {
+    if (report) {
+      std::fprintf(stderr, "%s: -r %d is not a rank of this %d-rank job (use 0..%d or all)\n",
+                   program.c_str(), options.root, nranks, nranks - 1);
+    }
+    return false;
+  }
+  return true;
 }
 
 // One rank per process: the launcher's environment says who we are.
@@ -39,8 +53,7 @@ int runProcessRank(const std::string& program, const Options& options, const Col
     int nranks = 0;
     checkWeft(weftCommUserRank(comm, &rank), comm, "weftCommUserRank");
     checkWeft(weftCommCount(comm, &nranks), comm, "weftCommCount");
-    if (!rootIsValid(options, coll, nranks)) {
-      if (rank == 0) reportBadRoot(program, options, nranks);
+    if (!checkJob(program, options, coll, nranks, rank == 0)) {
       weftCommDestroy(comm);
       return 2;
     }
@@ -62,10 +75,7 @@ int runProcessRank(const std::string& program, const Options& options, const Col
 // -t N: N ranks as threads of this process.
 int runThreadRanks(const std::string& program, const Options& options, const Collective& coll,
                    int nranks) {
-  if (!rootIsValid(options, coll, nranks)) {
-    reportBadRoot(program, options, nranks);
-    return 2;
-  }
+  if (!checkJob(program, options, coll, nranks, true)) return 2;
   std::vector<weftComm_t> comms(static_cast<size_t>(nranks), nullptr);
   try {
     checkWeft(weftCommInitAll(comms.data(), nranks, nullptr), nullptr, "weftCommInitAll");

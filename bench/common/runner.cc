@@ -15,6 +15,7 @@
 
 #include "bench/common/bandwidth.h"
 #include "bench/common/dtype.h"
+#include "bench/common/layout.h"
 #include "bench/common/table.h"
 #include "bench/common/timing.h"
 #include "bench/common/weft_call.h"
@@ -51,7 +52,12 @@ class RankRunner {
 
   int64_t run() {
     printPreamble();
-    const std::vector<size_t> sizes = sizeSequence(options_);
+    std::vector<size_t> sizes = sizeSequence(options_);
+    std::vector<weftDataType_t> types = options_.types;
+    if (!coll_.movesData()) {  // one row: neither the size nor the type means anything
+      sizes = {0};
+      types.resize(1);
+    }
     const std::vector<weftRedOp_t> ops =
         coll_.hasOp() ? options_.ops : std::vector<weftRedOp_t>{weftSum};
     std::vector<int> roots = {-1};
@@ -62,7 +68,7 @@ class RankRunner {
         for (int r = 0; r < nranks_; ++r) roots.push_back(r);
       }
     }
-    for (weftDataType_t type : options_.types) {
+    for (weftDataType_t type : types) {
       for (weftRedOp_t op : ops) {
         for (int root : roots) timeTest(sizes, type, op, root);
       }
@@ -73,6 +79,24 @@ class RankRunner {
   }
 
  private:
+  // Where one call's buffers start: out of place the two buffers, in place both inside recv_ at
+  // the rank's offsets (bench/common/layout.h). `shift` walks through the buffers (see call()).
+  struct Pointers {
+    std::byte* send;
+    std::byte* recv;
+  };
+  Pointers pointers(const Layout& layout, size_t element, bool inPlace, size_t shift) const {
+    std::byte* base = recv_.get() + shift;
+    if (!inPlace) return {send_.get() + shift, base};
+    const auto rank = static_cast<size_t>(rank_);
+    return {base + layout.sendInPlaceOffset * rank * element,
+            base + layout.recvInPlaceOffset * rank * element};
+  }
+
+  Layout layoutFor(size_t bytes, weftDataType_t type) const {
+    return coll_.layoutFor(bytes, elementSize(type), nranks_);
+  }
+
   // Who I am and what each of the others is, gathered with one all-reduce: each rank writes its
   // line into its own slot of a zeroed buffer, so a byte-wise sum is a gather.
   void printPreamble() {
@@ -95,42 +119,46 @@ class RankRunner {
   // nccl-tests' TimeTest: warm up at the largest and the smallest size, then one row per size.
   void timeTest(const std::vector<size_t>& sizes, weftDataType_t type, weftRedOp_t op, int root) {
     barrier();
-    const size_t element = elementSize(type);
     for (size_t bytes : {options_.maxBytes, options_.minBytes}) {
-      const size_t count = coll_.countFor(bytes, element, nranks_);
-      for (int i = 0; i < options_.warmupIters; ++i) call(count, type, op, root, false, i);
+      const Layout layout = layoutFor(bytes, type);
+      for (int i = 0; i < options_.warmupIters; ++i) call(layout, type, op, root, false, i);
     }
     for (size_t size : sizes) {
-      const size_t count = coll_.countFor(size, element, nranks_);
-      std::string row = rowPrefix(count * element, count, typeName(type),
+      const Layout layout = layoutFor(size, type);
+      std::string row = rowPrefix(layout.rowElements() * elementSize(type), layout.count,
+                                  coll_.movesData() ? typeName(type) : "none",
                                   coll_.hasOp() ? opName(op) : "none", coll_.hasRoot() ? root : -1);
-      row += measure(count, type, op, root, false);
-      row += measure(count, type, op, root, true);
+      row += measure(layout, type, op, root, false);
+      row += coll_.inPlace() == InPlace::None ? unmeasuredCell()
+                                              : measure(layout, type, op, root, true);
       print(row + "\n");
     }
   }
 
   // nccl-tests' BenchTime: one call to synchronize, the timed loop, then the checked runs.
-  std::string measure(size_t count, weftDataType_t type, weftRedOp_t op, int root, bool inPlace) {
-    if (options_.check > 0) prepare(count, type, op, root, inPlace, checkSeed_);
-    call(count, type, op, root, inPlace, 0);
+  std::string measure(const Layout& layout, weftDataType_t type, weftRedOp_t op, int root,
+                      bool inPlace) {
+    const bool checkable =
+        coll_.movesData() && !(inPlace && coll_.inPlace() == InPlace::Unchecked);
+    if (options_.check > 0 && checkable) prepare(layout, type, op, root, inPlace, checkSeed_);
+    call(layout, type, op, root, inPlace, 0);
     barrier();
     Stopwatch watch;
     for (int iter = 0; iter < options_.iters; ++iter) {
       for (int agg = 0; agg < options_.aggIters; ++agg) {
-        call(count, type, op, root, inPlace, iter * options_.aggIters + agg);
+        call(layout, type, op, root, inPlace, iter * options_.aggIters + agg);
       }
     }
     const double seconds = combineTime(watch.seconds() / (double(options_.iters) * options_.aggIters));
-    const double algbw = algBandwidth(count * elementSize(type), seconds);
+    const double algbw = algBandwidth(layout.rowElements() * elementSize(type), seconds);
     const double busbw = algbw * coll_.busBwFactor(nranks_);
     barrier();
 
     std::optional<int64_t> wrong;
-    for (int c = 0; c < options_.check; ++c) {
-      prepare(count, type, op, root, inPlace, ++checkSeed_);
-      call(count, type, op, root, inPlace, 0);
-      const int64_t mine = countMine(count, type, op, inPlace);
+    for (int c = 0; checkable && c < options_.check; ++c) {
+      prepare(layout, type, op, root, inPlace, ++checkSeed_);
+      call(layout, type, op, root, inPlace, 0);
+      const int64_t mine = countMine(layout, type, op, inPlace);
       if (mine != 0) ++checksFailed_;
       wrong = sumOverRanks(mine);
       if (*wrong != 0) break;
@@ -140,18 +168,26 @@ class RankRunner {
     return resultCell(seconds * 1.0e6, algbw, busbw, wrong);
   }
 
-  // Zeroes the receive buffer, writes this rank's input and the expected result.
-  void prepare(size_t count, weftDataType_t type, weftRedOp_t op, int root, bool inPlace,
+  // Zeroes the buffer the call writes to, writes this rank's input at its send pointer, and
+  // the expected content of its receive region: that region as it is now (for ranks or parts the
+  // call must leave alone), overwritten by the collective where the call writes.
+  void prepare(const Layout& layout, weftDataType_t type, weftRedOp_t op, int root, bool inPlace,
                uint64_t seed) {
     const CheckSpec spec{.type = type, .op = op, .nranks = nranks_, .seed = seed};
-    std::memset(recv_.get(), 0, count * elementSize(type));
-    coll_.fillInput(spec, rank_, root, inPlace ? recv_.get() : send_.get(), count);
-    coll_.fillExpected(spec, root, expected_.get(), count);
+    const size_t element = elementSize(type);
+    // Every in-place region lies within the first rowElements() of recv_.
+    std::memset(recv_.get(), 0, layout.rowElements() * element);
+    const Pointers at = pointers(layout, element, inPlace, 0);
+    coll_.fillInput(spec, layout, rank_, root, at.send);
+    std::memcpy(expected_.get(), at.recv, layout.recvCount * element);
+    coll_.fillExpected(spec, layout, rank_, root, expected_.get());
   }
 
-  int64_t countMine(size_t count, weftDataType_t type, weftRedOp_t op, bool inPlace) {
+  int64_t countMine(const Layout& layout, weftDataType_t type, weftRedOp_t op, bool inPlace) {
+    const std::byte* got = pointers(layout, elementSize(type), inPlace, 0).recv;
+    const size_t count = layout.recvCount;
     size_t first = 0;
-    const size_t wrong = countWrong(type, recv_.get(), expected_.get(), count, &first);
+    const size_t wrong = countWrong(type, got, expected_.get(), count, &first);
     if (wrong != 0) {
       std::fprintf(stderr,
                    "# rank %d: %s %s %s %s: %zu of %zu elements wrong; first at [%zu]: expected "
@@ -159,21 +195,23 @@ class RankRunner {
                    rank_, std::string(coll_.name()).c_str(), std::string(typeName(type)).c_str(),
                    coll_.hasOp() ? std::string(opName(op)).c_str() : "",
                    inPlace ? "in-place" : "out-of-place", wrong, count, first,
-                   elementValue(type, expected_.get(), first), elementValue(type, recv_.get(), first));
+                   elementValue(type, expected_.get(), first), elementValue(type, got, first));
     }
     return static_cast<int64_t>(wrong);
   }
 
   // One operation. Successive iterations walk through the buffers (nccl-tests does the same) so
-  // that a size much smaller than -e is not always served from the same cache lines.
-  void call(size_t count, weftDataType_t type, weftRedOp_t op, int root, bool inPlace, int iter) {
-    const size_t bytes = count * elementSize(type);
+  // that a size much smaller than -e is not always served from the same cache lines. A layout
+  // never spans more than the row's size, so maxBytes bounds every shifted region.
+  void call(const Layout& layout, weftDataType_t type, weftRedOp_t op, int root, bool inPlace,
+            int iter) {
+    const size_t element = elementSize(type);
+    const size_t bytes = layout.rowElements() * element;
     const size_t slots = bytes == 0 ? 1 : options_.maxBytes / bytes;
     const size_t shift = bytes * (static_cast<size_t>(iter) % slots);
-    std::byte* recv = recv_.get() + shift;
-    const std::byte* send = inPlace ? recv : send_.get() + shift;
-    const CallArgs args{.send = send, .recv = recv, .count = count, .type = type, .op = op,
-                        .root = root};
+    const Pointers at = pointers(layout, element, inPlace, shift);
+    const CallArgs args{.send = at.send, .recv = at.recv, .count = layout.count, .type = type,
+                        .op = op, .root = root, .rank = rank_, .nranks = nranks_};
     checkWeft(coll_.run(args, comm_), comm_, "weft" + std::string(coll_.name()));
     if (options_.blocking) barrier();
   }

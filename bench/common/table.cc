@@ -94,6 +94,10 @@ std::string resultCell(double us, double algbw, double busbw, std::optional<int6
   return head + format("  %*g", kWrongW, static_cast<double>(*wrong));
 }
 
+std::string unmeasuredCell() {
+  return format("  %*s  %*s  %*s  %*s", kTimeW, "N/A", kBwW, "N/A", kBwW, "N/A", kWrongW, "N/A");
+}
+
 std::string footerLines(int64_t outOfBounds, double avgBusBw) {
   return format("# Out of bounds values : %lld %s\n", static_cast<long long>(outOfBounds),
                 outOfBounds != 0 ? "FAILED" : "OK") +

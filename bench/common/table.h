@@ -30,6 +30,10 @@ std::string rowPrefix(size_t bytes, size_t count, std::string_view type, std::st
 std::string resultCell(double microseconds, double algbw, double busbw,
                        std::optional<int64_t> wrong);
 
+// A group that was not measured (an in-place group of a collective without an in-place form):
+// "N/A" in each of the four columns, so that every row keeps the same number of fields.
+std::string unmeasuredCell();
+
 // The time column: 2 decimals below 100 us, 1 below 10 ms, none above, 7 wide.
 std::string formatTime(double microseconds);
 

@@ -147,3 +147,31 @@ TEST_CASE("a missing rank is detected", "[bench][check]") {
   const Bytes got = reduceInType(weftFloat32, op, inputs, {0, 1, 2, 3}, count);
   CHECK(countWrong(weftFloat32, got.data(), expected.data(), count) > count / 20);
 }
+
+TEST_CASE("slices of the patterns: offsets and gathered blocks", "[bench][check]") {
+  const auto type = GENERATE(from_range(kAllTypes.begin(), kAllTypes.end()));
+  const auto op = GENERATE(from_range(kAllOps.begin(), kAllOps.end()));
+  const int nranks = 3;
+  const size_t block = 50, all = block * nranks;
+  const CheckSpec spec{.type = type, .op = op, .nranks = nranks, .seed = 11};
+  const size_t bytes = block * elementSize(type);
+  Bytes whole = buffer(type, all), slice = buffer(type, block);
+  // Element first + i of a rank's input or of the reduction, whatever the offset.
+  fillInput(spec, 1, whole.data(), all);
+  fillInput(spec, 1, slice.data(), block, 2 * block);
+  CHECK(countWrong(type, slice.data(), whole.data() + 2 * bytes, block) == 0);
+  fillReduced(spec, whole.data(), all);
+  fillReduced(spec, slice.data(), block, block);
+  CHECK(countWrong(type, slice.data(), whole.data() + bytes, block) == 0);
+  // Block j of a gathered buffer is rank j's slice.
+  Bytes gathered = buffer(type, all);
+  fillGathered(spec, gathered.data(), block, block);
+  for (int j = 0; j < nranks; ++j) {
+    fillInput(spec, j, slice.data(), block, block);
+    CHECK(countWrong(type, gathered.data() + j * bytes, slice.data(), block) == 0);
+  }
+  // A block from the wrong rank does not pass (the data-movement checks rely on it).
+  fillInput(copySpec(spec), 0, slice.data(), block);
+  fillInput(copySpec(spec), 1, whole.data(), block);
+  CHECK(countWrong(type, slice.data(), whole.data(), block) > block / 2);
+}

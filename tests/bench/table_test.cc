@@ -29,6 +29,15 @@ TEST_CASE("busbw factors are nccl-tests' factors", "[bench][table]") {
   CHECK(allReduceBusFactor(8) == 1.75);
   CHECK(broadcastBusFactor(1) == 1.0);
   CHECK(broadcastBusFactor(8) == 1.0);
+  CHECK(reduceBusFactor(8) == 1.0);
+  CHECK(sendRecvBusFactor(2) == 1.0);
+  for (double (*factor)(int) : {allGatherBusFactor, reduceScatterBusFactor, allToAllBusFactor,
+                                scatterBusFactor, gatherBusFactor}) {
+    CHECK(factor(1) == 0.0);
+    CHECK(factor(2) == 0.5);
+    CHECK(factor(4) == 0.75);
+    CHECK(factor(8) == 0.875);
+  }
   // 1 GB in 0.5 s is 2 GB/s (decimal giga, as nccl-tests).
   CHECK(algBandwidth(1000000000, 0.5) == Approx(2.0));
   CHECK(algBandwidth(0, 1e-6) == 0.0);
@@ -50,6 +59,9 @@ TEST_CASE("rows line up with nccl-tests' columns", "[bench][table]") {
   CHECK(resultCell(36.46, 0.0, 0.0, 0) == "    36.46    0.00    0.00      0");
   CHECK(resultCell(1234.5, 27.18, 40.77, 17) == "   1234.5   27.18   40.77     17");
   CHECK(resultCell(36.46, 0.0, 0.0, std::nullopt) == "    36.46    0.00    0.00    N/A");
+  // A group that was not run keeps the row's field count and width.
+  CHECK(unmeasuredCell() == "      N/A     N/A     N/A    N/A");
+  CHECK(unmeasuredCell().size() == resultCell(36.46, 0.0, 0.0, 0).size());
 }
 
 TEST_CASE("the header's labels sit over the row's columns", "[bench][table]") {
