@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// All-gather on thread ranks: every datatype, rank count and awkward sendcount, in place
+// (sendbuff == recvbuff + rank*sendcount) and not, each block checked bitwise.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "tests/collectives/thread_cases.h"
+
+using namespace weft::test;
+
+namespace {
+constexpr Shape kAllGather{.ops = false, .rooted = false, .inPlace = true};
+}  // namespace
+
+TEST_CASE("allgather: every datatype, small and awkward counts", "[allgather]") {
+  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  REQUIRE(runCases(comms, smallSweep(ranks, kAllGather), checkAllGather) == "");
+}
+
+TEST_CASE("allgather: a million and three elements per rank", "[allgather]") {
+  const int ranks = GENERATE(2, 3, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  // Wide elements on small communicators, bytes on large ones: at most 16 MiB per rank.
+  std::vector<Case> cases = {{weftInt8, weftSum, kBigCount, 0, false}, {weftUint8, weftSum, kBigCount, 0, true}};
+  if (ranks <= 3) {
+    cases.push_back({weftFloat32, weftSum, kBigCount, 0, false});
+    cases.push_back({weftFloat64, weftSum, kBigCount, 0, true});
+  }
+  REQUIRE(runCases(comms, cases, checkAllGather) == "");
+}
+
+TEST_CASE("allgather: tiny slots force many rounds and full FIFOs", "[allgather]") {
+  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
+  setenv("WEFT_SHM_SLOTS", "2", 1);
+  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  unsetenv("WEFT_SHM_SLOT_BYTES");
+  unsetenv("WEFT_SHM_SLOTS");
+  const std::vector<Case> cases = {
+      {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftSum, 17, 0, true}, {weftBfloat16, weftSum, 1001, 0, false}};
+  REQUIRE(runCases(comms, cases, checkAllGather) == "");
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reduce-scatter on thread ranks: every datatype, op, rank count and awkward recvcount, in place
+// (recvbuff == sendbuff + rank*recvcount) and not, against exact expected values.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "tests/collectives/thread_cases.h"
+
+using namespace weft::test;
+
+namespace {
+constexpr Shape kReduceScatter{.ops = true, .rooted = false, .inPlace = true};
+}  // namespace
+
+TEST_CASE("reducescatter: every datatype and op, small and awkward counts", "[reducescatter]") {
+  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  REQUIRE(runCases(comms, smallSweep(ranks, kReduceScatter), checkReduceScatter) == "");
+}
+
+TEST_CASE("reducescatter: a million and three elements per rank", "[reducescatter]") {
+  const int ranks = GENERATE(2, 3, 5);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  const std::vector<Case> cases = {
+      {weftFloat32, weftSum, kBigCount, 0, false},
+      {weftInt32, weftMin, kBigCount, 0, true},
+      {weftFloat16, weftProd, kBigCount, 0, true},
+  };
+  REQUIRE(runCases(comms, cases, checkReduceScatter) == "");
+}
+
+TEST_CASE("reducescatter: tiny slots force many rounds and full FIFOs", "[reducescatter]") {
+  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
+  setenv("WEFT_SHM_SLOTS", "2", 1);
+  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  unsetenv("WEFT_SHM_SLOT_BYTES");
+  unsetenv("WEFT_SHM_SLOTS");
+  const std::vector<Case> cases = {
+      {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftMax, 17, 0, true}, {weftUint64, weftAvg, 1001, 0, false}};
+  REQUIRE(runCases(comms, cases, checkReduceScatter) == "");
+}

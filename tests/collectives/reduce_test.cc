@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reduce on thread ranks: every datatype, op, root, rank count and awkward count, in place and
+// not, against exact expected values, with NULL recvbuff off the root.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "tests/collectives/thread_cases.h"
+
+using namespace weft::test;
+
+namespace {
+constexpr Shape kReduce{.ops = true, .rooted = true, .inPlace = true};
+}  // namespace
+
+TEST_CASE("reduce: every datatype and op, small and awkward counts, every root", "[reduce]") {
+  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  REQUIRE(runCases(comms, smallSweep(ranks, kReduce), checkReduce) == "");
+}
+
+TEST_CASE("reduce: a million and three elements, pipelined over many chunks", "[reduce]") {
+  const int ranks = GENERATE(2, 3, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  const std::vector<Case> cases = {
+      {weftFloat32, weftSum, kBigCount, ranks - 1, false},
+      {weftInt64, weftMax, kBigCount, 0, true},
+      {weftBfloat16, weftAvg, kBigCount, 1, false},
+  };
+  REQUIRE(runCases(comms, cases, checkReduce) == "");
+}
+
+TEST_CASE("reduce: tiny slots force many rounds and full FIFOs", "[reduce]") {
+  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
+  setenv("WEFT_SHM_SLOTS", "2", 1);
+  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  unsetenv("WEFT_SHM_SLOT_BYTES");
+  unsetenv("WEFT_SHM_SLOTS");
+  const std::vector<Case> cases = {
+      {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftMax, 17, 1, true}, {weftUint32, weftProd, 1001, 1, false}};
+  REQUIRE(runCases(comms, cases, checkReduce) == "");
+}

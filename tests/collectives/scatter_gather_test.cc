@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scatter and gather on thread ranks: every datatype, root, rank count and awkward count, in
+// place on the root and not, with NULL for the buffer that only the root uses.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "tests/collectives/thread_cases.h"
+
+using namespace weft::test;
+
+namespace {
+constexpr Shape kRooted{.ops = false, .rooted = true, .inPlace = true};
+}  // namespace
+
+TEST_CASE("scatter: every datatype and root, small and awkward counts", "[scatter]") {
+  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  REQUIRE(runCases(comms, smallSweep(ranks, kRooted), checkScatter) == "");
+}
+
+TEST_CASE("gather: every datatype and root, small and awkward counts", "[gather]") {
+  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  REQUIRE(runCases(comms, smallSweep(ranks, kRooted), checkGather) == "");
+}
+
+TEST_CASE("scatter and gather: a million and three elements per block", "[scatter][gather]") {
+  const int ranks = GENERATE(2, 3, 5, 8);
+  auto comms = weft::Comm::initAll(ranks);
+  INFO("ranks=" << ranks);
+  const std::vector<Case> cases = {{weftUint8, weftSum, kBigCount, ranks - 1, false},
+                                   {weftFloat32, weftSum, kBigCount, 0, true}};
+  REQUIRE(runCases(comms, cases, checkScatter) == "");
+  REQUIRE(runCases(comms, cases, checkGather) == "");
+}
+
+TEST_CASE("scatter and gather: tiny slots force many rounds and full FIFOs", "[scatter][gather]") {
+  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
+  setenv("WEFT_SHM_SLOTS", "2", 1);
+  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  unsetenv("WEFT_SHM_SLOT_BYTES");
+  unsetenv("WEFT_SHM_SLOTS");
+  const std::vector<Case> cases = {{weftFloat64, weftSum, 1, 1, false}, {weftInt8, weftSum, 1001, 0, true}};
+  REQUIRE(runCases(comms, cases, checkScatter) == "");
+  REQUIRE(runCases(comms, cases, checkGather) == "");
+}
