@@ -77,6 +77,7 @@ std::unique_ptr<Communicator::Pending> Communicator::prepare(const coll::CollArg
 }
 
 std::unique_ptr<Communicator::Pending> Communicator::prepareNow(const coll::CollArgs& args) {
+  log::RankScope scope(rank_);
   auto p = std::make_unique<Pending>();
   p->args = args;
   p->work = std::make_shared<Work>();
@@ -97,7 +98,15 @@ std::unique_ptr<Communicator::Pending> Communicator::prepareNow(const coll::Coll
   ctx.wait = &config_.wait;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
   const coll::Algorithm& algo = coll::selectAlgorithm(p->args, ctx, algoSpec_);
-  WEFT_LOG(Trace, "%s: %s", coll::describe(p->args).c_str(), std::string(algo.name()).c_str());
+  if (log::enabled(log::Level::Info)) {
+    const size_t bytes = p->args.count * coll::dtypeSize(p->args.dtype);
+    const std::string_view forced = algoSpec_.forced(p->args.kind, bytes);
+    const std::string why = forced.empty()          ? "the default for this call"
+                            : forced == algo.name() ? "forced by WEFT_ALGO"
+                                                    : "WEFT_ALGO forced " + std::string(forced) + ", which declines this call";
+    WEFT_LOG(Info, "%s, %zu bytes: %s (%s)", coll::describe(p->args).c_str(), bytes,
+             std::string(algo.name()).c_str(), why.c_str());
+  }
   p->op = algo.start(ctx, p->args);
   return p;
 }
