@@ -3,72 +3,60 @@
 // the chain's size-1, pipelined in chunks; for small messages and many ranks.
 #include <array>
 
-#include "collectives/operation.h"
 #include "collectives/patterns/tree.h"
-#include "collectives/primitives.h"
 #include "collectives/registry.h"
+#include "collectives/round_op.h"
 
 namespace weft::coll {
 namespace {
 
 // Per chunk: a non-root rank first receives the chunk from its parent into its output, then every
 // rank sends it on to each child, largest subtree first (the root sends from its input).
-class TreeBroadcastOp final : public Operation {
+class TreeBroadcastOp final : public RoundOp {
  public:
   static constexpr int kMaxChildren = 31;  // log2 of the largest int rank count
 
   TreeBroadcastOp(const Context& ctx, const CollArgs& a)
-      : args_(a), tree_{ctx.size, a.root}, v_(tree_.virtualRank(ctx.rank)),
-        prims_(v_ == 0 ? nullptr : &ctx.link(tree_.realRank(tree_.parent(v_))), nullptr, a.dtype,
-               ReduceOp::Sum, ctx.size, ctx.slotBytes()),
+      : RoundOp(Primitives(parentLink(ctx, a.root), nullptr, a.dtype, ReduceOp::Sum, ctx.size, ctx.slotBytes())),
+        args_(a), v_(patterns::BinomialTree{ctx.size, a.root}.virtualRank(ctx.rank)),
         chunking_(a.count, prims_.maxChunkElements()), elem_(prims_.elementSize()) {
-    tree_.forEachChild(v_, [&](int child) { children_[size_t(nChildren_++)] = &ctx.link(tree_.realRank(child)); });
+    const patterns::BinomialTree tree{ctx.size, a.root};
+    tree.forEachChild(v_, [&](int child) { children_[size_t(nChildren_++)] = &ctx.link(tree.realRank(child)); });
     prims_.setOutput(a.count * elem_, false);
-  }
-
-  Progress advance() override {
-    bool advanced = false;
-    const int phases = (v_ == 0 ? 0 : 1) + nChildren_;
-    while (round_ < chunking_.rounds) {
-      const size_t len = chunking_.length(round_, args_.count);
-      const size_t off = chunking_.offset(round_) * elem_;
-      auto* dst = static_cast<std::byte*>(args_.recv) + off;
-      // What goes to the children: the root's input, or the chunk just received.
-      const auto* from = v_ == 0 ? static_cast<const std::byte*>(args_.send) + off : dst;
-      if (v_ != 0 && phase_ == 0) {
-        if (!prims_.tryStep(Prim::Recv, nullptr, dst, len)) return advanced ? Progress::Advanced : Progress::Blocked;
-      } else {
-        auto* child = children_[size_t(phase_ - (v_ == 0 ? 0 : 1))];
-        if (!prims_.tryStepWith(Prim::Send, nullptr, child, from, nullptr, len)) {
-          return advanced ? Progress::Advanced : Progress::Blocked;
-        }
-      }
-      advanced = true;
-      if (++phase_ >= phases) {
-        if (v_ == 0 && args_.send != args_.recv) prims_.copyToOutput(dst, from, len);
-        phase_ = 0;
-        ++round_;
-      }
-    }
-    prims_.finish();
-    return Progress::Done;
-  }
-  int blockedOn() const override { return prims_.blockedPeer(); }
-  std::string waitingFor() const override {
-    return prims_.waitingFor() + " (chunk " + std::to_string(round_ + 1) + " of " + std::to_string(chunking_.rounds) + ")";
+    schedule(chunking_.rounds, (v_ == 0 ? 0 : 1) + nChildren_);
   }
 
  private:
+  static transport::Endpoint* parentLink(const Context& ctx, int root) {
+    const patterns::BinomialTree tree{ctx.size, root};
+    const int v = tree.virtualRank(ctx.rank);
+    return v == 0 ? nullptr : &ctx.link(tree.realRank(tree.parent(v)));
+  }
+
+  Step stepAt(size_t round, int p) const override {
+    Step s;
+    s.count = chunking_.length(round, args_.count);
+    const size_t off = chunking_.offset(round) * elem_;
+    s.dst = static_cast<std::byte*>(args_.recv) + off;
+    if (v_ != 0 && p == 0) {  // first the chunk from the parent
+      s.prim = Prim::Recv;
+      return s;
+    }
+    // Then on to each child: the root sends its input, the others what they just received.
+    const int child = p - (v_ == 0 ? 0 : 1);
+    s.prim = Prim::Send;
+    s.to = children_[size_t(child)];
+    s.src = v_ == 0 ? static_cast<const std::byte*>(args_.send) + off : s.dst;
+    s.copyLocal = v_ == 0 && child == 0 && args_.send != args_.recv;
+    return s;
+  }
+
   const CollArgs& args_;
-  const patterns::BinomialTree tree_;
   const int v_;  // this rank's place in the tree (root = 0)
-  Primitives prims_;
-  patterns::Chunking chunking_;
+  const patterns::Chunking chunking_;
   const size_t elem_;
   std::array<transport::Endpoint*, kMaxChildren> children_{};
   int nChildren_ = 0;
-  size_t round_ = 0;
-  int phase_ = 0;
 };
 
 class TreeBroadcast final : public Algorithm {

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// The round-by-round driver of RoundOp schedules.
+#include "collectives/round_op.h"
+
+#include "collectives/patterns/ring.h"
+
+namespace weft::coll {
+
+Progress RoundOp::advance() {
+  bool advanced = false;
+  while (round_ < rounds_) {
+    const Step s = stepAt(round_, step_);
+    if (s.count > 0) {
+      const bool ok = s.to ? prims_.tryStepWith(s.prim, nullptr, s.to, s.src, s.dst, s.count)
+                           : prims_.tryStep(s.prim, s.src, s.dst, s.count);
+      if (!ok) return advanced ? Progress::Advanced : Progress::Blocked;
+      if (s.copyLocal) prims_.copyToOutput(s.dst, s.src, s.count);
+      advanced = true;
+    }
+    if (++step_ == steps_) {
+      step_ = 0;
+      ++round_;
+    }
+  }
+  prims_.finish();
+  return Progress::Done;
+}
+
+std::string RoundOp::waitingFor() const {
+  return prims_.waitingFor() + " (round " + std::to_string(round_ + 1) + " of " + std::to_string(rounds_) +
+         ", step " + std::to_string(step_ + 1) + " of " + std::to_string(steps_) + ")";
+}
+
+Primitives chainPrimitives(const Context& ctx, int first, DataType dtype, ReduceOp op) {
+  const int position = patterns::mod(ctx.rank - first, ctx.size);
+  return Primitives(position == 0 ? nullptr : &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
+                    position == ctx.size - 1 ? nullptr : &ctx.link(patterns::ringNext(ctx.rank, ctx.size)),
+                    dtype, op, ctx.size, ctx.slotBytes());
+}
+
+}  // namespace weft::coll
