@@ -141,162 +141,115 @@ CollArgs barrierArgs(const Communicator&, weftStream_t stream) {
   return a;
 }
 
+// The body of every entry point below: look the communicator up, check the arguments
+// (`build`), then run, queue or record the call (dispatch).
+template <class Build>
+weftResult_t call(const char* func, weftComm_t comm, Build&& build) {
+  return guarded(func, [&] {
+    auto& c = lookup(comm);
+    dispatch(c, build(c), nullptr);
+  });
+}
+
+template <class Build>
+weftResult_t callAsync(const char* func, weftComm_t comm, weftRequest_t* request, Build&& build) {
+  return guarded(func, [&] {
+    checkedRequest(request);
+    auto& c = lookup(comm);
+    dispatch(c, build(c), request);
+  });
+}
+
 }  // namespace
 
 extern "C" {
 
 weftResult_t weftAllReduce(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, allReduceArgs(c, sendbuff, recvbuff, count, datatype, op, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return allReduceArgs(c, sendbuff, recvbuff, count, datatype, op, stream); });
 }
 
 weftResult_t weftAllReduceAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, allReduceArgs(c, sendbuff, recvbuff, count, datatype, op, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return allReduceArgs(c, sendbuff, recvbuff, count, datatype, op, stream); });
 }
 
 weftResult_t weftBroadcast(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, broadcastArgs(c, sendbuff, recvbuff, count, datatype, root, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return broadcastArgs(c, sendbuff, recvbuff, count, datatype, root, stream); });
 }
 
 weftResult_t weftBroadcastAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, broadcastArgs(c, sendbuff, recvbuff, count, datatype, root, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return broadcastArgs(c, sendbuff, recvbuff, count, datatype, root, stream); });
 }
 
 weftResult_t weftReduce(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, int root, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, reduceArgs(c, sendbuff, recvbuff, count, datatype, op, root, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return reduceArgs(c, sendbuff, recvbuff, count, datatype, op, root, stream); });
 }
 
 weftResult_t weftReduceAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftRedOp_t op, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, reduceArgs(c, sendbuff, recvbuff, count, datatype, op, root, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return reduceArgs(c, sendbuff, recvbuff, count, datatype, op, root, stream); });
 }
 
 weftResult_t weftAllGather(const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, allGatherArgs(c, sendbuff, recvbuff, sendcount, datatype, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return allGatherArgs(c, sendbuff, recvbuff, sendcount, datatype, stream); });
 }
 
 weftResult_t weftAllGatherAsync(const void* sendbuff, void* recvbuff, size_t sendcount, weftDataType_t datatype, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, allGatherArgs(c, sendbuff, recvbuff, sendcount, datatype, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return allGatherArgs(c, sendbuff, recvbuff, sendcount, datatype, stream); });
 }
 
 weftResult_t weftReduceScatter(const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, reduceScatterArgs(c, sendbuff, recvbuff, recvcount, datatype, op, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return reduceScatterArgs(c, sendbuff, recvbuff, recvcount, datatype, op, stream); });
 }
 
 weftResult_t weftReduceScatterAsync(const void* sendbuff, void* recvbuff, size_t recvcount, weftDataType_t datatype, weftRedOp_t op, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, reduceScatterArgs(c, sendbuff, recvbuff, recvcount, datatype, op, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return reduceScatterArgs(c, sendbuff, recvbuff, recvcount, datatype, op, stream); });
 }
 
 weftResult_t weftAllToAll(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, allToAllArgs(c, sendbuff, recvbuff, count, datatype, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return allToAllArgs(c, sendbuff, recvbuff, count, datatype, stream); });
 }
 
 weftResult_t weftAllToAllAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, allToAllArgs(c, sendbuff, recvbuff, count, datatype, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return allToAllArgs(c, sendbuff, recvbuff, count, datatype, stream); });
 }
 
 weftResult_t weftScatter(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, scatterArgs(c, sendbuff, recvbuff, count, datatype, root, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return scatterArgs(c, sendbuff, recvbuff, count, datatype, root, stream); });
 }
 
 weftResult_t weftScatterAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, scatterArgs(c, sendbuff, recvbuff, count, datatype, root, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return scatterArgs(c, sendbuff, recvbuff, count, datatype, root, stream); });
 }
 
 weftResult_t weftGather(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, gatherArgs(c, sendbuff, recvbuff, count, datatype, root, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return gatherArgs(c, sendbuff, recvbuff, count, datatype, root, stream); });
 }
 
 weftResult_t weftGatherAsync(const void* sendbuff, void* recvbuff, size_t count, weftDataType_t datatype, int root, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, gatherArgs(c, sendbuff, recvbuff, count, datatype, root, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return gatherArgs(c, sendbuff, recvbuff, count, datatype, root, stream); });
 }
 
 weftResult_t weftSend(const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, sendArgs(c, sendbuff, count, datatype, peer, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return sendArgs(c, sendbuff, count, datatype, peer, stream); });
 }
 
 weftResult_t weftSendAsync(const void* sendbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, sendArgs(c, sendbuff, count, datatype, peer, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return sendArgs(c, sendbuff, count, datatype, peer, stream); });
 }
 
 weftResult_t weftRecv(void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, recvArgs(c, recvbuff, count, datatype, peer, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return recvArgs(c, recvbuff, count, datatype, peer, stream); });
 }
 
 weftResult_t weftRecvAsync(void* recvbuff, size_t count, weftDataType_t datatype, int peer, weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, recvArgs(c, recvbuff, count, datatype, peer, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return recvArgs(c, recvbuff, count, datatype, peer, stream); });
 }
 
 weftResult_t weftBarrier(weftComm_t comm, weftStream_t stream) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, barrierArgs(c, stream), nullptr);
-  });
+  return call(__func__, comm, [&](const Communicator& c) { return barrierArgs(c, stream); });
 }
 
 weftResult_t weftBarrierAsync(weftComm_t comm, weftStream_t stream, weftRequest_t* request) {
-  return guarded(__func__, [&] {
-    auto& c = lookup(comm);
-    dispatch(c, barrierArgs(c, stream), checkedRequest(request));
-  });
+  return callAsync(__func__, comm, request, [&](const Communicator& c) { return barrierArgs(c, stream); });
 }
 
 }  // extern "C"
