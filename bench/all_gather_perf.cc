@@ -14,6 +14,9 @@ using weft::bench::Layout;
 class AllGather final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "AllGather"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("allgather", algorithm);
+  }
   bool hasOp() const override { return false; }
   bool hasRoot() const override { return false; }
   double busBwFactor(int nranks) const override { return weft::bench::allGatherBusFactor(nranks); }

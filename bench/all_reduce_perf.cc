@@ -13,6 +13,9 @@ using weft::bench::Layout;
 class AllReduce final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "AllReduce"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("allreduce", algorithm);
+  }
   bool hasOp() const override { return true; }
   bool hasRoot() const override { return false; }
   double busBwFactor(int nranks) const override { return weft::bench::allReduceBusFactor(nranks); }

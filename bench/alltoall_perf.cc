@@ -15,6 +15,9 @@ using weft::bench::Layout;
 class AllToAll final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "AllToAll"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("alltoall", algorithm);
+  }
   bool hasOp() const override { return false; }
   bool hasRoot() const override { return false; }
   // weftAllToAll refuses overlapping buffers, so there is no in-place call to time.

@@ -13,6 +13,9 @@ using weft::bench::Layout;
 class Barrier final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "Barrier"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("barrier", algorithm);
+  }
   bool hasOp() const override { return false; }
   bool hasRoot() const override { return false; }
   InPlace inPlace() const override { return InPlace::None; }

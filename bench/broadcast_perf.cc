@@ -14,6 +14,9 @@ using weft::bench::Layout;
 class Broadcast final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "Broadcast"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("broadcast", algorithm);
+  }
   bool hasOp() const override { return false; }
   bool hasRoot() const override { return true; }
   double busBwFactor(int nranks) const override { return weft::bench::broadcastBusFactor(nranks); }

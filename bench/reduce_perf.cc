@@ -13,6 +13,9 @@ using weft::bench::Layout;
 class Reduce final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "Reduce"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("reduce", algorithm);
+  }
   bool hasOp() const override { return true; }
   bool hasRoot() const override { return true; }
   double busBwFactor(int nranks) const override { return weft::bench::reduceBusFactor(nranks); }

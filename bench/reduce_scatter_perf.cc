@@ -13,6 +13,9 @@ using weft::bench::Layout;
 class ReduceScatter final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "ReduceScatter"; }
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("reducescatter", algorithm);
+  }
   bool hasOp() const override { return true; }
   bool hasRoot() const override { return false; }
   double busBwFactor(int nranks) const override {

@@ -17,6 +17,10 @@ int previous(int rank, int nranks) { return (rank - 1 + nranks) % nranks; }
 class SendRecv final : public weft::bench::Collective {
  public:
   std::string_view name() const override { return "SendRecv"; }
+  // The send and the receive each have their own algorithm table.
+  std::string weftAlgo(std::string_view algorithm) const override {
+    return weft::bench::algoRule("send", algorithm) + "," + weft::bench::algoRule("recv", algorithm);
+  }
   bool hasOp() const override { return false; }
   bool hasRoot() const override { return false; }
   // In place, an odd rank receives into its buffer before it sends from it, so what it passes

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "bench/common/check.h"
@@ -24,6 +25,11 @@ struct CallArgs {
   int nranks = 1;
 };
 
+// One WEFT_ALGO rule: "<collective>:<algorithm>", the collective as WEFT_ALGO spells it.
+inline std::string algoRule(std::string_view collective, std::string_view algorithm) {
+  return std::string(collective) + ":" + std::string(algorithm);
+}
+
 // How the in-place group of columns is measured.
 enum class InPlace {
   Checked,    // timed and checked, like the out-of-place group
@@ -38,6 +44,9 @@ class Collective {
 
   // For messages: "AllReduce", "Broadcast".
   virtual std::string_view name() const = 0;
+  // The WEFT_ALGO value that makes weft use algorithm `algorithm` (-A) for the calls this tool
+  // times, and only for them: algoRule("allreduce", algorithm) and the like (docs/env.md).
+  virtual std::string weftAlgo(std::string_view algorithm) const = 0;
   // Whether -o is swept and the redop column names the op (else it shows "none").
   virtual bool hasOp() const = 0;
   // Whether -r is swept and the root column shows it (else -1).

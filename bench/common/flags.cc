@@ -51,7 +51,7 @@ size_t sizeOf(const Flag& f, std::string_view v) {
 }
 
 // The flags, in nccl-tests' order. The letters and long names are what nccl-tests users type.
-const std::array<Flag, 15> kFlags = {{
+const std::array<Flag, 18> kFlags = {{
     {'t', "nthreads", "<num threads>", "ranks as threads of this process. Default: 1",
      [](const Flag& f, Options& o, std::string_view v) { o.nThreads = intIn(f, v, 1, 4096); }},
     {'g', "ngpus", "<1>", "devices per thread; weft ranks are host ranks, so only 1",
@@ -111,6 +111,21 @@ const std::array<Flag, 15> kFlags = {{
      [](const Flag& f, Options& o, std::string_view v) {
        o.average = static_cast<Average>(intIn(f, v, 0, 3));
      }},
+    // -J as nccl-tests' -J/--output_file; -A and -s are weft's own (letters nccl-tests does not use).
+    {'J', "output_file", "<file.json>", "write parameters and results as JSON (rank 0; written to a "
+     "temporary file, then renamed)",
+     [](const Flag& f, Options& o, std::string_view v) {
+       if (v.empty()) fail(f.letter, f.longName, v, "a file name");
+       o.outputFile = std::string(v);
+     }},
+    {'A', "algorithm", "<name>", "force a weft algorithm for the collective (ring, tree, chain, ...; "
+     "sets WEFT_ALGO=<collective>:<name>). Default: weft chooses",
+     [](const Flag& f, Options& o, std::string_view v) {
+       if (!isAlgorithmName(v)) fail(f.letter, f.longName, v, "an algorithm name such as ring or tree");
+       o.algorithm = std::string(v);
+     }},
+    {'s', "stats", "<0/1>", "also print per-iteration min/p50/p99/max times per size. Default: 0",
+     [](const Flag& f, Options& o, std::string_view v) { o.stats = intIn(f, v, 0, 1) != 0; }},
 }};
 
 const Flag* findFlag(char letter) {
@@ -143,6 +158,15 @@ void validate(const Options& o) {
 
 }  // namespace
 
+bool isAlgorithmName(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::optional<size_t> parseSize(std::string_view text) {
   const std::string s(text);
   if (s.empty() || s[0] == '-' || s[0] == '+') return std::nullopt;
@@ -170,6 +194,7 @@ std::optional<size_t> parseSize(std::string_view text) {
 
 ParsedFlags parseFlags(int argc, const char* const* argv) {
   ParsedFlags parsed;
+  parsed.options.commandLine.assign(argv, argv + argc);
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);
     if (arg == "-h" || arg == "--help") {

@@ -39,7 +39,14 @@ struct Options {
   int root = 0;                     // -r, or kAllRoots
   Average average = Average::Mean;  // -a
   bool blocking = false;            // -z: a barrier after every operation
+  std::string outputFile;           // -J: write the JSON report here (rank 0); empty: none
+  std::string algorithm;            // -A: force this weft algorithm; empty: weft chooses
+  bool stats = false;               // -s: per-iteration min/p50/p99/max table
+  std::vector<std::string> commandLine;  // argv as given, for the JSON report
 };
+
+// -A NAME: letters, digits and '_' only, so that it cannot add rules to WEFT_ALGO's grammar.
+bool isAlgorithmName(std::string_view name);
 
 // A bad command line; what() says which flag and why, in one line.
 class FlagError : public std::runtime_error {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The main of every perf tool: flags, launch mode (processes or threads), communicator set-up and exit status.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <thread>
@@ -44,12 +46,40 @@ bool checkJob(const std::string& program, const Options& options, const Collecti
   return true;
 }
 
+// -A NAME becomes WEFT_ALGO=<collective>:NAME in this process's environment before any
+// communicator exists: the tool configures weft as a user would, through the variable weft
+// reads at init (docs/env.md). It replaces a WEFT_ALGO the user set.
+bool forceAlgorithm(const std::string& program, const Options& options, const Collective& coll) {
+  if (options.algorithm.empty()) return true;
+  const std::string rule = coll.weftAlgo(options.algorithm);
+  if (::setenv("WEFT_ALGO", rule.c_str(), 1) != 0) {
+    std::fprintf(stderr, "%s: -A %s: cannot set WEFT_ALGO: %s\n", program.c_str(),
+                 options.algorithm.c_str(), std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+// weft refuses at init an algorithm it does not have for this collective: with -A that is a
+// usage error. Returns whether it was (and reported it).
+bool algorithmRefused(const std::string& program, const Options& options, const Collective& coll,
+                      weftResult_t result) {
+  if (options.algorithm.empty() || result != weftInvalidArgument) return false;
+  std::fprintf(stderr, "%s: -A %s: weft refused the algorithm for %.*s (WEFT_ALGO=%s): %s\n",
+               program.c_str(), options.algorithm.c_str(), static_cast<int>(coll.name().size()),
+               coll.name().data(), coll.weftAlgo(options.algorithm).c_str(),
+               weftGetLastError(nullptr));
+  return true;
+}
+
 // One rank per process: the launcher's environment says who we are.
 int runProcessRank(const std::string& program, const Options& options, const Collective& coll) {
   weftComm_t comm = nullptr;
   int rank = -1;
   try {
-    checkWeft(weftCommInitFromEnv(&comm), nullptr, "weftCommInitFromEnv");
+    const weftResult_t init = weftCommInitFromEnv(&comm);
+    if (algorithmRefused(program, options, coll, init)) return 2;
+    checkWeft(init, nullptr, "weftCommInitFromEnv");
     int nranks = 0;
     checkWeft(weftCommUserRank(comm, &rank), comm, "weftCommUserRank");
     checkWeft(weftCommCount(comm, &nranks), comm, "weftCommCount");
@@ -60,6 +90,9 @@ int runProcessRank(const std::string& program, const Options& options, const Col
     const int64_t failed = runRank(options, coll, comm);
     checkWeft(weftCommDestroy(comm), nullptr, "weftCommDestroy");
     return failed != 0 ? 1 : 0;
+  } catch (const UsageError&) {  // rank 0 has said why
+    weftCommDestroy(comm);
+    return 2;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     if (rank >= 0) {
@@ -78,17 +111,22 @@ int runThreadRanks(const std::string& program, const Options& options, const Col
   if (!checkJob(program, options, coll, nranks, true)) return 2;
   std::vector<weftComm_t> comms(static_cast<size_t>(nranks), nullptr);
   try {
-    checkWeft(weftCommInitAll(comms.data(), nranks, nullptr), nullptr, "weftCommInitAll");
+    const weftResult_t init = weftCommInitAll(comms.data(), nranks, nullptr);
+    if (algorithmRefused(program, options, coll, init)) return 2;
+    checkWeft(init, nullptr, "weftCommInitAll");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return 1;
   }
   std::vector<int64_t> failed(comms.size(), 0);
+  std::vector<char> usage(comms.size(), 0);  // a UsageError, thrown by every rank alike
   std::vector<std::thread> threads;
   for (int r = 0; r < nranks; ++r) {
     threads.emplace_back([&, r] {
       try {
         failed[r] = runRank(options, coll, comms[r]);
+      } catch (const UsageError&) {  // rank 0 has said why
+        usage[r] = 1;
       } catch (const std::exception& e) {
         // The other ranks are blocked in a collective that will never complete: stop the
         // process now rather than leave them to time out.
@@ -100,7 +138,7 @@ int runThreadRanks(const std::string& program, const Options& options, const Col
     });
   }
   for (std::thread& t : threads) t.join();
-  int status = failed[0] != 0 ? 1 : 0;
+  int status = usage[0] != 0 ? 2 : failed[0] != 0 ? 1 : 0;
   for (weftComm_t comm : comms) {
     if (weftCommDestroy(comm) != weftSuccess) {
       std::fprintf(stderr, "%s: weftCommDestroy failed: %s\n", program.c_str(),
@@ -130,6 +168,7 @@ int runPerfMain(int argc, char** argv, const Collective& collective) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return 2;
   }
+  if (!forceAlgorithm(program, parsed.options, collective)) return 1;
   if (launch.fromEnv) return runProcessRank(program, parsed.options, collective);
   return runThreadRanks(program, parsed.options, collective, launch.threads);
 }

@@ -11,11 +11,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "bench/common/bandwidth.h"
 #include "bench/common/dtype.h"
 #include "bench/common/layout.h"
+#include "bench/common/output_file.h"
+#include "bench/common/report.h"
+#include "bench/common/stats.h"
 #include "bench/common/table.h"
 #include "bench/common/timing.h"
 #include "bench/common/weft_call.h"
@@ -51,6 +55,9 @@ class RankRunner {
   }
 
   int64_t run() {
+    const bool report = !options_.outputFile.empty();
+    if (report) checkReportFile();
+    record_.startTime = utcNow();
     printPreamble();
     std::vector<size_t> sizes = sizeSequence(options_);
     std::vector<weftDataType_t> types = options_.types;
@@ -74,7 +81,19 @@ class RankRunner {
       }
     }
     const int64_t outOfBounds = sumOverRanks(checksFailed_);
-    print(footerLines(outOfBounds, bwCount_ > 0 ? bwSum_ / bwCount_ : 0.0));
+    const double avgBusBw = bwCount_ > 0 ? bwSum_ / bwCount_ : 0.0;
+    if (options_.stats) print(statsHeaderLines(options_.iters, options_.average) + statsRows_);
+    print(footerLines(outOfBounds, avgBusBw));
+    if (report && rank_ == 0) {
+      record_.program = programOf(options_);
+      record_.collective = std::string(coll_.name());
+      record_.ranks = nranks_;
+      record_.options = options_;
+      record_.endTime = utcNow();
+      record_.outOfBounds = outOfBounds;
+      record_.avgBusBw = avgBusBw;
+      writeFileAtomically(options_.outputFile, reportJson(record_));
+    }
     return outOfBounds;
   }
 
@@ -93,6 +112,33 @@ class RankRunner {
             base + layout.recvInPlaceOffset * rank * element};
   }
 
+  // -J: rank 0 makes sure, before the run, that it will be able to write the report; every rank
+  // learns the outcome, so that all stop alike when it cannot.
+  void checkReportFile() {
+    std::string why;
+    if (rank_ == 0) {
+      try {
+        checkWritable(options_.outputFile);
+      } catch (const std::system_error& e) {
+        why = "-J: " + std::string(e.what());
+        // Said now, before the others learn of it: under a launcher, the first rank to exit
+        // may get the rest killed before they print anything.
+        std::fprintf(stderr, "%s: %s\n", programOf(options_).c_str(), why.c_str());
+        std::fflush(stderr);
+      }
+    }
+    if (sumOverRanks(why.empty() ? 0 : 1) != 0) {
+      throw UsageError(rank_ == 0 ? why : "-J: rank 0 cannot write its report file");
+    }
+  }
+
+  static std::string programOf(const Options& options) {
+    if (options.commandLine.empty()) return "";
+    const std::string& path = options.commandLine.front();
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+  }
+
   Layout layoutFor(size_t bytes, weftDataType_t type) const {
     return coll_.layoutFor(bytes, elementSize(type), nranks_);
   }
@@ -103,16 +149,25 @@ class RankRunner {
     print(parameterLine(options_));
     if (options_.blocking) print("# Blocking Enabled: a barrier after every operation\n");
     print("#\n# Using devices\n");
+    // A slot: the pid (8 bytes), then the host name, NUL-terminated.
     constexpr size_t kSlot = 256;
-    std::vector<char> lines(kSlot * static_cast<size_t>(nranks_), '\0');
-    char host[128] = {};
-    ::gethostname(host, sizeof host - 1);
-    const std::string mine = deviceLine(rank_, static_cast<long>(::getpid()), host);
-    std::memcpy(&lines[kSlot * rank_], mine.data(), std::min(mine.size(), kSlot - 1));
-    checkWeft(weftAllReduce(lines.data(), lines.data(), lines.size(), weftUint8, weftSum, comm_,
+    std::vector<char> slots(kSlot * static_cast<size_t>(nranks_), '\0');
+    char* mine = &slots[kSlot * rank_];
+    const int64_t pid = ::getpid();
+    std::memcpy(mine, &pid, sizeof pid);
+    ::gethostname(mine + sizeof pid, 128);  // NUL-terminated within the slot: 8 + 128 < 256
+    checkWeft(weftAllReduce(slots.data(), slots.data(), slots.size(), weftUint8, weftSum, comm_,
                             nullptr),
               comm_, "weftAllReduce (gathering the device list)");
-    for (int r = 0; r < nranks_; ++r) print(std::string(&lines[kSlot * r]));
+    for (int r = 0; r < nranks_; ++r) {
+      int64_t rankPid = 0;
+      std::memcpy(&rankPid, &slots[kSlot * r], sizeof rankPid);
+      const std::string host(&slots[kSlot * r + sizeof rankPid]);
+      print(deviceLine(r, static_cast<long>(rankPid), host));
+      if (rank_ == 0) {
+        record_.devices.push_back({.rank = r, .pid = static_cast<long>(rankPid), .host = host});
+      }
+    }
     print("#\n" + headerLines());
   }
 
@@ -125,31 +180,64 @@ class RankRunner {
     }
     for (size_t size : sizes) {
       const Layout layout = layoutFor(size, type);
-      std::string row = rowPrefix(layout.rowElements() * elementSize(type), layout.count,
-                                  coll_.movesData() ? typeName(type) : "none",
-                                  coll_.hasOp() ? opName(op) : "none", coll_.hasRoot() ? root : -1);
-      row += measure(layout, type, op, root, false);
-      row += coll_.inPlace() == InPlace::None ? unmeasuredCell()
-                                              : measure(layout, type, op, root, true);
+      RowRecord rec{.bytes = layout.rowElements() * elementSize(type),
+                    .count = layout.count,
+                    .type = std::string(coll_.movesData() ? typeName(type) : "none"),
+                    .redop = std::string(coll_.hasOp() ? opName(op) : "none"),
+                    .root = coll_.hasRoot() ? root : -1,
+                    .outOfPlace = measure(layout, type, op, root, false),
+                    .inPlace = std::nullopt};
+      if (coll_.inPlace() != InPlace::None) rec.inPlace = measure(layout, type, op, root, true);
+      std::string row = rowPrefix(rec.bytes, rec.count, rec.type, rec.redop, rec.root);
+      for (const auto* group : {&rec.outOfPlace, &rec.inPlace}) {
+        row += *group ? resultCell((*group)->timeUs, (*group)->algbw, (*group)->busbw, (*group)->wrong)
+                      : unmeasuredCell();
+      }
       print(row + "\n");
+      if (rank_ != 0) continue;
+      if (options_.stats) {
+        const auto statsOf = [](const std::optional<GroupResult>& g) {
+          return g ? g->stats : std::nullopt;
+        };
+        statsRows_ += statsRow(rec.bytes, rec.count, rec.type, rec.redop, rec.root,
+                               statsOf(rec.outOfPlace), statsOf(rec.inPlace));
+      }
+      if (!options_.outputFile.empty()) record_.rows.push_back(std::move(rec));
     }
   }
 
   // nccl-tests' BenchTime: one call to synchronize, the timed loop, then the checked runs.
-  std::string measure(const Layout& layout, weftDataType_t type, weftRedOp_t op, int root,
+  // With -s each iteration's time is also kept (laps of the same stopwatch, so the total is
+  // unchanged) and combined over ranks iteration by iteration, as -a combines the mean.
+  GroupResult measure(const Layout& layout, weftDataType_t type, weftRedOp_t op, int root,
                       bool inPlace) {
     const bool checkable =
         coll_.movesData() && !(inPlace && coll_.inPlace() == InPlace::Unchecked);
     if (options_.check > 0 && checkable) prepare(layout, type, op, root, inPlace, checkSeed_);
     call(layout, type, op, root, inPlace, 0);
+    std::vector<double> laps;  // seconds per operation, one per iteration (-s)
+    if (options_.stats) laps.reserve(static_cast<size_t>(options_.iters));
     barrier();
     Stopwatch watch;
+    double lapStart = 0;
     for (int iter = 0; iter < options_.iters; ++iter) {
       for (int agg = 0; agg < options_.aggIters; ++agg) {
         call(layout, type, op, root, inPlace, iter * options_.aggIters + agg);
       }
+      if (options_.stats) {
+        const double now = watch.seconds();
+        laps.push_back((now - lapStart) / options_.aggIters);
+        lapStart = now;
+      }
     }
-    const double seconds = combineTime(watch.seconds() / (double(options_.iters) * options_.aggIters));
+    double seconds = watch.seconds() / (double(options_.iters) * options_.aggIters);
+    combineTimes(&seconds, 1);
+    std::optional<IterationStats> stats;
+    if (options_.stats) {
+      combineTimes(laps.data(), laps.size());
+      for (double& lap : laps) lap *= 1.0e6;
+      stats = summarize(std::move(laps));
+    }
     const double algbw = algBandwidth(layout.rowElements() * elementSize(type), seconds);
     const double busbw = algbw * coll_.busBwFactor(nranks_);
     barrier();
@@ -165,7 +253,8 @@ class RankRunner {
     }
     bwSum_ += busbw;
     ++bwCount_;
-    return resultCell(seconds * 1.0e6, algbw, busbw, wrong);
+    return {.timeUs = seconds * 1.0e6, .algbw = algbw, .busbw = busbw, .wrong = wrong,
+            .stats = stats};
   }
 
   // Zeroes the buffer the call writes to, writes this rank's input at its send pointer, and
@@ -222,20 +311,21 @@ class RankRunner {
               "weftAllReduce (barrier)");
   }
 
-  // -a: the time of rank 0, or the mean, min or max over ranks; every rank gets the result.
-  double combineTime(double seconds) {
-    double value = seconds;
+  // -a: each of the n times becomes rank 0's, or the mean, min or max over ranks of that time;
+  // every rank gets the result.
+  void combineTimes(double* times, size_t n) {
     if (options_.average == Average::Rank0) {
-      checkWeft(weftBroadcast(&value, &value, 1, weftFloat64, 0, comm_, nullptr), comm_,
+      checkWeft(weftBroadcast(times, times, n, weftFloat64, 0, comm_, nullptr), comm_,
                 "weftBroadcast (time of rank 0)");
-      return value;
+      return;
     }
     const weftRedOp_t op = options_.average == Average::Min   ? weftMin
                            : options_.average == Average::Max ? weftMax
                                                               : weftSum;
-    checkWeft(weftAllReduce(&value, &value, 1, weftFloat64, op, comm_, nullptr), comm_,
+    checkWeft(weftAllReduce(times, times, n, weftFloat64, op, comm_, nullptr), comm_,
               "weftAllReduce (combining times)");
-    return options_.average == Average::Mean ? value / nranks_ : value;
+    if (options_.average != Average::Mean) return;
+    for (size_t i = 0; i < n; ++i) times[i] /= nranks_;
   }
 
   int64_t sumOverRanks(int64_t value) {
@@ -261,6 +351,8 @@ class RankRunner {
   double bwSum_ = 0.0;
   int bwCount_ = 0;
   int32_t token_ = 0;
+  RunRecord record_;       // -J, filled on rank 0
+  std::string statsRows_;  // -s, rank 0: printed after the main table
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 
 #include "bench/common/collective.h"
 #include "bench/common/flags.h"
@@ -15,10 +16,20 @@ namespace weft::bench {
 // failed or weft returned an error; 2 for a bad command line.
 int runPerfMain(int argc, char** argv, const Collective& collective);
 
+// A job that cannot run as asked (an -J file that cannot be written), found after init and
+// thrown by every rank alike, so no rank is left waiting; the tool exits with status 2. Rank 0
+// has already printed the cause on stderr (its what() holds it too).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Runs the whole sweep as one rank of comm (every rank of comm must call it with the same
 // options). Rank 0 prints the preamble, the table and the footer to stdout. Returns the number of
 // checks that found wrong values, summed over all ranks (the footer's "Out of bounds values").
-// Throws WeftFailure when a weft call fails.
+// With -J, rank 0 writes the report at the end (bench/common/report.h). Throws WeftFailure when a
+// weft call fails, UsageError (on every rank) when the -J file cannot be created, and
+// std::system_error (on rank 0) when writing it fails at the end.
 int64_t runRank(const Options& options, const Collective& collective, weftComm_t comm);
 
 }  // namespace weft::bench

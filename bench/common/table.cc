@@ -27,6 +27,8 @@ constexpr int kSizeW = 10, kCountW = 12, kTypeW = 8, kOpW = 6, kRootW = 6;
 constexpr int kTimeW = 7, kBwW = 6, kWrongW = 5;
 // "  time  algbw  busbw  #wrong" groups are this wide.
 constexpr int kGroupW = 2 + kTimeW + 2 + kBwW + 2 + kBwW + 2 + kWrongW;
+// The -s table's "  min  p50  p99  max" groups.
+constexpr int kStatsGroupW = 4 * (2 + kTimeW);
 
 std::string centered(std::string_view label, int width) {
   const int left = (width - static_cast<int>(label.size()) + 2) / 2;
@@ -39,11 +41,14 @@ std::string centered(std::string_view label, int width) {
 
 std::string parameterLine(const Options& o) {
   const bool factor = o.stepFactor > 1;
-  return format(
+  std::string line = format(
       "# nThread %d nGpus %d minBytes %zu maxBytes %zu step: %zu(%s) warmup iters: %d iters: %d "
       "agg iters: %d validation: %d graph: 0\n",
       o.nThreads, o.nGpus, o.minBytes, o.maxBytes, factor ? o.stepFactor : o.stepBytes,
       factor ? "factor" : "bytes", o.warmupIters, o.iters, o.aggIters, o.check);
+  if (o.algorithm.empty()) return line;
+  line.pop_back();  // the '\n'
+  return line + " algorithm: " + o.algorithm + "\n";
 }
 
 std::string deviceLine(int rank, long pid, std::string_view host) {
@@ -96,6 +101,45 @@ std::string resultCell(double us, double algbw, double busbw, std::optional<int6
 
 std::string unmeasuredCell() {
   return format("  %*s  %*s  %*s  %*s", kTimeW, "N/A", kBwW, "N/A", kBwW, "N/A", kWrongW, "N/A");
+}
+
+std::string statsHeaderLines(int iters, Average average) {
+  static constexpr const char* kOverRanks[] = {"rank 0's", "the mean over ranks of", "the min over ranks of",
+                                               "the max over ranks of"};
+  const std::string lead = format("# %*s  %*s  %*s  %*s  %*s", kSizeW, "", kCountW, "", kTypeW, "",
+                                  kOpW, "", kRootW, "");
+  std::string title = format("#\n# Per-iteration time (us): min, p50, p99, max of %d iterations, each %s "
+                             "its time per operation\n",
+                             iters, kOverRanks[static_cast<int>(average)]);
+  std::string groups = lead + centered("out-of-place", kStatsGroupW) + centered("in-place", kStatsGroupW);
+  std::string names = format("# %*s  %*s  %*s  %*s  %*s", kSizeW, "size", kCountW, "count", kTypeW,
+                             "type", kOpW, "redop", kRootW, "root");
+  for (int g = 0; g < 2; ++g) {
+    names += format("  %*s  %*s  %*s  %*s", kTimeW, "min", kTimeW, "p50", kTimeW, "p99", kTimeW, "max");
+  }
+  for (std::string* line : {&groups, &names}) {
+    while (!line->empty() && line->back() == ' ') line->pop_back();
+    *line += '\n';
+  }
+  return title + groups + names;
+}
+
+std::string statsRow(size_t bytes, size_t count, std::string_view type, std::string_view op,
+                     int root, const std::optional<IterationStats>& outOfPlace,
+                     const std::optional<IterationStats>& inPlace) {
+  std::string row = format("# %*zu  %*zu  %*.*s  %*.*s  %*d", kSizeW, bytes, kCountW, count, kTypeW,
+                           static_cast<int>(type.size()), type.data(), kOpW,
+                           static_cast<int>(op.size()), op.data(), kRootW, root);
+  for (const auto* group : {&outOfPlace, &inPlace}) {
+    if (!*group) {
+      row += format("  %*s  %*s  %*s  %*s", kTimeW, "N/A", kTimeW, "N/A", kTimeW, "N/A", kTimeW, "N/A");
+      continue;
+    }
+    for (double us : {(*group)->min, (*group)->p50, (*group)->p99, (*group)->max}) {
+      row += "  " + formatTime(us);
+    }
+  }
+  return row + "\n";
 }
 
 std::string footerLines(int64_t outOfBounds, double avgBusBw) {

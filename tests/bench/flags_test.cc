@@ -157,3 +157,52 @@ TEST_CASE("size sequences follow nccl-tests' loop", "[bench][flags]") {
   o.stepFactor = 8;
   CHECK(sizeSequence(o) == std::vector<size_t>{size_t{1} << 62});
 }
+
+TEST_CASE("-J, -A and -s: report file, forced algorithm, statistics", "[bench][flags]") {
+  const Options none = parse({}).options;
+  CHECK(none.outputFile.empty());
+  CHECK(none.algorithm.empty());
+  CHECK_FALSE(none.stats);
+  CHECK(none.commandLine == std::vector<std::string>{"all_reduce_perf"});
+
+  const Options o = parse({"-J", "/tmp/x.json", "-A", "ring", "-s", "1"}).options;
+  CHECK(o.outputFile == "/tmp/x.json");
+  CHECK(o.algorithm == "ring");
+  CHECK(o.stats);
+  CHECK(o.commandLine == std::vector<std::string>{"all_reduce_perf", "-J", "/tmp/x.json", "-A",
+                                                  "ring", "-s", "1"});
+
+  const Options l = parse({"--output_file=r.json", "--algorithm", "halving_doubling", "--stats=0"}).options;
+  CHECK(l.outputFile == "r.json");
+  CHECK(l.algorithm == "halving_doubling");
+  CHECK_FALSE(l.stats);
+  CHECK(parse({"-Atree"}).options.algorithm == "tree");
+
+  using Catch::Matchers::Contains;
+  // A name that could smuggle more rules into WEFT_ALGO is refused before weft sees it.
+  CHECK_THAT(errorOf({"-A", "ring,broadcast:tree"}), Contains("-A/--algorithm"));
+  CHECK_THAT(errorOf({"-A", "allreduce:ring"}), Contains("-A/--algorithm"));
+  CHECK_THAT(errorOf({"-A", "0-64K=ring"}), Contains("-A/--algorithm"));
+  CHECK_THAT(errorOf({"-A", ""}), Contains("-A/--algorithm"));
+  CHECK_THAT(errorOf({"-J", ""}), Contains("-J/--output_file"));
+  CHECK_THAT(errorOf({"-s", "2"}), Contains("-s/--stats"));
+  CHECK_THAT(errorOf({"-J"}), Contains("needs a value"));
+  // nccl-tests' -S (timestamps) means something else: not silently taken as -s.
+  CHECK_THAT(errorOf({"-S", "1"}), Contains("unknown option '-S'"));
+
+  CHECK(isAlgorithmName("ring"));
+  CHECK(isAlgorithmName("halving_doubling"));
+  CHECK(isAlgorithmName("Ring2"));
+  CHECK_FALSE(isAlgorithmName(""));
+  CHECK_FALSE(isAlgorithmName("ring;tree"));
+  CHECK_FALSE(isAlgorithmName("a b"));
+  CHECK_FALSE(isAlgorithmName("*=ring"));
+}
+
+TEST_CASE("usage lists the new flags", "[bench][flags]") {
+  const std::string text = usage("all_reduce_perf");
+  using Catch::Matchers::Contains;
+  CHECK_THAT(text, Contains("[-J,--output_file <file.json>]"));
+  CHECK_THAT(text, Contains("[-A,--algorithm <name>]"));
+  CHECK_THAT(text, Contains("[-s,--stats <0/1>]"));
+}

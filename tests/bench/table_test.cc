@@ -109,3 +109,41 @@ TEST_CASE("parameter line, device line and footer", "[bench][table]") {
   CHECK(footerLines(3, 0.25) ==
         "# Out of bounds values : 3 FAILED\n# Avg bus bandwidth    : 0.25\n#\n");
 }
+
+TEST_CASE("-A names the forced algorithm at the end of the parameter line", "[bench][table]") {
+  Options o;
+  const std::string plain = parameterLine(o);
+  o.algorithm = "ring";
+  CHECK(parameterLine(o) == plain.substr(0, plain.size() - 1) + " algorithm: ring\n");
+}
+
+TEST_CASE("the -s table is commented and lines up with the main table", "[bench][table]") {
+  const auto header = lines(statsHeaderLines(20, Average::Mean));
+  REQUIRE(header.size() == 4);
+  CHECK(header[0] == "#");
+  CHECK(header[1] == "# Per-iteration time (us): min, p50, p99, max of 20 iterations, each the mean "
+                     "over ranks of its time per operation");
+  CHECK(lines(statsHeaderLines(5, Average::Rank0))[1].find("5 iterations, each rank 0's") !=
+        std::string::npos);
+  CHECK(lines(statsHeaderLines(5, Average::Max))[1].find("the max over ranks") != std::string::npos);
+
+  const IterationStats s{.min = 10.0, .p50 = 12.5, .p99 = 150.0, .max = 20000.0};
+  const std::string row = statsRow(8, 2, "float", "sum", -1, s, std::nullopt);
+  CHECK(row == "#          8             2     float     sum      -1    10.00    12.50    150.0    20000"
+               "      N/A      N/A      N/A      N/A\n");
+  // Every line is a comment, so scripts that read nccl-tests' rows skip the whole table.
+  for (const std::string& line : header) CHECK(line[0] == '#');
+  // The leading columns sit where the main table's do, and the labels over their values.
+  const std::string mainRow = rowPrefix(8, 2, "float", "sum", -1);
+  CHECK(row.substr(1, mainRow.size() - 1) == mainRow.substr(1));
+  const auto endOf = [](const std::string& line, const std::string& label, size_t from = 0) {
+    const size_t at = line.find(label, from);
+    REQUIRE(at != std::string::npos);
+    return at + label.size();
+  };
+  CHECK(endOf(header[3], "root") == endOf(row, "-1"));
+  CHECK(endOf(header[3], "min") == endOf(row, "10.00"));
+  CHECK(endOf(header[3], "max") == endOf(row, "20000"));
+  CHECK(endOf(header[3], "max", endOf(header[3], "max")) == row.size() - 1);
+  CHECK(header[2].find("in-place") > header[2].find("out-of-place"));
+}
