@@ -15,6 +15,8 @@ std::span<const Algorithm* const> algorithms() {
       &ringAllReduce(),    &chainBroadcast(), &chainReduce(), &ringAllGather(), &ringReduceScatter(),
       &pairwiseAllToAll(), &linearScatter(),  &linearGather(), &p2pSend(),      &p2pRecv(),
       &disseminationBarrier(), &treeBroadcast(), &halvingDoublingAllReduce(),
+      &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
+      &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(),
   };
   return all;
 }

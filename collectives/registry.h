@@ -24,6 +24,12 @@ const Algorithm& linearGather();
 const Algorithm& p2pSend();
 const Algorithm& p2pRecv();
 const Algorithm& disseminationBarrier();
+const Algorithm& treeReduce();
+const Algorithm& recursiveDoublingAllGather();
+const Algorithm& bruckAllGather();
+const Algorithm& recursiveHalvingReduceScatter();
+const Algorithm& treeScatter();
+const Algorithm& treeGather();
 
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();

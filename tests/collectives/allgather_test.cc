@@ -13,17 +13,19 @@ namespace {
 constexpr Shape kAllGather{.ops = false, .rooted = false, .inPlace = true};
 }  // namespace
 
-TEST_CASE("allgather: every datatype, small and awkward counts", "[allgather]") {
+TEST_CASE("allgather: every algorithm and datatype, small and awkward counts", "[allgather]") {
+  const std::string algo = GENERATE("ring", "recursive_doubling", "bruck");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("allgather:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kAllGather), checkAllGather) == "");
 }
 
 TEST_CASE("allgather: a million and three elements per rank", "[allgather]") {
+  const std::string algo = GENERATE("ring", "recursive_doubling", "bruck");
   const int ranks = GENERATE(2, 3, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("allgather:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   // Wide elements on small communicators, bytes on large ones: at most 16 MiB per rank.
   std::vector<Case> cases = {{weftInt8, weftSum, kBigCount, 0, false}, {weftUint8, weftSum, kBigCount, 0, true}};
   if (ranks <= 3) {
@@ -34,9 +36,10 @@ TEST_CASE("allgather: a million and three elements per rank", "[allgather]") {
 }
 
 TEST_CASE("allgather: tiny slots force many rounds and full FIFOs", "[allgather]") {
+  const std::string algo = GENERATE("ring", "recursive_doubling", "bruck");
   setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
   setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  auto comms = initWithAlgorithm("allgather:" + algo, GENERATE(2, 3, 4, 5, 8));
   unsetenv("WEFT_SHM_SLOT_BYTES");
   unsetenv("WEFT_SHM_SLOTS");
   const std::vector<Case> cases = {

@@ -13,17 +13,19 @@ namespace {
 constexpr Shape kReduceScatter{.ops = true, .rooted = false, .inPlace = true};
 }  // namespace
 
-TEST_CASE("reducescatter: every datatype and op, small and awkward counts", "[reducescatter]") {
+TEST_CASE("reducescatter: every algorithm, datatype and op, small and awkward counts", "[reducescatter]") {
+  const std::string algo = GENERATE("ring", "recursive_halving");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("reducescatter:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kReduceScatter), checkReduceScatter) == "");
 }
 
 TEST_CASE("reducescatter: a million and three elements per rank", "[reducescatter]") {
-  const int ranks = GENERATE(2, 3, 5);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  const std::string algo = GENERATE("ring", "recursive_halving");
+  const int ranks = GENERATE(2, 3, 4, 5);
+  auto comms = initWithAlgorithm("reducescatter:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   const std::vector<Case> cases = {
       {weftFloat32, weftSum, kBigCount, 0, false},
       {weftInt32, weftMin, kBigCount, 0, true},
@@ -33,9 +35,10 @@ TEST_CASE("reducescatter: a million and three elements per rank", "[reducescatte
 }
 
 TEST_CASE("reducescatter: tiny slots force many rounds and full FIFOs", "[reducescatter]") {
+  const std::string algo = GENERATE("ring", "recursive_halving");
   setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
   setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  auto comms = initWithAlgorithm("reducescatter:" + algo, GENERATE(2, 3, 4, 5, 8));
   unsetenv("WEFT_SHM_SLOT_BYTES");
   unsetenv("WEFT_SHM_SLOTS");
   const std::vector<Case> cases = {

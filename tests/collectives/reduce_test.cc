@@ -13,17 +13,19 @@ namespace {
 constexpr Shape kReduce{.ops = true, .rooted = true, .inPlace = true};
 }  // namespace
 
-TEST_CASE("reduce: every datatype and op, small and awkward counts, every root", "[reduce]") {
+TEST_CASE("reduce: every algorithm, datatype and op, small and awkward counts, every root", "[reduce]") {
+  const std::string algo = GENERATE("chain", "tree");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("reduce:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kReduce), checkReduce) == "");
 }
 
 TEST_CASE("reduce: a million and three elements, pipelined over many chunks", "[reduce]") {
+  const std::string algo = GENERATE("chain", "tree");
   const int ranks = GENERATE(2, 3, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("reduce:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   const std::vector<Case> cases = {
       {weftFloat32, weftSum, kBigCount, ranks - 1, false},
       {weftInt64, weftMax, kBigCount, 0, true},
@@ -33,9 +35,10 @@ TEST_CASE("reduce: a million and three elements, pipelined over many chunks", "[
 }
 
 TEST_CASE("reduce: tiny slots force many rounds and full FIFOs", "[reduce]") {
+  const std::string algo = GENERATE("chain", "tree");
   setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
   setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  auto comms = initWithAlgorithm("reduce:" + algo, GENERATE(2, 3, 4, 5, 8));
   unsetenv("WEFT_SHM_SLOT_BYTES");
   unsetenv("WEFT_SHM_SLOTS");
   const std::vector<Case> cases = {

@@ -13,24 +13,27 @@ namespace {
 constexpr Shape kRooted{.ops = false, .rooted = true, .inPlace = true};
 }  // namespace
 
-TEST_CASE("scatter: every datatype and root, small and awkward counts", "[scatter]") {
+TEST_CASE("scatter: every algorithm, datatype and root, small and awkward counts", "[scatter]") {
+  const std::string algo = GENERATE("linear", "tree");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("scatter:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kRooted), checkScatter) == "");
 }
 
-TEST_CASE("gather: every datatype and root, small and awkward counts", "[gather]") {
+TEST_CASE("gather: every algorithm, datatype and root, small and awkward counts", "[gather]") {
+  const std::string algo = GENERATE("linear", "tree");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("gather:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kRooted), checkGather) == "");
 }
 
 TEST_CASE("scatter and gather: a million and three elements per block", "[scatter][gather]") {
+  const std::string algo = GENERATE("linear", "tree");
   const int ranks = GENERATE(2, 3, 5, 8);
-  auto comms = weft::Comm::initAll(ranks);
-  INFO("ranks=" << ranks);
+  auto comms = initWithAlgorithm("scatter:" + algo + ";gather:" + algo, ranks);
+  INFO("algo=" << algo << " ranks=" << ranks);
   const std::vector<Case> cases = {{weftUint8, weftSum, kBigCount, ranks - 1, false},
                                    {weftFloat32, weftSum, kBigCount, 0, true}};
   REQUIRE(runCases(comms, cases, checkScatter) == "");
@@ -38,12 +41,15 @@ TEST_CASE("scatter and gather: a million and three elements per block", "[scatte
 }
 
 TEST_CASE("scatter and gather: tiny slots force many rounds and full FIFOs", "[scatter][gather]") {
+  const std::string algo = GENERATE("linear", "tree");
+  const int ranks = GENERATE(2, 3, 4, 5, 8);
   setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
   setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
+  auto comms = initWithAlgorithm("scatter:" + algo + ";gather:" + algo, ranks);
   unsetenv("WEFT_SHM_SLOT_BYTES");
   unsetenv("WEFT_SHM_SLOTS");
-  const std::vector<Case> cases = {{weftFloat64, weftSum, 1, 1, false}, {weftInt8, weftSum, 1001, 0, true}};
+  const std::vector<Case> cases = {{weftFloat64, weftSum, 1, 1, false}, {weftInt8, weftSum, 1001, 0, true},
+                                   {weftFloat16, weftSum, 77, ranks - 1, true}};
   REQUIRE(runCases(comms, cases, checkScatter) == "");
   REQUIRE(runCases(comms, cases, checkGather) == "");
 }

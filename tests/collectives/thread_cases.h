@@ -3,6 +3,7 @@
 // collective tests share: counts 0, 1, 7, 1000 over every datatype, op, root and layout.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,15 @@ inline std::vector<Case> smallSweep(int ranks, const Shape& s) {
     }
   }
   return cases;
+}
+
+// Thread-rank communicators with WEFT_ALGO set to `spec` ("reduce:tree"; it is read at init); an
+// algorithm that declines a call falls back to the default.
+inline std::vector<Comm> initWithAlgorithm(const std::string& spec, int ranks) {
+  setenv("WEFT_ALGO", spec.c_str(), 1);
+  auto comms = Comm::initAll(ranks);
+  unsetenv("WEFT_ALGO");
+  return comms;
 }
 
 inline constexpr size_t kBigCount = (size_t(1) << 20) + 3;  // many pipelined chunks and a ragged tail
