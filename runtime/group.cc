@@ -67,7 +67,19 @@ void Group::run() {
   WaitPolicy policy;
   if (n > 0) policy = calls[0].comm->config().wait;
   Backoff backoff(policy);
+  // With one communicator (the usual case) the driver sleeps on its doorbell like a single call;
+  // with several it naps, since it cannot sleep on several doorbells at once.
+  transport::Transport* only = nullptr;
+  for (size_t i = 0; i < n; ++i) {
+    if (!pending[i]) continue;
+    if (!only) only = pending[i]->ctx.transport;
+    if (pending[i]->ctx.transport != only && pending[i]->ctx.transport) {
+      only = nullptr;
+      break;
+    }
+  }
   for (;;) {
+    const uint32_t token = only ? only->waitToken() : 0;
     bool all = true, advanced = false;
     for (size_t i = 0; i < n; ++i) {
       if (done[i]) continue;
@@ -103,8 +115,12 @@ void Group::run() {
         fail(i, std::current_exception());
       }
     }
-    // Several transports may be involved: nap briefly instead of sleeping on one doorbell.
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (firstError) break;
+    if (only) {
+      only->waitChange(token, policy.sleepCapMs * 1000);
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
   }
   if (firstError) {
     // Calls abandoned halfway leave their links unusable: they end with the same error.

@@ -220,10 +220,14 @@ class RankRunner {
     barrier();
     Stopwatch watch;
     double lapStart = 0;
+    // As nccl-tests: the -m operations of one iteration form one group, run together.
+    const bool grouped = options_.aggIters > 1;
     for (int iter = 0; iter < options_.iters; ++iter) {
+      if (grouped) checkWeft(weftGroupStart(), comm_, "weftGroupStart");
       for (int agg = 0; agg < options_.aggIters; ++agg) {
-        call(layout, type, op, root, inPlace, iter * options_.aggIters + agg);
+        call(layout, type, op, root, inPlace, iter * options_.aggIters + agg, grouped);
       }
+      if (grouped) checkWeft(weftGroupEnd(), comm_, "weftGroupEnd");
       if (options_.stats) {
         const double now = watch.seconds();
         laps.push_back((now - lapStart) / options_.aggIters);
@@ -292,8 +296,9 @@ class RankRunner {
   // One operation. Successive iterations walk through the buffers (nccl-tests does the same) so
   // that a size much smaller than -e is not always served from the same cache lines. A layout
   // never spans more than the row's size, so maxBytes bounds every shifted region.
+  // `grouped`: inside weftGroupStart/End, where -z's barrier would only join the group.
   void call(const Layout& layout, weftDataType_t type, weftRedOp_t op, int root, bool inPlace,
-            int iter) {
+            int iter, bool grouped = false) {
     const size_t element = elementSize(type);
     const size_t bytes = layout.rowElements() * element;
     const size_t slots = bytes == 0 ? 1 : options_.maxBytes / bytes;
@@ -302,7 +307,7 @@ class RankRunner {
     const CallArgs args{.send = at.send, .recv = at.recv, .count = layout.count, .type = type,
                         .op = op, .root = root, .rank = rank_, .nranks = nranks_};
     checkWeft(coll_.run(args, comm_), comm_, "weft" + std::string(coll_.name()));
-    if (options_.blocking) barrier();
+    if (options_.blocking && !grouped) barrier();
   }
 
   void barrier() {
