@@ -77,10 +77,16 @@ std::unique_ptr<Communicator::Pending> Communicator::prepare(const coll::CollArg
 }
 
 std::unique_ptr<Communicator::Pending> Communicator::prepareNow(const coll::CollArgs& args) {
-  log::RankScope scope(rank_);
   auto p = std::make_unique<Pending>();
-  p->args = args;
   p->work = std::make_shared<Work>();
+  prepareInto(*p, args);
+  return p;
+}
+
+void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
+  log::RankScope scope(rank_);
+  Pending* p = &pending;
+  p->args = args;
   {
     std::lock_guard<std::mutex> lock(mu_);
     p->args.seq = ++seq_;
@@ -89,7 +95,7 @@ std::unique_ptr<Communicator::Pending> Communicator::prepareNow(const coll::Coll
     }
   }
   // NCCL returns at once for empty calls; a barrier has no data but still synchronizes.
-  if (p->args.count == 0 && p->args.kind != coll::CollKind::Barrier) return p;
+  if (p->args.count == 0 && p->args.kind != coll::CollKind::Barrier) return;
   coll::Context& ctx = p->ctx;
   ctx.rank = rank_;
   ctx.size = size_;
@@ -108,7 +114,6 @@ std::unique_ptr<Communicator::Pending> Communicator::prepareNow(const coll::Coll
              std::string(algo.name()).c_str(), why.c_str());
   }
   p->op = algo.start(ctx, p->args);
-  return p;
 }
 
 void Communicator::finish(Pending& p, std::exception_ptr error) {
@@ -124,7 +129,7 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
     } catch (...) {
     }
   }
-  p.work->complete(error);
+  if (p.work) p.work->complete(error);
 }
 
 void Communicator::execute(Pending& p) {
@@ -145,15 +150,20 @@ void Communicator::run(const coll::CollArgs& args) {
     std::lock_guard<std::mutex> lock(mu_);
     async = progress_.joinable();
   }
-  std::shared_ptr<Work> work;
   if (async) {
-    work = submit(args);
-  } else {
-    auto p = prepare(args);
-    execute(*p);
-    work = p->work;
+    submit(args)->wait(-1);  // rethrows the collective's error
+    return;
   }
-  work->wait(-1);  // rethrows the collective's error
+  // Nothing queued: run here, without the Work a queued call needs (the common, fast path).
+  Pending p;
+  prepareInto(p, args);
+  log::RankScope scope(rank_);
+  try {
+    if (p.op) coll::runToCompletion(p.ctx, p.args, *p.op);
+  } catch (...) {
+    finish(p, std::current_exception());
+    throw;
+  }
 }
 
 std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {

@@ -67,7 +67,7 @@ class Communicator {
   // (numbering it, choosing the algorithm, starting its deadline).
   std::unique_ptr<Pending> prepare(const coll::CollArgs& args);
   // Records how a prepared collective ended (a Timeout or RemoteError fails the communicator)
-  // and completes its Work.
+  // and completes its Work, if it has one.
   void finish(Pending& p, std::exception_ptr error);
 
  private:
@@ -84,6 +84,7 @@ class Communicator {
   std::atomic<bool> busy_{false};
 
   std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);
+  void prepareInto(Pending& p, const coll::CollArgs& args);
   void execute(Pending& p);
   void progressLoop();
   // Lock order: mu_ is a leaf (never held while a collective runs).
