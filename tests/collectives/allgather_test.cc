@@ -37,11 +37,7 @@ TEST_CASE("allgather: a million and three elements per rank", "[allgather]") {
 
 TEST_CASE("allgather: tiny slots force many rounds and full FIFOs", "[allgather]") {
   const std::string algo = GENERATE("ring", "recursive_doubling", "bruck");
-  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
-  setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = initWithAlgorithm("allgather:" + algo, GENERATE(2, 3, 4, 5, 8));
-  unsetenv("WEFT_SHM_SLOT_BYTES");
-  unsetenv("WEFT_SHM_SLOTS");
+  auto comms = initWithAlgorithm("allgather:" + algo, GENERATE(2, 3, 4, 5, 8), kTinySlots);
   const std::vector<Case> cases = {
       {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftSum, 17, 0, true}, {weftBfloat16, weftSum, 1001, 0, false}};
   REQUIRE(runCases(comms, cases, checkAllGather) == "");

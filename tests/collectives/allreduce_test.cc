@@ -45,11 +45,9 @@ std::string checkAllReduce(std::vector<weft::Comm>& comms, weftDataType_t t, wef
 }
 
 // Communicators whose all-reduce is forced to `algo` (WEFT_ALGO is read at init).
-std::vector<weft::Comm> withAlgorithm(const std::string& algo, int ranks) {
-  setenv("WEFT_ALGO", ("allreduce:" + algo).c_str(), 1);
-  auto comms = weft::Comm::initAll(ranks);
-  unsetenv("WEFT_ALGO");
-  return comms;
+std::vector<weft::Comm> withAlgorithm(const std::string& algo, int ranks, weft::test::EnvSettings env = {}) {
+  env.emplace_back("WEFT_ALGO", "allreduce:" + algo);
+  return weft::test::initAllWith(ranks, env);
 }
 
 }  // namespace
@@ -87,11 +85,7 @@ TEST_CASE("allreduce: a million and three elements, pipelined over many chunks",
 
 TEST_CASE("allreduce: tiny slots force many rounds and full FIFOs", "[allreduce]") {
   const std::string algo = GENERATE("ring", "halving_doubling");
-  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
-  setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = withAlgorithm(algo, GENERATE(2, 3, 4, 7));
-  unsetenv("WEFT_SHM_SLOT_BYTES");
-  unsetenv("WEFT_SHM_SLOTS");
+  auto comms = withAlgorithm(algo, GENERATE(2, 3, 4, 7), weft::test::kTinySlots);
   for (size_t count : {size_t(1), size_t(17), size_t(1001)}) {
     REQUIRE(checkAllReduce(comms, weftFloat64, weftSum, count, false) == "");
     REQUIRE(checkAllReduce(comms, weftInt8, weftMax, count, true) == "");

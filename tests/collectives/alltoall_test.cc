@@ -30,11 +30,7 @@ TEST_CASE("alltoall: a million and three elements per block", "[alltoall]") {
 }
 
 TEST_CASE("alltoall: tiny slots force many rounds and full FIFOs", "[alltoall]") {
-  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
-  setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = weft::Comm::initAll(GENERATE(2, 3, 4));
-  unsetenv("WEFT_SHM_SLOT_BYTES");
-  unsetenv("WEFT_SHM_SLOTS");
+  auto comms = weft::test::initAllWith(GENERATE(2, 3, 4), weft::test::kTinySlots);
   const std::vector<Case> cases = {{weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftSum, 1001, 0, false}};
   REQUIRE(runCases(comms, cases, checkAllToAll) == "");
 }

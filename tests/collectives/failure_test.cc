@@ -10,9 +10,7 @@
 #include "tests/support/ranks.h"
 
 TEST_CASE("a rank that never joins the collective gives its peer a timeout naming it", "[failure]") {
-  setenv("WEFT_TIMEOUT", "0.5", 1);
-  auto comms = weft::Comm::initAll(2);
-  unsetenv("WEFT_TIMEOUT");
+  auto comms = weft::test::initAllWith(2, {{"WEFT_TIMEOUT", "0.5"}});
   std::vector<float> buf(1000, 1.0f);
   const auto start = std::chrono::steady_clock::now();
   const weftResult_t r = weftAllReduce(buf.data(), buf.data(), buf.size(), weftFloat32, weftSum,
@@ -29,9 +27,7 @@ TEST_CASE("a rank that never joins the collective gives its peer a timeout namin
 }
 
 TEST_CASE("ranks that disagree on the count get a remote error, not wrong data", "[failure]") {
-  setenv("WEFT_TIMEOUT", "2", 1);
-  auto comms = weft::Comm::initAll(2);
-  unsetenv("WEFT_TIMEOUT");
+  auto comms = weft::test::initAllWith(2, {{"WEFT_TIMEOUT", "2"}});
   std::vector<weftResult_t> results(2);
   weft::test::onEachRank(comms, [&](weft::Comm& c, int rank) {
     std::vector<double> buf(rank == 0 ? 100 : 101, 1.0);

@@ -36,11 +36,7 @@ TEST_CASE("reducescatter: a million and three elements per rank", "[reducescatte
 
 TEST_CASE("reducescatter: tiny slots force many rounds and full FIFOs", "[reducescatter]") {
   const std::string algo = GENERATE("ring", "recursive_halving");
-  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
-  setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = initWithAlgorithm("reducescatter:" + algo, GENERATE(2, 3, 4, 5, 8));
-  unsetenv("WEFT_SHM_SLOT_BYTES");
-  unsetenv("WEFT_SHM_SLOTS");
+  auto comms = initWithAlgorithm("reducescatter:" + algo, GENERATE(2, 3, 4, 5, 8), kTinySlots);
   const std::vector<Case> cases = {
       {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftMax, 17, 0, true}, {weftUint64, weftAvg, 1001, 0, false}};
   REQUIRE(runCases(comms, cases, checkReduceScatter) == "");

@@ -36,11 +36,7 @@ TEST_CASE("reduce: a million and three elements, pipelined over many chunks", "[
 
 TEST_CASE("reduce: tiny slots force many rounds and full FIFOs", "[reduce]") {
   const std::string algo = GENERATE("chain", "tree");
-  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
-  setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = initWithAlgorithm("reduce:" + algo, GENERATE(2, 3, 4, 5, 8));
-  unsetenv("WEFT_SHM_SLOT_BYTES");
-  unsetenv("WEFT_SHM_SLOTS");
+  auto comms = initWithAlgorithm("reduce:" + algo, GENERATE(2, 3, 4, 5, 8), kTinySlots);
   const std::vector<Case> cases = {
       {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftMax, 17, 1, true}, {weftUint32, weftProd, 1001, 1, false}};
   REQUIRE(runCases(comms, cases, checkReduce) == "");

@@ -43,11 +43,7 @@ TEST_CASE("scatter and gather: a million and three elements per block", "[scatte
 TEST_CASE("scatter and gather: tiny slots force many rounds and full FIFOs", "[scatter][gather]") {
   const std::string algo = GENERATE("linear", "tree");
   const int ranks = GENERATE(2, 3, 4, 5, 8);
-  setenv("WEFT_SHM_SLOT_BYTES", "64", 1);
-  setenv("WEFT_SHM_SLOTS", "2", 1);
-  auto comms = initWithAlgorithm("scatter:" + algo + ";gather:" + algo, ranks);
-  unsetenv("WEFT_SHM_SLOT_BYTES");
-  unsetenv("WEFT_SHM_SLOTS");
+  auto comms = initWithAlgorithm("scatter:" + algo + ";gather:" + algo, ranks, kTinySlots);
   const std::vector<Case> cases = {{weftFloat64, weftSum, 1, 1, false}, {weftInt8, weftSum, 1001, 0, true},
                                    {weftFloat16, weftSum, 77, ranks - 1, true}};
   REQUIRE(runCases(comms, cases, checkScatter) == "");

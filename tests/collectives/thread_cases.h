@@ -59,11 +59,9 @@ inline std::vector<Case> smallSweep(int ranks, const Shape& s) {
 
 // Thread-rank communicators with WEFT_ALGO set to `spec` ("reduce:tree"; it is read at init); an
 // algorithm that declines a call falls back to the default.
-inline std::vector<Comm> initWithAlgorithm(const std::string& spec, int ranks) {
-  setenv("WEFT_ALGO", spec.c_str(), 1);
-  auto comms = Comm::initAll(ranks);
-  unsetenv("WEFT_ALGO");
-  return comms;
+inline std::vector<Comm> initWithAlgorithm(const std::string& spec, int ranks, EnvSettings env = {}) {
+  env.emplace_back("WEFT_ALGO", spec);
+  return initAllWith(ranks, env);
 }
 
 inline constexpr size_t kBigCount = (size_t(1) << 20) + 3;  // many pipelined chunks and a ragged tail

@@ -118,9 +118,7 @@ TEST_CASE("requests and groups refuse misuse", "[async]") {
 }
 
 TEST_CASE("an async call whose peer never comes ends in a timeout, reported by weftWait", "[async]") {
-  setenv("WEFT_TIMEOUT", "0.3", 1);
-  auto comms = weft::Comm::initAll(2);
-  unsetenv("WEFT_TIMEOUT");
+  auto comms = weft::test::initAllWith(2, {{"WEFT_TIMEOUT", "0.3"}});
   float x = 1;
   weftRequest_t req = nullptr;
   REQUIRE(weftAllReduceAsync(&x, &x, 1, weftFloat32, weftSum, comms[0].get(), nullptr, &req) == weftSuccess);

@@ -3,13 +3,31 @@
 #pragma once
 
 #include <exception>
+#include <cstdlib>
 #include <functional>
+#include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
 #include "runtime/weft.hpp"
 
 namespace weft::test {
+
+// Environment settings, as (name, value) pairs.
+using EnvSettings = std::vector<std::pair<std::string, std::string>>;
+
+// Comm::initAll(n) with `env` set while the communicators form (weft reads its settings at
+// init), removed again afterwards.
+inline std::vector<Comm> initAllWith(int n, const EnvSettings& env) {
+  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+  auto comms = Comm::initAll(n);
+  for (const auto& [name, value] : env) unsetenv(name.c_str());
+  return comms;
+}
+
+// Two 64-byte slots per FIFO: many rounds, and FIFOs that fill up.
+inline const EnvSettings kTinySlots = {{"WEFT_SHM_SLOT_BYTES", "64"}, {"WEFT_SHM_SLOTS", "2"}};
 
 // Runs fn(comm) on `n` thread ranks of one communicator (weftCommInitAll) and returns each
 // rank's result; the first exception of any rank is rethrown here, on the calling thread, so that
