@@ -10,7 +10,6 @@
 #include "common/error.h"
 
 namespace weft::coll {
-namespace {
 
 std::optional<CollKind> kindNamed(std::string_view s) {
   for (const Algorithm* a : algorithms()) {
@@ -19,7 +18,7 @@ std::optional<CollKind> kindNamed(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<size_t> parseSize(std::string_view s) {
+std::optional<size_t> parseByteSize(std::string_view s) {
   if (s == "inf") return SIZE_MAX;
   size_t mult = 1;
   if (!s.empty()) {
@@ -39,8 +38,6 @@ std::optional<size_t> parseSize(std::string_view s) {
   }
   return v * mult;
 }
-
-}  // namespace
 
 AlgoSpec AlgoSpec::parse(std::string_view spec) {
   AlgoSpec out;
@@ -64,8 +61,8 @@ AlgoSpec AlgoSpec::parse(std::string_view spec) {
       const std::string_view range = rule.substr(0, eq);
       if (range != "*") {
         const size_t dash = range.find('-');
-        const auto lo = dash == std::string_view::npos ? std::nullopt : parseSize(range.substr(0, dash));
-        const auto hi = dash == std::string_view::npos ? std::nullopt : parseSize(range.substr(dash + 1));
+        const auto lo = dash == std::string_view::npos ? std::nullopt : parseByteSize(range.substr(0, dash));
+        const auto hi = dash == std::string_view::npos ? std::nullopt : parseByteSize(range.substr(dash + 1));
         if (!lo || !hi || *lo >= *hi) throw bad("has no valid size range (LO-HI or *)");
         r.lo = *lo;
         r.hi = *hi;

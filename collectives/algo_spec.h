@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,11 @@
 #include "collectives/algorithm.h"
 
 namespace weft::coll {
+
+// "allreduce" -> CollKind::AllReduce (the names of collName()); nullopt for others.
+std::optional<CollKind> kindNamed(std::string_view name);
+// "64K" -> 65536 (K, M, G are powers of 1024; "inf" is SIZE_MAX); nullopt if it does not parse.
+std::optional<size_t> parseByteSize(std::string_view s);
 
 // Grammar (docs/env.md): rules separated by ',' or ';'; a rule is [kind ':'] [range '='] name,
 // where a kind prefix applies to it and to the rules after it, and range is '*' or LO-HI in

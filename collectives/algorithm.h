@@ -18,6 +18,7 @@ namespace weft::coll {
 enum class CollKind {
   AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, AllToAll, Scatter, Gather, Send, Recv, Barrier,
 };
+inline constexpr int kCollKinds = int(CollKind::Barrier) + 1;
 const char* collName(CollKind kind);  // "allreduce", "broadcast", "reduce", "allgather", ...
 
 // One call's arguments, already validated by the runtime. `count` is NCCL's: the whole buffer for
@@ -53,6 +54,14 @@ struct Context {
 
 class Operation;  // collectives/operation.h
 
+// How an algorithm's cost grows with the rank count, for the tuner (collectives/tuner.h), per
+// byte of the call's `count`: `steps` latency-bound steps in sequence, and `volume` bytes through
+// the busiest rank. Only ratios between rank counts matter (the constants are measured).
+struct CostShape {
+  double steps = 1;
+  double volume = 1;
+};
+
 // An algorithm describes itself and may decline a call (supports() == false).
 class Algorithm {
  public:
@@ -63,6 +72,8 @@ class Algorithm {
   // The collective as an Operation to advance (collectives/operation.h). `ctx` and `args` must
   // outlive it: operations keep references to both.
   virtual std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const = 0;
+  // The default: a chain of nranks-1 steps, each passing the whole message on once.
+  virtual CostShape shape(int nranks) const { return {double(nranks - 1), 1}; }
 };
 
 }  // namespace weft::coll

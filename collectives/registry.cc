@@ -21,16 +21,19 @@ std::span<const Algorithm* const> algorithms() {
   return all;
 }
 
-const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, const AlgoSpec& spec) {
+Selection selectAlgorithm(const CollArgs& args, const Context& ctx, const AlgoSpec& spec, const Tuner& tuner) {
   const std::string_view forced = spec.forced(args.kind, args.count * dtypeSize(args.dtype));
   const Algorithm* first = nullptr;
   for (const Algorithm* a : algorithms()) {
     if (a->kind() != args.kind || !a->supports(args, ctx)) continue;
-    if (!forced.empty() && a->name() == forced) return *a;
+    if (!forced.empty() && a->name() == forced) return {a, Selection::Why::Forced};
     if (!first) first = a;
   }
   WEFT_CHECK(first != nullptr, std::string("no algorithm supports ") + describe(args));
-  return *first;
+  const Algorithm* tuned = tuner.choose(args, ctx);
+  if (!forced.empty()) return {tuned ? tuned : first, Selection::Why::ForcedDeclined};
+  if (tuned) return {tuned, Selection::Why::Tuned};
+  return {first, Selection::Why::Default};
 }
 
 }  // namespace weft::coll

@@ -7,6 +7,7 @@
 
 #include "collectives/algo_spec.h"
 #include "collectives/algorithm.h"
+#include "collectives/tuner/tuner.h"
 
 namespace weft::coll {
 
@@ -34,8 +35,15 @@ const Algorithm& treeGather();
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();
 
+// The algorithm for one call and the reason it was chosen.
+struct Selection {
+  enum class Why { Forced, ForcedDeclined, Tuned, Default };
+  const Algorithm* algorithm;
+  Why why;
+};
+
 // The algorithm for this call: the one `spec` (WEFT_ALGO) forces when it supports the call,
-// otherwise the first of its kind that does.
-const Algorithm& selectAlgorithm(const CollArgs& args, const Context& ctx, const AlgoSpec& spec);
+// otherwise the tuner's choice, otherwise the first of its kind that supports it.
+Selection selectAlgorithm(const CollArgs& args, const Context& ctx, const AlgoSpec& spec, const Tuner& tuner);
 
 }  // namespace weft::coll

@@ -17,31 +17,36 @@ namespace {
 
 using store::Bytes;
 
-// Published as "addr/<rank>": host identity, pid, transport address.
+// Published as "addr/<rank>": host identity, pid, fingerprint of how it chooses algorithms,
+// transport address.
 struct Published {
   std::string host;
   int32_t pid = 0;
+  uint64_t choosing = 0;
   std::vector<std::byte> address;
 
+  static constexpr size_t kFixed = 4 + 4 + 8;  // length of host, pid, choosing
   Bytes encode() const {
-    Bytes b(4 + host.size() + 4);
+    Bytes b(kFixed + host.size());
     const uint32_t n = uint32_t(host.size());
     std::memcpy(b.data(), &n, 4);
     std::memcpy(b.data() + 4, host.data(), host.size());
     std::memcpy(b.data() + 4 + host.size(), &pid, 4);
+    std::memcpy(b.data() + 8 + host.size(), &choosing, 8);
     const auto* a = reinterpret_cast<const uint8_t*>(address.data());
     b.insert(b.end(), a, a + address.size());
     return b;
   }
   static Published decode(const Bytes& b, int rank) {
     uint32_t n = 0;
-    if (b.size() < 8) throw RemoteError("malformed address record from rank " + std::to_string(rank));
+    if (b.size() < kFixed) throw RemoteError("malformed address record from rank " + std::to_string(rank));
     std::memcpy(&n, b.data(), 4);
-    if (b.size() < 8 + size_t(n)) throw RemoteError("malformed address record from rank " + std::to_string(rank));
+    if (b.size() < kFixed + size_t(n)) throw RemoteError("malformed address record from rank " + std::to_string(rank));
     Published p;
     p.host.assign(reinterpret_cast<const char*>(b.data()) + 4, n);
     std::memcpy(&p.pid, b.data() + 4 + n, 4);
-    const auto* a = reinterpret_cast<const std::byte*>(b.data()) + 8 + n;
+    std::memcpy(&p.choosing, b.data() + 8 + n, 8);
+    const auto* a = reinterpret_cast<const std::byte*>(b.data()) + kFixed + n;
     p.address.assign(a, reinterpret_cast<const std::byte*>(b.data()) + b.size());
     return p;
   }
@@ -94,7 +99,7 @@ std::string hostIdentity(const Config& config) {
   return std::string(host) + "/" + boot;
 }
 
-Links connectRanks(store::Store& store, int rank, int size, const Config& config) {
+Links connectRanks(store::Store& store, int rank, int size, const Config& config, uint64_t choosing) {
   const Deadline deadline = Deadline::after(config.bootstrapTimeoutSeconds);
   // Rank 0 draws a tag that names this communicator's shared-memory segments, so that two
   // communicators or two jobs never share a name.
@@ -113,12 +118,23 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   Links links;
   links.transport = std::make_unique<transport::shm::ShmTransport>(shm);
 
-  Published me{hostIdentity(config), int32_t(::getpid()), links.transport->listen()};
+  Published me{hostIdentity(config), int32_t(::getpid()), choosing, links.transport->listen()};
   store.set(key("addr", rank), me.encode());
   const std::vector<Bytes> all = gatherAll(store, "addr", rank, size, size, deadline, "exchanging addresses");
 
+  // Ranks that would choose different algorithms for one call must not connect. Every rank sees
+  // the difference; they still go through the last two phases together, so that none (rank 0
+  // hosting the store above all) leaves while another is still reading.
+  std::string refusal;
+  for (int peer = 0; peer < size && refusal.empty(); ++peer) {
+    if (peer != rank && Published::decode(all[size_t(peer)], peer).choosing != me.choosing) {
+      refusal = "rank " + std::to_string(peer) + " chooses algorithms from other settings than rank " +
+                std::to_string(rank) + ": WEFT_ALGO or the tuning table (WEFT_TUNE_FILE) differ, and every "
+                "rank of a communicator must use the same";
+    }
+  }
   links.endpoints.resize(size_t(size));
-  for (int peer = 0; peer < size; ++peer) {
+  for (int peer = 0; peer < size && refusal.empty(); ++peer) {
     if (peer == rank) continue;
     Published p = Published::decode(all[size_t(peer)], peer);
     if (p.host != me.host) {
@@ -138,6 +154,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   // rank has finished reading from it.
   store.set(key("done", rank), Bytes{1});
   if (rank == 0) gatherAll(store, "done", rank, size, size, deadline, "waiting for every rank to finish");
+  if (!refusal.empty()) throw InvalidUsage(refusal);
   return links;
 }
 

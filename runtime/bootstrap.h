@@ -20,7 +20,8 @@ struct Links {
 
 // Collective over `size` ranks: exchanges addresses through `store` and connects every pair.
 // Waits at most config.bootstrapTimeoutSeconds; Timeout lists the ranks that never arrived.
-Links connectRanks(store::Store& store, int rank, int size, const Config& config);
+// Ranks whose `choosing` fingerprints differ (runtime/choosing.h) are refused (InvalidUsage).
+Links connectRanks(store::Store& store, int rank, int size, const Config& config, uint64_t choosing);
 
 // hostname + boot id (or WEFT_HOSTID): equal for ranks on one host, across containers too.
 std::string hostIdentity(const Config& config);

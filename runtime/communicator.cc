@@ -33,20 +33,21 @@ std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store>
                                                    int size, const Config& config,
                                                    std::shared_ptr<void> keepAlive) {
   log::RankScope scope(rank);
-  coll::AlgoSpec algoSpec = coll::AlgoSpec::parse(config.algo);  // before meeting: fail alike, early
-  Links links = connectRanks(*store, rank, size, config);
-  auto c = assemble(rank, size, config, std::move(algoSpec), std::move(links));
+  Choosing choosing = Choosing::fromConfig(config);  // before meeting: fail alike, early
+  Links links = connectRanks(*store, rank, size, config, choosing.fingerprint);
+  auto c = assemble(rank, size, config, std::move(choosing), std::move(links));
   c->keepAlive_ = std::move(keepAlive);
   WEFT_LOG(Info, "communicator ready: rank %d of %d via %s", rank, size, store->describe().c_str());
   return c;
 }
 
 std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const Config& config,
-                                                     coll::AlgoSpec spec, Links links) {
+                                                     Choosing choosing, Links links) {
   Config tuned = config;
   if (tuned.wait.spinUs == kAutoSpin) tuned.wait.spinUs = autoSpinUs(links.ranksOnThisHost);
   std::unique_ptr<Communicator> c(new Communicator(rank, size, tuned));
-  c->algoSpec_ = std::move(spec);
+  c->tuner_ = coll::Tuner(*choosing.table, links.transport ? links.transport->name() : "self", size);
+  c->choosing_ = std::move(choosing);
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
   return c;
@@ -103,17 +104,24 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.links = links_;
   ctx.wait = &config_.wait;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
-  const coll::Algorithm& algo = coll::selectAlgorithm(p->args, ctx, algoSpec_);
-  if (log::enabled(log::Level::Info)) {
-    const size_t bytes = p->args.count * coll::dtypeSize(p->args.dtype);
-    const std::string_view forced = algoSpec_.forced(p->args.kind, bytes);
-    const std::string why = forced.empty()          ? "the default for this call"
-                            : forced == algo.name() ? "forced by WEFT_ALGO"
-                                                    : "WEFT_ALGO forced " + std::string(forced) + ", which declines this call";
-    WEFT_LOG(Info, "%s, %zu bytes: %s (%s)", coll::describe(p->args).c_str(), bytes,
-             std::string(algo.name()).c_str(), why.c_str());
+  const coll::Selection chosen = coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_);
+  if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);
+  p->op = chosen.algorithm->start(ctx, p->args);
+}
+
+void Communicator::logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const {
+  const size_t bytes = args.count * coll::dtypeSize(args.dtype);
+  std::string why;
+  switch (s.why) {
+    case coll::Selection::Why::Forced: why = "forced by WEFT_ALGO"; break;
+    case coll::Selection::Why::ForcedDeclined:
+      why = "WEFT_ALGO forced " + std::string(choosing_.spec.forced(args.kind, bytes)) + ", which declines this call";
+      break;
+    case coll::Selection::Why::Tuned: why = tuner_.explain(args, ctx); break;
+    case coll::Selection::Why::Default: why = "the default: no tuning constants for this call"; break;
   }
-  p->op = algo.start(ctx, p->args);
+  WEFT_LOG(Info, "%s, %zu bytes: %s (%s)", coll::describe(args).c_str(), bytes,
+           std::string(s.algorithm->name()).c_str(), why.c_str());
 }
 
 void Communicator::finish(Pending& p, std::exception_ptr error) {

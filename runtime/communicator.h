@@ -13,9 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "collectives/algo_spec.h"
 #include "collectives/algorithm.h"
 #include "collectives/operation.h"
+#include "collectives/registry.h"
+#include "collectives/tuner/tuner.h"
+#include "runtime/choosing.h"
 #include "runtime/config.h"
 #include "runtime/store/store.h"
 #include "runtime/work.h"
@@ -73,18 +75,20 @@ class Communicator {
  private:
   Communicator(int rank, int size, const Config& config) : rank_(rank), size_(size), config_(config) {}
   static std::unique_ptr<Communicator> assemble(int rank, int size, const Config& config,
-                                                coll::AlgoSpec spec, Links links);
+                                                Choosing choosing, Links links);
   const int rank_;
   const int size_;
   const Config config_;
   std::shared_ptr<void> keepAlive_;  // destroyed last
   std::unique_ptr<transport::Transport> transport_;
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
-  coll::AlgoSpec algoSpec_;  // WEFT_ALGO, parsed at init
+  Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
+  coll::Tuner tuner_;  // the table for this communicator's size and transport
   std::atomic<bool> busy_{false};
 
   std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);
   void prepareInto(Pending& p, const coll::CollArgs& args);
+  void logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const;
   void execute(Pending& p);
   void progressLoop();
   // Lock order: mu_ is a leaf (never held while a collective runs).

@@ -55,8 +55,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 12>& table() {
-  static const std::array<Entry, 12> t = {{
+const std::array<Entry, 13>& table() {
+  static const std::array<Entry, 13> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -73,6 +73,8 @@ const std::array<Entry, 12>& table() {
        [](Config& c, auto&, auto& v) { c.hostId = v; }},
       {{"WEFT_ALGO", VarType::String, "", "Forces algorithms, per collective and size: allreduce:ring, broadcast:0-64K=tree,64K-inf=chain (see below)."},
        [](Config& c, auto&, auto& v) { c.algo = v; }},
+      {{"WEFT_TUNE_FILE", VarType::String, "", "Tuning table written by weft-tune; replaces the built-in constants for what it covers (docs/tuning.md)."},
+       [](Config& c, auto&, auto& v) { c.tuneFile = v; }},
       {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Slots in each shared-memory FIFO (2 to 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
       {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},

@@ -22,6 +22,7 @@ struct Config {
   std::string jobId;      // WEFT_JOB_ID
   std::string hostId;     // WEFT_HOSTID
   std::string algo;       // WEFT_ALGO
+  std::string tuneFile;   // WEFT_TUNE_FILE
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;
   WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core

@@ -83,7 +83,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   if (mine.color < 0) return nullptr;
   links.transport->finishSetup();
   WEFT_LOG(Info, "split: rank %d of %d is rank %d of %d in color %d", rank_, size_, newRank, newSize, mine.color);
-  return assemble(newRank, newSize, config_, algoSpec_, std::move(links));
+  return assemble(newRank, newSize, config_, choosing_, std::move(links));
 }
 
 }  // namespace weft::runtime

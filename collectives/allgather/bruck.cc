@@ -29,6 +29,7 @@ class BruckAllGather final : public Algorithm {
   std::string_view name() const override { return "bruck"; }
   CollKind kind() const override { return CollKind::AllGather; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(patterns::ceilLog2(n)), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<BruckAllGatherOp>(ctx, args);
   }

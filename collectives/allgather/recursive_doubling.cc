@@ -2,6 +2,7 @@
 // Recursive-doubling all-gather for power-of-two rank counts: log2(size) pairwise exchanges, each
 // twice the size of the one before; other rank counts use another algorithm.
 #include "collectives/allgather/block_exchange.h"
+#include "collectives/patterns/ring.h"
 #include "collectives/registry.h"
 
 namespace weft::coll {
@@ -26,6 +27,7 @@ class RecursiveDoublingAllGather final : public Algorithm {
   std::string_view name() const override { return "recursive_doubling"; }
   CollKind kind() const override { return CollKind::AllGather; }
   bool supports(const CollArgs&, const Context& ctx) const override { return (ctx.size & (ctx.size - 1)) == 0; }
+  CostShape shape(int n) const override { return {double(patterns::ceilLog2(n)), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<RecursiveDoublingAllGatherOp>(ctx, args);
   }

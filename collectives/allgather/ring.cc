@@ -47,6 +47,7 @@ class RingAllGather final : public Algorithm {
   std::string_view name() const override { return "ring"; }
   CollKind kind() const override { return CollKind::AllGather; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(n - 1), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<RingAllGatherOp>(ctx, args);
   }

@@ -8,6 +8,7 @@
 #include "collectives/kernels/reduce.h"
 #include "collectives/operation.h"
 #include "collectives/patterns/halving_doubling.h"
+#include "collectives/patterns/ring.h"
 #include "collectives/primitives.h"
 #include "collectives/registry.h"
 
@@ -123,6 +124,13 @@ class HalvingDoublingAllReduce final : public Algorithm {
   std::string_view name() const override { return "halving_doubling"; }
   CollKind kind() const override { return CollKind::AllReduce; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  // A power-of-two core of p ranks halves and doubles (2 log2 p steps moving 2(p-1)/p of the
+  // message); any extra rank folds into a partner first and gets the result back (2 steps, 2x).
+  CostShape shape(int n) const override {
+    const patterns::HalvingDoubling hd(n);
+    const double fold = hd.extra > 0 ? 2 : 0;
+    return {2.0 * patterns::ceilLog2(hd.pow2) + fold, 2.0 * (hd.pow2 - 1) / hd.pow2 + fold};
+  }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<HalvingDoublingOp>(ctx, args);
   }

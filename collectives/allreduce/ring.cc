@@ -61,6 +61,7 @@ class RingAllReduce final : public Algorithm {
   std::string_view name() const override { return "ring"; }
   CollKind kind() const override { return CollKind::AllReduce; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {2.0 * (n - 1), 2.0 * (n - 1) / n}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<RingAllReduceOp>(ctx, args);
   }

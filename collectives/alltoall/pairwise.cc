@@ -61,6 +61,7 @@ class PairwiseAllToAll final : public Algorithm {
   std::string_view name() const override { return "pairwise"; }
   CollKind kind() const override { return CollKind::AllToAll; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(n - 1), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<PairwiseAllToAllOp>(ctx, args);
   }

@@ -50,6 +50,7 @@ class DisseminationBarrier final : public Algorithm {
   std::string_view name() const override { return "dissemination"; }
   CollKind kind() const override { return CollKind::Barrier; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(patterns::ceilLog2(n)), 0}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<DisseminationOp>(ctx, args);  // one rank: nothing to wait for
   }

@@ -64,6 +64,7 @@ class TreeBroadcast final : public Algorithm {
   std::string_view name() const override { return "tree"; }
   CollKind kind() const override { return CollKind::Broadcast; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(patterns::ceilLog2(n)), double(patterns::ceilLog2(n))}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<TreeBroadcastOp>(ctx, args);
   }

@@ -10,6 +10,12 @@ namespace weft::coll::patterns {
 inline int ringNext(int rank, int size) { return (rank + 1) % size; }
 inline int ringPrev(int rank, int size) { return (rank + size - 1) % size; }
 inline int mod(int v, int size) { return ((v % size) + size) % size; }
+// Smallest k with 2^k >= n (0 for n <= 1).
+inline int ceilLog2(int n) {
+  int k = 0;
+  while ((1 << k) < n) ++k;
+  return k;
+}
 
 // `count` elements split into `parts` contiguous segments whose sizes differ by at most one
 // (the first count % parts segments are one longer), so any count works, 0 included.

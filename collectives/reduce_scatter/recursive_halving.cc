@@ -7,6 +7,7 @@
 #include "collectives/kernels/reduce.h"
 #include "collectives/operation.h"
 #include "collectives/primitives.h"
+#include "collectives/patterns/ring.h"
 #include "collectives/registry.h"
 
 namespace weft::coll {
@@ -104,6 +105,7 @@ class RecursiveHalvingReduceScatter final : public Algorithm {
   std::string_view name() const override { return "recursive_halving"; }
   CollKind kind() const override { return CollKind::ReduceScatter; }
   bool supports(const CollArgs&, const Context& ctx) const override { return (ctx.size & (ctx.size - 1)) == 0; }
+  CostShape shape(int n) const override { return {double(patterns::ceilLog2(n)), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<RecursiveHalvingOp>(ctx, args);
   }

@@ -64,6 +64,7 @@ class Linear final : public Algorithm {
   std::string_view name() const override { return "linear"; }
   CollKind kind() const override { return K; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(n - 1), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<LinearOp>(ctx, args);
   }

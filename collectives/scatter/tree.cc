@@ -142,6 +142,7 @@ class Tree final : public Algorithm {
   std::string_view name() const override { return "tree"; }
   CollKind kind() const override { return K; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int n) const override { return {double(patterns::ceilLog2(n)), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return startOperation<TreeOp>(ctx, args);
   }

@@ -36,6 +36,7 @@ class P2p final : public Algorithm {
   std::string_view name() const override { return "p2p"; }
   CollKind kind() const override { return K; }
   bool supports(const CollArgs&, const Context&) const override { return true; }
+  CostShape shape(int) const override { return {1, 1}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
     return std::make_unique<P2pOp>(ctx, args);  // never one rank: sending to oneself is refused
   }
