@@ -16,7 +16,7 @@ std::span<const Algorithm* const> algorithms() {
       &pairwiseAllToAll(), &linearScatter(),  &linearGather(), &p2pSend(),      &p2pRecv(),
       &disseminationBarrier(), &treeBroadcast(), &halvingDoublingAllReduce(),
       &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
-      &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(),
+      &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(), &treeAllReduce(),
   };
   return all;
 }

@@ -31,6 +31,7 @@ const Algorithm& bruckAllGather();
 const Algorithm& recursiveHalvingReduceScatter();
 const Algorithm& treeScatter();
 const Algorithm& treeGather();
+const Algorithm& treeAllReduce();
 
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();
