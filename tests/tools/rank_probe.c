@@ -11,7 +11,7 @@
 // WEFT_TEST_MARKER (which weftrun must pass through untouched).
 static int reportEnv(const char* dir) {
   static const char* const kKeys[] = {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE",
-                                      "MASTER_ADDR", "MASTER_PORT", "WEFT_JOB_ID",
+                                      "GROUP_RANK", "MASTER_ADDR", "MASTER_PORT", "WEFT_JOB_ID",
                                       "WEFT_TEST_MARKER"};
   const char* rank = getenv("RANK");
   if (rank == NULL) return 10;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end tests of weftrun with real processes: rank environment, failures, signals, cleanup, output.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +72,19 @@ ProcessResult runFault(const std::string& mode, int worldSize, std::vector<pid_t
   return result;
 }
 
+// A TCP port nobody listens on now (another process may take it before we do; tests accept that).
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 }  // namespace
 
 TEST_CASE("every rank gets its identity and one shared job key", "[tools][weftrun]") {
@@ -87,7 +103,8 @@ TEST_CASE("every rank gets its identity and one shared job key", "[tools][weftru
     const auto rank0 = readKeyValues(dir.path() / "env-0");
     for (int r = 0; r < kRanks; ++r) {
       auto env = readKeyValues(dir.path() / ("env-" + std::to_string(r)));
-      REQUIRE(env.size() == 9);
+      REQUIRE(env.size() == 10);
+      CHECK(env["GROUP_RANK"] == "0");
       CHECK(env["RANK"] == std::to_string(r));
       CHECK(env["LOCAL_RANK"] == std::to_string(r));
       CHECK(env["WORLD_SIZE"] == std::to_string(kRanks));
@@ -111,6 +128,48 @@ TEST_CASE("every rank gets its identity and one shared job key", "[tools][weftru
   }
   ::unsetenv("RANK");
   ::unsetenv("WEFT_TEST_MARKER");
+}
+
+TEST_CASE("weftruns with --nnodes form one job: global ranks, one job key", "[tools][weftrun]") {
+  // Two "hosts" of 2 ranks on this machine, torchrun-style.
+  const std::string port = std::to_string(freePort());
+  TempDir dir;
+  auto node = [&](int i) {
+    return std::vector<std::string>{kWeftrun, "--nnodes", "2", "--node-rank", std::to_string(i), "--master-addr",
+                                    "127.0.0.1", "--master-port", port, "-n", "2", kProbe, "env", dir.path()};
+  };
+  Subprocess node1(node(1));
+  const ProcessResult r0 = weft::test::run(node(0));
+  const ProcessResult r1 = node1.wait();
+  INFO("node 0: " << weft::test::describe(r0) << "\nnode 1: " << weft::test::describe(r1));
+  REQUIRE(r0.exitCode == 0);
+  REQUIRE(r1.exitCode == 0);
+  const auto rank0 = readKeyValues(dir.path() / "env-0");
+  for (int r = 0; r < 4; ++r) {
+    auto env = readKeyValues(dir.path() / ("env-" + std::to_string(r)));
+    CHECK(env["RANK"] == std::to_string(r));
+    CHECK(env["LOCAL_RANK"] == std::to_string(r % 2));
+    CHECK(env["GROUP_RANK"] == std::to_string(r / 2));
+    CHECK(env["WORLD_SIZE"] == "4");
+    CHECK(env["LOCAL_WORLD_SIZE"] == "2");
+    CHECK(env["MASTER_PORT"] == port);
+    CHECK(env["WEFT_JOB_ID"] == rank0.at("WEFT_JOB_ID"));
+  }
+}
+
+TEST_CASE("weftrun refuses inconsistent multi-host options", "[tools][weftrun]") {
+  auto usage = [](std::vector<std::string> args) {
+    args.insert(args.begin(), kWeftrun);
+    args.insert(args.end(), {"-n", "1", "true"});
+    return weft::test::run(args);
+  };
+  const ProcessResult noAddr = usage({"--nnodes", "2", "--node-rank", "1", "--master-port", "1234"});
+  CHECK(noAddr.exitCode == 2);
+  CHECK_THAT(noAddr.err, Catch::Contains("needs --master-addr and --master-port"));
+  const ProcessResult badRank = usage({"--nnodes", "2", "--node-rank", "2", "--master-addr", "h", "--master-port", "1"});
+  CHECK(badRank.exitCode == 2);
+  CHECK_THAT(badRank.err, Catch::Contains("--node-rank 2 is not below --nnodes 2"));
+  CHECK(usage({"--master-port", "70000"}).exitCode == 2);
 }
 
 TEST_CASE("a crashing rank takes the job down and its segments are removed", "[tools][weftrun]") {

@@ -59,20 +59,37 @@ std::string randomJobId() {
   return std::string(hex.data());
 }
 
-JobInfo makeJobInfo(int worldSize) {
+JobInfo makeJobInfo(int localSize, int nnodes, int nodeRank, const std::string& masterAddr, int masterPort,
+                    const char* userJobId) {
   JobInfo job;
-  job.worldSize = worldSize;
-  job.masterPort = findFreePort();
-  job.jobId = randomJobId();
+  job.worldSize = localSize * nnodes;
+  job.localSize = localSize;
+  job.nodeRank = nodeRank;
+  job.masterAddr = masterAddr;
+  job.masterPort = masterPort != 0 ? uint16_t(masterPort) : findFreePort();
+  if (nnodes == 1) {
+    job.jobId = randomJobId();  // a fresh one even inside another job's rank
+  } else if (userJobId && *userJobId) {
+    job.jobId = userJobId;
+  } else {
+    // Every host must present the same key to the store: derive it from what they all share.
+    uint64_t h = 1469598103934665603ull;
+    const std::string shared = masterAddr + ":" + std::to_string(masterPort) + "/" + std::to_string(job.worldSize);
+    for (char c : shared) h = (h ^ uint8_t(c)) * 1099511628211ull;
+    std::array<char, 17> hex{};
+    std::snprintf(hex.data(), hex.size(), "%016llx", static_cast<unsigned long long>(h));
+    job.jobId = hex.data();
+  }
   return job;
 }
 
-std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo& job, int rank) {
+std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo& job, int localRank) {
   const std::pair<std::string_view, std::string> overrides[] = {
-      {"RANK", std::to_string(rank)},
+      {"RANK", std::to_string(job.nodeRank * job.localSize + localRank)},
       {"WORLD_SIZE", std::to_string(job.worldSize)},
-      {"LOCAL_RANK", std::to_string(rank)},
-      {"LOCAL_WORLD_SIZE", std::to_string(job.worldSize)},
+      {"LOCAL_RANK", std::to_string(localRank)},
+      {"LOCAL_WORLD_SIZE", std::to_string(job.localSize)},
+      {"GROUP_RANK", std::to_string(job.nodeRank)},
       {"MASTER_ADDR", job.masterAddr},
       {"MASTER_PORT", std::to_string(job.masterPort)},
       {"WEFT_JOB_ID", job.jobId},

@@ -9,7 +9,9 @@
 namespace weft::weftrun {
 
 struct JobInfo {
-  int worldSize = 0;
+  int worldSize = 0;   // ranks in the whole job
+  int localSize = 0;   // ranks this weftrun starts
+  int nodeRank = 0;    // this weftrun's host; its ranks are nodeRank*localSize + 0..localSize-1
   std::string masterAddr = "127.0.0.1";
   uint16_t masterPort = 0;
   std::string jobId;  // 16 lowercase hex digits
@@ -23,12 +25,16 @@ uint16_t findFreePort();
 // 64 random bits from getrandom(2) as 16 hex digits. Throws std::system_error.
 std::string randomJobId();
 
-// Builds a job's JobInfo: a fresh port and a fresh job id.
-JobInfo makeJobInfo(int worldSize);
+// Builds a job's JobInfo. One host: a free port and a random job id. Several: the given port, and
+// a job id every host derives alike from the master address and port, or `userJobId` (the
+// caller's WEFT_JOB_ID) when set, which must then be the same on every host.
+JobInfo makeJobInfo(int localSize, int nnodes, int nodeRank, const std::string& masterAddr, int masterPort,
+                    const char* userJobId);
 
 // Returns "KEY=VALUE" strings: a copy of `base` (a NULL-terminated environ-style array) in which
-// RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID are
-// replaced (or added) with this rank's values. Reads no variable itself.
-std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo& job, int rank);
+// RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT and
+// WEFT_JOB_ID are replaced (or added) with the values of this weftrun's rank `localRank`. Reads no
+// variable itself.
+std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo& job, int localRank);
 
 }  // namespace weft::weftrun

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <system_error>
@@ -27,7 +28,8 @@ namespace weft::weftrun {
 // Ranks that die of the SIGTERM/SIGKILL we send while stopping are expected and not reported.
 
 Launcher::Launcher(Options options, const char* const* baseEnv)
-    : options_(std::move(options)), baseEnv_(baseEnv), job_(makeJobInfo(options_.worldSize)) {
+    : options_(std::move(options)), baseEnv_(baseEnv), job_(makeJobInfo(options_.worldSize, options_.nnodes, options_.nodeRank, options_.masterAddr,
+                      options_.masterPort, std::getenv("WEFT_JOB_ID"))) {
   becomeSubreaper();
   if (options_.tagOutput) relay_.emplace();
 }

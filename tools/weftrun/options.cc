@@ -14,14 +14,16 @@ namespace {
 constexpr int kMaxWorldSize = 4096;
 constexpr double kMaxGraceSeconds = 3600.0;
 
-std::optional<int> parseWorldSize(std::string_view text) {
+// The options that take a value; "-n" also as "-nV".
+constexpr std::string_view kValueOptions[] = {"-n", "--nprocs", "--nproc-per-node", "--grace", "--nnodes",
+                                              "--node-rank", "--master-addr", "--master-port"};
+
+std::optional<int> parseInt(std::string_view text, long lo, long hi) {
   std::string copy(text);
   char* end = nullptr;
   errno = 0;
   const long value = std::strtol(copy.c_str(), &end, 10);
-  if (copy.empty() || *end != '\0' || errno != 0 || value < 1 || value > kMaxWorldSize) {
-    return std::nullopt;
-  }
+  if (copy.empty() || *end != '\0' || errno != 0 || value < lo || value > hi) return std::nullopt;
   return static_cast<int>(value);
 }
 
@@ -58,6 +60,7 @@ std::optional<std::string_view> inlineValue(std::string_view arg, std::string_vi
 ParseOutcome parseOptions(std::span<const char* const> args) {
   Options options;
   bool haveWorldSize = false;
+  bool haveMasterAddr = false;
   size_t i = 0;
   // Fetches the value of an option given as two arguments ("-n 4").
   auto nextValue = [&]() -> std::optional<std::string_view> {
@@ -80,26 +83,24 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
       continue;
     }
 
+    // Options with a value, as "--name V", "--name=V" (and "-nV" for -n).
     std::optional<std::string_view> value;
     std::string_view name;
-    if (arg == "-n" || arg == "--nprocs") {
-      name = arg;
-      value = nextValue();
-    } else if (arg.size() > 2 && arg.substr(0, 2) == "-n" && arg[2] != '-') {
+    for (std::string_view known : kValueOptions) {
+      if (arg == known) {
+        name = known;
+        value = nextValue();
+      } else if (auto v = inlineValue(arg, known)) {
+        name = known;
+        value = v;
+      }
+      if (!name.empty()) break;
+    }
+    if (name.empty() && arg.size() > 2 && arg.substr(0, 2) == "-n" && arg[2] != '-') {
       name = "-n";
       value = arg.substr(2);
-    } else if (auto v = inlineValue(arg, "--nprocs")) {
-      name = "--nprocs";
-      value = v;
-    } else if (arg == "--grace") {
-      name = arg;
-      value = nextValue();
-    } else if (auto g = inlineValue(arg, "--grace")) {
-      name = "--grace";
-      value = g;
-    } else {
-      return usageError("unknown option '" + std::string(arg) + "'");
     }
+    if (name.empty()) return usageError("unknown option '" + std::string(arg) + "'");
     if (!value) return usageError("option '" + std::string(name) + "' needs a value");
 
     if (name == "--grace") {
@@ -109,10 +110,26 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
                           std::string(*value) + "'");
       }
       options.grace = *grace;
+    } else if (name == "--master-addr") {
+      if (value->empty()) return usageError("--master-addr wants a host name or address");
+      options.masterAddr = std::string(*value);
+      haveMasterAddr = true;
+    } else if (name == "--master-port") {
+      auto port = parseInt(*value, 1, 65535);
+      if (!port) return usageError("--master-port wants a port in [1, 65535], got '" + std::string(*value) + "'");
+      options.masterPort = *port;
+    } else if (name == "--node-rank") {
+      auto r = parseInt(*value, 0, kMaxWorldSize - 1);
+      if (!r) return usageError("--node-rank wants a whole number >= 0, got '" + std::string(*value) + "'");
+      options.nodeRank = *r;
+    } else if (name == "--nnodes") {
+      auto n = parseInt(*value, 1, kMaxWorldSize);
+      if (!n) return usageError("--nnodes wants a whole number of hosts in [1, 4096], got '" + std::string(*value) + "'");
+      options.nnodes = *n;
     } else {
-      auto n = parseWorldSize(*value);
+      auto n = parseInt(*value, 1, kMaxWorldSize);
       if (!n) {
-        return usageError("-n wants a whole number of ranks in [1, " +
+        return usageError(std::string(name) + " wants a whole number of ranks in [1, " +
                           std::to_string(kMaxWorldSize) + "], got '" + std::string(*value) + "'");
       }
       options.worldSize = *n;
@@ -121,6 +138,16 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
   }
 
   if (!haveWorldSize) return usageError("missing -n N (the number of ranks)");
+  if (options.nodeRank >= options.nnodes) {
+    return usageError("--node-rank " + std::to_string(options.nodeRank) + " is not below --nnodes " +
+                      std::to_string(options.nnodes));
+  }
+  if (options.worldSize * options.nnodes > kMaxWorldSize) {
+    return usageError("more than " + std::to_string(kMaxWorldSize) + " ranks in all");
+  }
+  if (options.nnodes > 1 && (!haveMasterAddr || options.masterPort == 0)) {
+    return usageError("--nnodes > 1 needs --master-addr and --master-port (node 0's address and a free port)");
+  }
   if (i >= args.size()) return usageError("missing PROGRAM to run");
   for (; i < args.size(); ++i) options.command.emplace_back(args[i]);
   return outcome(Action::Run, std::move(options));
@@ -128,13 +155,23 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
 
 void printUsage(std::FILE* out) {
   std::fputs(
-      "usage: weftrun -n N [--tag-output] [--grace SECONDS] [--] PROGRAM [ARGS...]\n"
+      "usage: weftrun -n N [--nnodes H --node-rank I --master-addr A --master-port P]\n"
+      "               [--tag-output] [--grace SECONDS] [--] PROGRAM [ARGS...]\n"
       "\n"
       "Starts N local ranks of PROGRAM with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,\n"
-      "MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID set, and stops the whole job when one rank fails.\n"
+      "GROUP_RANK, MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID set, and stops them all when one fails.\n"
+      "With --nnodes H, run one weftrun per host with the same options but --node-rank 0..H-1:\n"
+      "together they form one job of H*N ranks (host I has ranks I*N .. I*N+N-1).\n"
       "\n"
       "options:\n"
-      "  -n, --nprocs N     number of ranks to start (1..4096)\n"
+      "  -n, --nprocs, --nproc-per-node N\n"
+      "                     number of ranks to start on this host (1..4096)\n"
+      "  --nnodes H         hosts in the job (default 1)\n"
+      "  --node-rank I      this host's place, 0..H-1 (default 0)\n"
+      "  --master-addr A    address of the host with node rank 0, reachable from every host\n"
+      "                     (default 127.0.0.1; required with --nnodes > 1)\n"
+      "  --master-port P    a free TCP port there for the rendezvous (default: any free port;\n"
+      "                     required with --nnodes > 1)\n"
       "  --tag-output       prefix each line of a rank's stdout/stderr with \"[RANK] \"\n"
       "  --grace SECONDS    time between SIGTERM and SIGKILL when stopping ranks (default 3)\n"
       "  -h, --help         print this help and exit\n"

@@ -12,6 +12,12 @@ namespace weft::weftrun {
 
 struct Options {
   int worldSize = 0;                                  // -n: number of local ranks
+  // torchrun-style jobs over several hosts: one weftrun per host, all given the same values
+  // except --node-rank.
+  int nnodes = 1;                                     // --nnodes
+  int nodeRank = 0;                                   // --node-rank
+  std::string masterAddr = "127.0.0.1";               // --master-addr: node 0's address
+  int masterPort = 0;                                 // --master-port; 0: a free port (1 node)
   bool tagOutput = false;                             // --tag-output: prefix lines with [RANK]
   std::chrono::milliseconds grace{3000};              // --grace: SIGTERM -> SIGKILL delay
   std::vector<std::string> command;                   // PROGRAM ARGS...
