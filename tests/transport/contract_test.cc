@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+// The transport contract, written once and run for every transport (shm, tcp) with thread ranks.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "common/deadline.h"
+#include "tests/transport/harness.h"
+
+namespace weft::test {
+namespace {
+
+using transport::Endpoint;
+using transport::Transport;
+
+constexpr double kWaitUs = 50000;
+
+[[noreturn]] void stuck(const std::string& what, int rank, int peer) {
+  throw std::runtime_error("rank " + std::to_string(rank) + " stuck " + what + " rank " + std::to_string(peer));
+}
+
+// Sends message `seq` of `bytes` (pattern content) to ep's peer, waiting for a slot.
+void sendMsg(Transport& t, Endpoint& ep, int me, uint64_t seq, size_t bytes) {
+  const Deadline deadline = Deadline::after(20);
+  for (;;) {
+    const uint32_t token = t.waitToken();
+    if (std::byte* slot = ep.trySendSlot()) {
+      for (size_t i = 0; i < bytes; ++i) slot[i] = pattern(me, ep.peer(), seq, i);
+      ep.postSend(bytes);
+      return;
+    }
+    if (deadline.expired()) stuck("sending to", me, ep.peer());
+    t.waitChange(token, kWaitUs);
+  }
+}
+
+// Receives the next message, waiting for it.
+std::vector<std::byte> recvMsg(Transport& t, Endpoint& ep, int me) {
+  const Deadline deadline = Deadline::after(20);
+  for (;;) {
+    const uint32_t token = t.waitToken();
+    size_t bytes = 0;
+    if (const std::byte* p = ep.tryRecvSlot(&bytes)) {
+      std::vector<std::byte> out(p, p + bytes);
+      ep.releaseRecv();
+      return out;
+    }
+    if (deadline.expired()) stuck("receiving from", me, ep.peer());
+    t.waitChange(token, kWaitUs);
+  }
+}
+
+bool matches(const std::vector<std::byte>& m, int src, int dst, uint64_t seq, size_t bytes) {
+  if (m.size() != bytes) return false;
+  for (size_t i = 0; i < bytes; ++i) {
+    if (m[i] != pattern(src, dst, seq, i)) return false;
+  }
+  return true;
+}
+
+size_t streamSize(uint64_t i, int src, size_t slotBytes) { return (i * 37 + size_t(src) * 11) % (slotBytes + 1); }
+
+// Every rank streams `count` messages to every peer and checks every message it receives, all at
+// once and without blocking, so slots run out and back-pressure kicks in.
+void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
+  const int me = L.rank;
+  const int n = int(L.eps.size());
+  std::vector<uint64_t> sent(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+  const Deadline deadline = Deadline::after(60);
+  for (uint64_t remaining = 2 * count * uint64_t(n - 1); remaining > 0;) {
+    const uint32_t token = L.transport->waitToken();
+    bool progress = false;
+    for (int p = 0; p < n; ++p) {
+      if (p == me) continue;
+      Endpoint& ep = *L.eps[size_t(p)];
+      for (std::byte* slot; sent[size_t(p)] < count && (slot = ep.trySendSlot()) != nullptr; ++sent[size_t(p)]) {
+        const uint64_t seq = sent[size_t(p)];
+        const size_t bytes = streamSize(seq, me, slotBytes);
+        for (size_t i = 0; i < bytes; ++i) slot[i] = pattern(me, p, seq, i);
+        ep.postSend(bytes);
+        --remaining;
+        progress = true;
+      }
+      size_t bytes = 0;
+      for (const std::byte* m; got[size_t(p)] < count && (m = ep.tryRecvSlot(&bytes)) != nullptr; ++got[size_t(p)]) {
+        const uint64_t seq = got[size_t(p)];
+        std::vector<std::byte> copy(m, m + bytes);
+        if (!matches(copy, p, me, seq, streamSize(seq, p, slotBytes))) {
+          throw std::runtime_error("rank " + std::to_string(me) + ": message " + std::to_string(seq) + " from rank " +
+                                   std::to_string(p) + " is wrong (" + std::to_string(bytes) + " bytes)");
+        }
+        ep.releaseRecv();
+        --remaining;
+        progress = true;
+      }
+    }
+    if (deadline.expired()) throw std::runtime_error("rank " + std::to_string(me) + " stream stuck");
+    if (!progress) L.transport->waitChange(token, kWaitUs);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[transport][contract]") {
+  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const int nranks = GENERATE(2, 3);
+  TransportSetup s{kind, nranks, 8, 4096};
+  const std::vector<size_t> sizes{0, 1, 7, s.slotBytes};
+  INFO(kind << " with " << nranks << " ranks");
+  REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) {
+    const int me = L.rank;
+    for (int p = 0; p < nranks; ++p) {
+      if (p == me) continue;
+      for (size_t k = 0; k < sizes.size(); ++k) sendMsg(*L.transport, *L.eps[size_t(p)], me, k, sizes[k]);
+    }
+    for (int p = 0; p < nranks; ++p) {
+      if (p == me) continue;
+      for (size_t k = 0; k < sizes.size(); ++k) {
+        const auto m = recvMsg(*L.transport, *L.eps[size_t(p)], me);
+        if (!matches(m, p, me, k, sizes[k])) throw std::runtime_error("bad ping from rank " + std::to_string(p));
+        // Echo it back unchanged; the sender checks that it is its own message.
+        Endpoint& ep = *L.eps[size_t(p)];
+        std::byte* slot = nullptr;
+        while ((slot = ep.trySendSlot()) == nullptr) L.transport->waitChange(L.transport->waitToken(), kWaitUs);
+        if (!m.empty()) std::memcpy(slot, m.data(), m.size());
+        ep.postSend(m.size());
+      }
+    }
+    for (int p = 0; p < nranks; ++p) {
+      if (p == me) continue;
+      for (size_t k = 0; k < sizes.size(); ++k) {
+        const auto m = recvMsg(*L.transport, *L.eps[size_t(p)], me);
+        if (!matches(m, me, p, k, sizes[k])) throw std::runtime_error("bad pong from rank " + std::to_string(p));
+      }
+    }
+  }));
+}
+
+TEST_CASE("transport contract: ordered stream with two slots", "[transport][contract]") {
+  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const int nranks = GENERATE(2, 3);
+  TransportSetup s{kind, nranks, 2, 4096};
+  INFO(kind << " with " << nranks << " ranks");
+  REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 1000, s.slotBytes); }));
+}
+
+TEST_CASE("tcp: ordered stream over several sockets per peer", "[transport][tcp]") {
+  const int nsocks = GENERATE(2, 3);
+  const uint32_t slots = GENERATE(2u, 8u);
+  TransportSetup s{"tcp", 3, slots, 4096, nsocks};
+  INFO(nsocks << " sockets, " << slots << " slots");
+  REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 1000, s.slotBytes); }));
+}
+
+TEST_CASE("transport contract: chunks posted just before a rank goes idle are delivered", "[transport][contract]") {
+  // 8 MiB is more than the kernel's socket buffers hold: the rest must move without the sender's
+  // help once its thread stops calling the transport (for tcp: the progress thread).
+  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  INFO(kind);
+  constexpr size_t kChunk = 1 << 20;
+  REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2, 8, kChunk}, [&](RankLinks& L, TimedBarrier&) {
+    if (L.rank == 0) {
+      for (uint64_t k = 0; k < 8; ++k) sendMsg(*L.transport, *L.eps[1], 0, k, kChunk);
+      return;  // idle in runRanks' final barrier from here on
+    }
+    for (uint64_t k = 0; k < 8; ++k) {
+      if (!matches(recvMsg(*L.transport, *L.eps[0], 1), 0, 1, k, kChunk)) throw std::runtime_error("bad chunk");
+    }
+  }));
+}
+
+TEST_CASE("transport contract: waitChange wakes when a peer posts", "[transport][contract]") {
+  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  INFO(kind);
+  double waitedSeconds = -1;
+  REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2}, [&](RankLinks& L, TimedBarrier& barrier) {
+    if (L.rank == 0) {
+      barrier.arriveAndWait();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      sendMsg(*L.transport, *L.eps[1], 0, 0, 5);
+      return;
+    }
+    Endpoint& ep = *L.eps[0];
+    uint32_t token = L.transport->waitToken();
+    size_t bytes = 0;
+    if (ep.tryRecvSlot(&bytes) != nullptr) throw std::runtime_error("a message before anything was sent");
+    barrier.arriveAndWait();
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 100 && ep.tryRecvSlot(&bytes) == nullptr; ++i) {
+      L.transport->waitChange(token, 20e6);  // 20 s: only a wake-up ends it early
+      token = L.transport->waitToken();
+    }
+    waitedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (ep.tryRecvSlot(&bytes) == nullptr || bytes != 5) throw std::runtime_error("no message after waking");
+    ep.releaseRecv();
+  }));
+  CHECK(waitedSeconds >= 0.05);
+  CHECK(waitedSeconds < 2.0);
+}
+
+TEST_CASE("tcp: peerAlive turns false once a peer's transport is gone and its data is read",
+          "[transport][tcp]") {
+  // shm decides liveness by process, so thread ranks of one process always look alive there.
+  std::vector<int> results(3, -1);
+  REQUIRE_NOTHROW(runRanks(TransportSetup{"tcp", 3}, [&](RankLinks& L, TimedBarrier& barrier) {
+    const int me = L.rank;
+    for (int p = 0; p < 3; ++p) {
+      if (p != me && !L.transport->peerAlive(p)) throw std::runtime_error("peer dead before anyone left");
+    }
+    if (me == 1) sendMsg(*L.transport, *L.eps[0], 1, 0, 100);
+    barrier.arriveAndWait();
+    if (me == 1) {
+      L.eps.clear();
+      L.transport.reset();
+      barrier.arriveAndWait();
+      return;
+    }
+    barrier.arriveAndWait();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    int flags = 0;
+    if (me == 0) {
+      // The last message from rank 1 is unread: still alive until it is consumed.
+      if (L.transport->peerAlive(1)) flags |= 1;
+      if (matches(recvMsg(*L.transport, *L.eps[1], 0), 1, 0, 0, 100)) flags |= 2;
+    }
+    const Deadline deadline = Deadline::after(10);
+    while (L.transport->peerAlive(1) && !deadline.expired()) {
+      L.transport->waitChange(L.transport->waitToken(), 10000);
+    }
+    if (!L.transport->peerAlive(1)) flags |= 4;
+    if (L.transport->peerAlive(2 - me)) flags |= 8;
+    results[size_t(me)] = flags;
+  }));
+  CHECK(results[0] == (1 | 2 | 4 | 8));
+  CHECK(results[2] == (4 | 8));
+}
+
+// Not run by default: `transport_contract_test "[perf]"` prints one-way bandwidth.
+TEST_CASE("transport throughput: 64 MiB in 512 KiB chunks", "[.][perf]") {
+  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const int nsocks = kind == "tcp" ? GENERATE(1, 2, 4) : 1;
+  constexpr size_t kChunk = 512 << 10, kTotal = 64 << 20;
+  double seconds = 0;
+  REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2, 8, kChunk, nsocks}, [&](RankLinks& L, TimedBarrier& barrier) {
+    Transport& t = *L.transport;
+    Endpoint& ep = *L.eps[size_t(1 - L.rank)];
+    barrier.arriveAndWait();
+    const auto start = std::chrono::steady_clock::now();
+    for (uint64_t k = 0; k < kTotal / kChunk; ++k) {
+      for (;;) {
+        const uint32_t token = t.waitToken();
+        size_t bytes = 0;
+        if (L.rank == 0) {
+          if (std::byte* slot = ep.trySendSlot()) {
+            std::memset(slot, int(k & 0xff), kChunk);
+            ep.postSend(kChunk);
+            break;
+          }
+        } else if (const std::byte* p = ep.tryRecvSlot(&bytes)) {
+          if (bytes != kChunk || p[0] != std::byte(k) || p[kChunk - 1] != std::byte(k)) throw std::runtime_error("bad chunk");
+          ep.releaseRecv();
+          break;
+        }
+        t.waitChange(token, kWaitUs);
+      }
+    }
+    if (L.rank == 1) seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }));
+  std::printf("%s nsocks=%d: %.0f MB/s\n", kind.c_str(), nsocks, kTotal / seconds / 1e6);
+}
+
+}  // namespace weft::test

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// TCP set-up: strangers on the listener are refused without breaking the real connection,
+// mismatched settings and missing peers fail clearly, and bad frames are a RemoteError.
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "common/error.h"
+#include "tests/transport/harness.h"
+#include "transport/tcp/wire.h"
+
+namespace weft::test {
+namespace {
+
+using namespace weft::transport::tcp;
+using transport::Endpoint;
+using transport::Transport;
+
+TcpOptions options(int rank, int nranks, const std::string& tag) {
+  TcpOptions o;
+  o.rank = rank;
+  o.nranks = nranks;
+  o.jobTag = tag;
+  o.slots = 4;
+  o.slotBytes = 1024;
+  o.ifname = "lo";
+  o.setupTimeoutSeconds = 10;
+  return o;
+}
+
+// A raw connection to a listener blob that sends `bytes` (maybe none) and stays open.
+Socket stranger(const std::vector<std::byte>& blob, const void* bytes, size_t n) {
+  const auto a = decodeAddress(blob);
+  REQUIRE(a.has_value());
+  Socket s = connectTo(toSockAddr(*a), Deadline::after(5), "the listener");
+  if (n > 0) writeAll(s, bytes, n, Deadline::after(5), "the listener");
+  return s;
+}
+
+Hello helloFrom(const TcpOptions& o, int rank, uint16_t index) {
+  Hello h;
+  h.index = index;
+  h.rank = rank;
+  h.slots = o.slots;
+  h.tagHash = hashTag(o.jobTag);
+  h.slotBytes = o.slotBytes;
+  h.nsocks = uint32_t(o.nsocks);
+  return h;
+}
+
+// Waits for one chunk on `ep` and returns its bytes.
+std::vector<std::byte> receive(Transport& t, Endpoint& ep) {
+  const Deadline deadline = Deadline::after(10);
+  size_t bytes = 0;
+  while (!deadline.expired()) {
+    const uint32_t token = t.waitToken();
+    if (const std::byte* p = ep.tryRecvSlot(&bytes)) {
+      std::vector<std::byte> out(p, p + bytes);
+      ep.releaseRecv();
+      return out;
+    }
+    t.waitChange(token, 100000);
+  }
+  throw std::runtime_error("no chunk arrived");
+}
+
+}  // namespace
+
+TEST_CASE("tcp: strangers on the listener are refused and the real peer still connects", "[transport][tcp]") {
+  const std::string tag = uniqueTag();
+  TcpTransport t0(options(0, 2, tag));
+  TcpTransport t1(options(1, 2, tag));
+  const auto blob0 = t0.listen();
+  const auto blob1 = t1.listen();
+
+  std::vector<Socket> strangers;
+  const char garbage[64] = "GET / HTTP/1.0\r\n\r\n";
+  strangers.push_back(stranger(blob0, garbage, sizeof(garbage)));
+  const Hello otherJob = helloFrom(options(1, 2, tag + "-other"), 1, 0);
+  strangers.push_back(stranger(blob0, &otherJob, sizeof(otherJob)));
+  const Hello selfClaim = helloFrom(options(0, 2, tag), 0, 0);  // rank 0 never connects to rank 0
+  strangers.push_back(stranger(blob0, &selfClaim, sizeof(selfClaim)));
+  const Hello badIndex = helloFrom(options(1, 2, tag), 1, 5);
+  strangers.push_back(stranger(blob0, &badIndex, sizeof(badIndex)));
+  strangers.push_back(stranger(blob0, nullptr, 0));               // says nothing at all
+  strangers.push_back(stranger(blob0, &otherJob, 10));            // half a hello
+
+  std::unique_ptr<Endpoint> e1;
+  std::exception_ptr err;
+  std::thread rank1([&] {
+    try {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // strangers arrive first
+      e1 = t1.connect(0, blob0);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  });
+  std::unique_ptr<Endpoint> e0;
+  REQUIRE_NOTHROW(e0 = t0.connect(1, blob1));
+  rank1.join();
+  if (err) std::rethrow_exception(err);
+  t0.finishSetup();
+  t1.finishSetup();
+
+  std::byte* slot = e1->trySendSlot();
+  REQUIRE(slot != nullptr);
+  std::memcpy(slot, "hello", 5);
+  e1->postSend(5);
+  const auto got = receive(t0, *e0);
+  REQUIRE(got.size() == 5);
+  CHECK(std::memcmp(got.data(), "hello", 5) == 0);
+  CHECK(t0.peerAlive(1));
+}
+
+TEST_CASE("tcp: a peer with other slot settings is an InvalidArgument", "[transport][tcp]") {
+  const std::string tag = uniqueTag();
+  TcpTransport t0(options(0, 2, tag));
+  TcpOptions o1 = options(1, 2, tag);
+  o1.slotBytes = 2048;
+  TcpTransport t1(o1);
+  const auto blob0 = t0.listen();
+  t1.listen();
+  CHECK_THROWS_AS(t1.connect(0, blob0), InvalidArgument);
+  CHECK_THROWS_AS(t1.connect(0, std::vector<std::byte>(3)), InvalidArgument);
+  CHECK_THROWS_AS(t1.connect(1, blob0), InvalidArgument);  // itself
+}
+
+TEST_CASE("tcp: a peer that never connects times out naming it", "[transport][tcp]") {
+  const std::string tag = uniqueTag();
+  TcpOptions o0 = options(0, 2, tag);
+  o0.setupTimeoutSeconds = 0.3;
+  TcpTransport t0(o0);
+  TcpTransport t1(options(1, 2, tag));
+  t0.listen();
+  const auto blob1 = t1.listen();
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_THROWS_WITH(t0.connect(1, blob1), Catch::Contains("rank 1") && Catch::Contains("timed out"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("tcp: a chunk larger than a slot is a RemoteError", "[transport][tcp]") {
+  const std::string tag = uniqueTag();
+  const TcpOptions o0 = options(0, 2, tag);
+  TcpTransport t0(o0);
+  const auto blob0 = t0.listen();
+  // Pose as rank 1 with a valid hello, then frame a chunk bigger than the slots.
+  const Hello h = helloFrom(o0, 1, 0);
+  Socket fake = stranger(blob0, &h, sizeof(h));
+  const uint64_t big = o0.slotBytes + 1;
+  const MsgHeader hdr{0, big};
+  std::vector<std::byte> payload(big);
+  writeAll(fake, &hdr, sizeof(hdr), Deadline::after(5), "rank 0");
+  writeAll(fake, payload.data(), payload.size(), Deadline::after(5), "rank 0");
+  std::vector<std::byte> blob1 = blob0;  // rank 0 is passive: only the blob's shape matters
+  AddressBlob a = *decodeAddress(blob0);
+  a.rank = 1;
+  blob1 = encodeAddress(a);
+  auto e0 = t0.connect(1, blob1);
+  CHECK_THROWS_AS(receive(t0, *e0), RemoteError);
+  CHECK_FALSE(t0.peerAlive(1));
+}
+
+}  // namespace weft::test

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the TCP transport puts on the wire: the address blob, the hello that opens every
+// connection, and the header in front of every message. Native byte order (ranks of one job
+// share an architecture).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "transport/tcp/socket.h"
+
+namespace weft::transport::tcp {
+
+inline constexpr uint32_t kAddressMagic = 0x57544341;  // "WTCA"
+inline constexpr uint32_t kHelloMagic = 0x57544348;    // "WTCH"
+inline constexpr uint16_t kWireVersion = 1;
+
+// The listen() blob, published through the store.
+struct AddressBlob {
+  uint32_t magic = kAddressMagic;
+  uint16_t version = kWireVersion;
+  uint16_t family = 0;  // AF_INET or AF_INET6
+  uint16_t port = 0;
+  uint16_t nsocks = 0;
+  int32_t rank = 0;
+  uint32_t slots = 0;
+  uint32_t reserved = 0;
+  uint64_t slotBytes = 0;
+  uint8_t addr[16] = {};  // network order
+};
+
+// The first bytes on every connection, sent by the higher rank.
+struct Hello {
+  uint32_t magic = kHelloMagic;
+  uint16_t version = kWireVersion;
+  uint16_t index = 0;    // which of the nsocks sockets of the pair this is
+  int32_t rank = 0;      // the sender
+  uint32_t slots = 0;
+  uint64_t tagHash = 0;  // hashTag(jobTag)
+  uint64_t slotBytes = 0;
+  uint32_t nsocks = 0;
+  uint32_t reserved = 0;
+};
+
+// In front of every message's payload.
+struct MsgHeader {
+  uint64_t seq;    // message number in this direction, from 0
+  uint64_t bytes;  // payload length
+};
+inline constexpr size_t kHeaderBytes = sizeof(MsgHeader);
+
+// FNV-1a, 64 bits.
+inline uint64_t hashTag(std::string_view tag) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : tag) h = (h ^ uint8_t(c)) * 0x100000001b3ull;
+  return h;
+}
+
+std::vector<std::byte> encodeAddress(const AddressBlob& a);
+// nullopt for a blob of the wrong size, magic or version.
+std::optional<AddressBlob> decodeAddress(std::span<const std::byte> blob);
+SockAddr toSockAddr(const AddressBlob& a);
+
+}  // namespace weft::transport::tcp
