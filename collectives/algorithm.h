@@ -46,10 +46,14 @@ struct Context {
   std::span<const std::unique_ptr<transport::Endpoint>> links;  // indexed by peer; self is null
   const WaitPolicy* wait = nullptr;
   Deadline deadline = Deadline::after(0);
+  // The largest chunk every link of every rank carries: the same on all ranks, so that they cut
+  // messages alike even when their links differ (shared memory here, TCP there). 0: this
+  // rank's next link's slot size (all links alike).
+  size_t chunkBytes = 0;
 
   transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
-  // Slot size shared by every link (size > 1).
-  size_t slotBytes() const { return link((rank + 1) % size).slotBytes(); }
+  // The chunk size algorithms cut messages into (size > 1).
+  size_t slotBytes() const { return chunkBytes ? chunkBytes : link((rank + 1) % size).slotBytes(); }
 };
 
 class Operation;  // collectives/operation.h

@@ -5,52 +5,76 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
 #include "common/error.h"
 #include "common/log.h"
-#include "transport/shm/transport.h"
+#include "runtime/transport_choice.h"
+#include "transport/mux.h"
 
 namespace weft::runtime {
 namespace {
 
 using store::Bytes;
 
-// Published as "addr/<rank>": host identity, pid, fingerprint of how it chooses algorithms,
-// transport address.
-struct Published {
+// Published as "host/<rank>": where the rank runs and the settings every rank must share.
+struct Identity {
   std::string host;
   int32_t pid = 0;
-  uint64_t choosing = 0;
-  std::vector<std::byte> address;
+  uint64_t choosing = 0;    // fingerprint of WEFT_ALGO and the tuning table
+  uint64_t transports = 0;  // fingerprint of WEFT_TRANSPORT
 
-  static constexpr size_t kFixed = 4 + 4 + 8;  // length of host, pid, choosing
+  static constexpr size_t kFixed = 4 + 4 + 8 + 8;
   Bytes encode() const {
     Bytes b(kFixed + host.size());
     const uint32_t n = uint32_t(host.size());
     std::memcpy(b.data(), &n, 4);
-    std::memcpy(b.data() + 4, host.data(), host.size());
-    std::memcpy(b.data() + 4 + host.size(), &pid, 4);
-    std::memcpy(b.data() + 8 + host.size(), &choosing, 8);
-    const auto* a = reinterpret_cast<const uint8_t*>(address.data());
-    b.insert(b.end(), a, a + address.size());
+    std::memcpy(b.data() + 4, &pid, 4);
+    std::memcpy(b.data() + 8, &choosing, 8);
+    std::memcpy(b.data() + 16, &transports, 8);
+    std::memcpy(b.data() + kFixed, host.data(), host.size());
     return b;
   }
-  static Published decode(const Bytes& b, int rank) {
+  static Identity decode(const Bytes& b, int rank) {
     uint32_t n = 0;
-    if (b.size() < kFixed) throw RemoteError("malformed address record from rank " + std::to_string(rank));
-    std::memcpy(&n, b.data(), 4);
-    if (b.size() < kFixed + size_t(n)) throw RemoteError("malformed address record from rank " + std::to_string(rank));
-    Published p;
-    p.host.assign(reinterpret_cast<const char*>(b.data()) + 4, n);
-    std::memcpy(&p.pid, b.data() + 4 + n, 4);
-    std::memcpy(&p.choosing, b.data() + 8 + n, 8);
-    const auto* a = reinterpret_cast<const std::byte*>(b.data()) + kFixed + n;
-    p.address.assign(a, reinterpret_cast<const std::byte*>(b.data()) + b.size());
-    return p;
+    if (b.size() >= 4) std::memcpy(&n, b.data(), 4);
+    if (b.size() < kFixed || b.size() != kFixed + size_t(n)) {
+      throw RemoteError("malformed identity record from rank " + std::to_string(rank));
+    }
+    Identity id;
+    std::memcpy(&id.pid, b.data() + 4, 4);
+    std::memcpy(&id.choosing, b.data() + 8, 8);
+    std::memcpy(&id.transports, b.data() + 16, 8);
+    id.host.assign(reinterpret_cast<const char*>(b.data()) + kFixed, n);
+    return id;
   }
 };
+
+uint64_t fingerprint(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) h = (h ^ uint8_t(c)) * 1099511628211ull;
+  return h;
+}
+
+// Why this rank must not connect to the others (settings that differ), or empty.
+std::string refusalFor(const std::vector<Identity>& ids, int rank) {
+  const Identity& me = ids[size_t(rank)];
+  for (size_t peer = 0; peer < ids.size(); ++peer) {
+    const std::string who = "rank " + std::to_string(peer);
+    if (ids[peer].choosing != me.choosing) {
+      return who + " chooses algorithms from other settings than rank " + std::to_string(rank) +
+             ": WEFT_ALGO or the tuning table (WEFT_TUNE_FILE) differ, and every rank of a communicator must use the same";
+    }
+    if (ids[peer].transports != me.transports) {
+      return who + " has other transport settings than rank " + std::to_string(rank) +
+             " (WEFT_TRANSPORT, WEFT_SHM_SLOTS, WEFT_SHM_SLOT_BYTES, WEFT_SOCKET_SLOT_BYTES or WEFT_SOCKET_NSOCKS); "
+             "every rank must use the same";
+    }
+  }
+  return {};
+}
 
 std::string key(const char* what, int rank) { return std::string(what) + "/" + std::to_string(rank); }
 
@@ -101,61 +125,82 @@ std::string hostIdentity(const Config& config) {
 
 Links connectRanks(store::Store& store, int rank, int size, const Config& config, uint64_t choosing) {
   const Deadline deadline = Deadline::after(config.bootstrapTimeoutSeconds);
-  // Rank 0 draws a tag that names this communicator's shared-memory segments, so that two
-  // communicators or two jobs never share a name.
+  // Rank 0 draws a tag that names this communicator's shared-memory segments and that its TCP
+  // connections must present, so that two communicators or two jobs never mix.
   if (rank == 0) {
     const std::string tag = randomHex();
     store.set(key("tag", 0), Bytes(tag.begin(), tag.end()));
   }
   const Bytes tagBytes = gatherAll(store, "tag", rank, 1, size, deadline, "waiting for rank 0")[0];
 
-  transport::shm::ShmOptions shm;
-  shm.rank = rank;
-  shm.nranks = size;
-  shm.jobTag.assign(tagBytes.begin(), tagBytes.end());
-  shm.slots = config.shmSlots;
-  shm.slotBytes = config.shmSlotBytes;
+  // Who runs where, and with which settings.
+  // Transport settings must agree: they decide who talks how and the chunk size of every call.
+  const std::string transportSettings = config.transport + "|" + std::to_string(config.shmSlots) + "|" +
+                                        std::to_string(config.shmSlotBytes) + "|" +
+                                        std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks);
+  const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fingerprint(transportSettings)};
+  store.set(key("host", rank), me.encode());
+  std::vector<Identity> ids;
+  for (const Bytes& b : gatherAll(store, "host", rank, size, size, deadline, "exchanging host identities")) {
+    ids.push_back(Identity::decode(b, int(ids.size())));
+  }
+  // Ranks that would choose differently must not connect. Every rank sees the difference; they
+  // still go through the last phases together, so that none (rank 0, hosting the store, above
+  // all) leaves while another is still reading.
+  std::string refusal = refusalFor(ids, rank);
   Links links;
-  links.transport = std::make_unique<transport::shm::ShmTransport>(shm);
+  for (const Identity& id : ids) links.hosts.push_back(id.host);
 
-  Published me{hostIdentity(config), int32_t(::getpid()), choosing, links.transport->listen()};
-  store.set(key("addr", rank), me.encode());
-  const std::vector<Bytes> all = gatherAll(store, "addr", rank, size, size, deadline, "exchanging addresses");
-
-  // Ranks that would choose different algorithms for one call must not connect. Every rank sees
-  // the difference; they still go through the last two phases together, so that none (rank 0
-  // hosting the store above all) leaves while another is still reading.
-  std::string refusal;
-  for (int peer = 0; peer < size && refusal.empty(); ++peer) {
-    if (peer != rank && Published::decode(all[size_t(peer)], peer).choosing != me.choosing) {
-      refusal = "rank " + std::to_string(peer) + " chooses algorithms from other settings than rank " +
-                std::to_string(rank) + ": WEFT_ALGO or the tuning table (WEFT_TUNE_FILE) differ, and every "
-                "rank of a communicator must use the same";
+  transport::MuxOptions mux;
+  mux.rank = rank;
+  mux.nranks = size;
+  if (refusal.empty()) {
+    try {
+      mux.perPeer = chooseTransports(config.transport, links.hosts, rank);
+    } catch (const Error& e) {
+      refusal = e.what();
     }
   }
+  if (!refusal.empty()) mux.perPeer.assign(size_t(size), "");  // listen on nothing, connect nothing
+  setTransportOptions(config, std::string(tagBytes.begin(), tagBytes.end()), mux);
+  auto transport = std::make_unique<transport::MuxTransport>(mux);
+  const std::vector<std::byte> address = transport->listen();
+  const auto* a0 = reinterpret_cast<const uint8_t*>(address.data());
+  store.set(key("addr", rank), Bytes(a0, a0 + address.size()));
+  const std::vector<Bytes> all = gatherAll(store, "addr", rank, size, size, deadline, "exchanging addresses");
+
   links.endpoints.resize(size_t(size));
   for (int peer = 0; peer < size && refusal.empty(); ++peer) {
     if (peer == rank) continue;
-    Published p = Published::decode(all[size_t(peer)], peer);
-    if (p.host != me.host) {
-      throw InvalidUsage("rank " + std::to_string(peer) + " runs on another host (" + p.host +
-                         ", this rank on " + me.host +
-                         "); this build connects ranks of one host only (shared memory)");
-    }
-    links.endpoints[size_t(peer)] = links.transport->connect(peer, p.address);
-    ++links.ranksOnThisHost;
-    WEFT_LOG(Info, "rank %d -> rank %d: %s", rank, peer, std::string(links.transport->name()).c_str());
+    const auto* a = reinterpret_cast<const std::byte*>(all[size_t(peer)].data());
+    links.endpoints[size_t(peer)] = transport->connect(peer, std::span(a, all[size_t(peer)].size()));
+    WEFT_LOG(Info, "rank %d -> rank %d (%s): %s", rank, peer, links.hosts[size_t(peer)].c_str(),
+             mux.perPeer[size_t(peer)].c_str());
   }
+  links.ranksOnThisHost = int(std::count(links.hosts.begin(), links.hosts.end(), me.host));
   // Nobody may drop set-up resources (shared-memory names) until every rank has connected.
   store.set(key("ready", rank), Bytes{1});
   gatherAll(store, "ready", rank, size, size, deadline, "waiting for every rank to connect");
-  links.transport->finishSetup();
+  transport->finishSetup();
+  links.transport = std::move(transport);
   // Rank 0 may host the store (or delete its file) as soon as init returns: it waits until every
   // rank has finished reading from it.
   store.set(key("done", rank), Bytes{1});
   if (rank == 0) gatherAll(store, "done", rank, size, size, deadline, "waiting for every rank to finish");
   if (!refusal.empty()) throw InvalidUsage(refusal);
   return links;
+}
+
+void setTransportOptions(const Config& config, const std::string& tag, transport::MuxOptions& mux) {
+  mux.shm.jobTag = tag;
+  mux.shm.slots = config.shmSlots;
+  mux.shm.slotBytes = config.shmSlotBytes;
+  mux.tcp.jobTag = tag;
+  mux.tcp.slots = config.shmSlots;
+  mux.tcp.slotBytes = config.socketSlotBytes;
+  mux.tcp.nsocks = config.socketNsocks;
+  mux.tcp.ifname = config.socketIfname;
+  mux.tcp.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;
 }
 
 }  // namespace weft::runtime

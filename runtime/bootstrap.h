@@ -8,6 +8,7 @@
 
 #include "runtime/config.h"
 #include "runtime/store/store.h"
+#include "transport/mux.h"
 #include "transport/transport.h"
 
 namespace weft::runtime {
@@ -16,7 +17,11 @@ struct Links {
   std::unique_ptr<transport::Transport> transport;
   std::vector<std::unique_ptr<transport::Endpoint>> endpoints;  // by peer rank; null for self
   int ranksOnThisHost = 1;
+  std::vector<std::string> hosts;  // every rank's host identity, by rank
 };
+
+// The transport settings of `config` for a communicator whose bootstrap drew `tag`.
+void setTransportOptions(const Config& config, const std::string& tag, transport::MuxOptions& mux);
 
 // Collective over `size` ranks: exchanges addresses through `store` and connects every pair.
 // Waits at most config.bootstrapTimeoutSeconds; Timeout lists the ranks that never arrived.

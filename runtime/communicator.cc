@@ -2,10 +2,13 @@
 // Communicator set-up and the collectives it runs (argument checks live in c_api.cc).
 #include "runtime/communicator.h"
 
+#include <algorithm>
+
 #include "collectives/registry.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "runtime/bootstrap.h"
+#include "runtime/transport_choice.h"
 
 namespace weft::runtime {
 namespace {
@@ -34,6 +37,7 @@ std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store>
                                                    std::shared_ptr<void> keepAlive) {
   log::RankScope scope(rank);
   Choosing choosing = Choosing::fromConfig(config);  // before meeting: fail alike, early
+  transportList(config.transport);
   Links links = connectRanks(*store, rank, size, config, choosing.fingerprint);
   auto c = assemble(rank, size, config, std::move(choosing), std::move(links));
   c->keepAlive_ = std::move(keepAlive);
@@ -50,6 +54,13 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
   c->choosing_ = std::move(choosing);
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
+  c->hosts_ = std::move(links.hosts);
+  size_t chunk = 0;
+  for (const std::string& t : transportsInUse(config.transport, c->hosts_)) {
+    const size_t slot = t == "shm" ? config.shmSlotBytes : config.socketSlotBytes;
+    chunk = chunk == 0 ? slot : std::min(chunk, slot);
+  }
+  c->chunkBytes_ = chunk;
   return c;
 }
 
@@ -103,6 +114,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.transport = transport_.get();
   ctx.links = links_;
   ctx.wait = &config_.wait;
+  ctx.chunkBytes = chunkBytes_;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
   const coll::Selection chosen = coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_);
   if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);

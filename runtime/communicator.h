@@ -82,6 +82,8 @@ class Communicator {
   std::shared_ptr<void> keepAlive_;  // destroyed last
   std::unique_ptr<transport::Transport> transport_;
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
+  std::vector<std::string> hosts_;  // every rank's host identity
+  size_t chunkBytes_ = 0;           // coll::Context::chunkBytes
   Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
   coll::Tuner tuner_;  // the table for this communicator's size and transport
   std::atomic<bool> busy_{false};

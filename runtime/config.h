@@ -23,6 +23,10 @@ struct Config {
   std::string hostId;     // WEFT_HOSTID
   std::string algo;       // WEFT_ALGO
   std::string tuneFile;   // WEFT_TUNE_FILE
+  std::string transport;     // WEFT_TRANSPORT
+  std::string socketIfname;  // WEFT_SOCKET_IFNAME
+  int socketNsocks = 1;      // WEFT_SOCKET_NSOCKS
+  size_t socketSlotBytes = 512 << 10;  // WEFT_SOCKET_SLOT_BYTES
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;
   WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core

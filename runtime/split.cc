@@ -2,14 +2,16 @@
 // Communicator::split: new communicators from colors and keys, wired through the parent.
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "runtime/bootstrap.h"
 #include "runtime/communicator.h"
-#include "transport/shm/transport.h"
+#include "runtime/transport_choice.h"
 
 namespace weft::runtime {
 namespace {
@@ -17,12 +19,13 @@ namespace {
 struct Member {
   int32_t color;
   int32_t key;
+  uint64_t nonce;  // the group's first member's names its transports (shm segments, tcp hellos)
 };
 
 // A transport address, padded to a fixed size so that one all-gather carries every rank's.
 struct AddressSlot {
   uint32_t bytes = 0;
-  std::array<std::byte, 252> data{};
+  std::array<std::byte, 508> data{};
 };
 
 }  // namespace
@@ -31,7 +34,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   log::RankScope scope(rank_);
   // 1. Everyone learns everyone's color and key.
   std::vector<Member> members(size_t(size_), Member{});
-  Member mine{color < 0 ? -1 : color, key};
+  Member mine{color < 0 ? -1 : color, key, std::stoull(randomHex(), nullptr, 16)};
   coll::CollArgs gatherMembers{coll::CollKind::AllGather, &mine, members.data(), sizeof(Member), coll::DataType::Uint8};
   run(gatherMembers);
 
@@ -50,13 +53,15 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   Links links;
   AddressSlot myAddress;
   if (mine.color >= 0) {
-    transport::shm::ShmOptions shm;
-    shm.rank = newRank;
-    shm.nranks = newSize;
-    shm.jobTag = randomHex();
-    shm.slots = config_.shmSlots;
-    shm.slotBytes = config_.shmSlotBytes;
-    links.transport = std::make_unique<transport::shm::ShmTransport>(shm);
+    for (int r : group) links.hosts.push_back(hosts_[size_t(r)]);
+    transport::MuxOptions mux;
+    mux.rank = newRank;
+    mux.nranks = newSize;
+    mux.perPeer = chooseTransports(config_.transport, links.hosts, newRank);
+    char tag[17];
+    std::snprintf(tag, sizeof(tag), "%016llx", static_cast<unsigned long long>(members[size_t(group[0])].nonce));
+    setTransportOptions(config_, tag, mux);
+    links.transport = std::make_unique<transport::MuxTransport>(mux);
     const auto blob = links.transport->listen();
     WEFT_CHECK(blob.size() <= myAddress.data.size(), "transport address too long for split");
     myAddress.bytes = uint32_t(blob.size());
@@ -71,7 +76,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   //    every segment before names are dropped.
   if (mine.color >= 0) {
     links.endpoints.resize(size_t(newSize));
-    links.ranksOnThisHost = newSize;
+    links.ranksOnThisHost = int(std::count(links.hosts.begin(), links.hosts.end(), links.hosts[size_t(newRank)]));
     for (int i = 0; i < newSize; ++i) {
       if (i == newRank) continue;
       const AddressSlot& a = addresses[size_t(group[size_t(i)])];
