@@ -25,4 +25,6 @@ done
 WEFT_SOCKET_NSOCKS=3 run 2 2 "$build/tests/multiproc/mp_collectives"
 echo "# 3 hosts x 1 rank: host 1's link cut during all-reduces (one rank per host: weftrun stops a host's other ranks once one fails)"
 WEFT_TIMEOUT=3 "$here/netns-hosts" run 3 -- "$here/link_cut.sh" "$weftrun" "$build/tests/runtime/env_rank" 1
+echo "# 3 hosts x 1 rank: the rank on host 1 killed during all-reduces"
+"$here/netns-hosts" run 3 -- "$here/peer_kill.sh" "$weftrun" "$build/tests/runtime/env_rank"
 echo "weft_hosts_test: all passed"
