@@ -3,6 +3,7 @@
 #include "runtime/bootstrap.h"
 
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,7 +70,8 @@ std::string refusalFor(const std::vector<Identity>& ids, int rank) {
     }
     if (ids[peer].transports != me.transports) {
       return who + " has other transport settings than rank " + std::to_string(rank) +
-             " (WEFT_TRANSPORT, WEFT_SHM_SLOTS, WEFT_SHM_SLOT_BYTES, WEFT_SOCKET_SLOT_BYTES or WEFT_SOCKET_NSOCKS); "
+             " (WEFT_TRANSPORT, WEFT_SHM_SLOTS, WEFT_SHM_SLOT_BYTES, WEFT_SOCKET_SLOT_BYTES, WEFT_SOCKET_NSOCKS or "
+             "WEFT_SOCKET_FAMILY); "
              "every rank must use the same";
     }
   }
@@ -137,7 +139,8 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   // Transport settings must agree: they decide who talks how and the chunk size of every call.
   const std::string transportSettings = config.transport + "|" + std::to_string(config.shmSlots) + "|" +
                                         std::to_string(config.shmSlotBytes) + "|" +
-                                        std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks);
+                                        std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks) + "|" +
+                                        std::to_string(config.socketFamily);
   const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fingerprint(transportSettings)};
   store.set(key("host", rank), me.encode());
   std::vector<Identity> ids;
@@ -200,6 +203,7 @@ void setTransportOptions(const Config& config, const std::string& tag, transport
   mux.tcp.slotBytes = config.socketSlotBytes;
   mux.tcp.nsocks = config.socketNsocks;
   mux.tcp.ifname = config.socketIfname;
+  mux.tcp.family = config.socketFamily == 4 ? AF_INET : config.socketFamily == 6 ? AF_INET6 : AF_UNSPEC;
   mux.tcp.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;
 }
 

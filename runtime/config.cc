@@ -45,6 +45,13 @@ long parseInt(const std::string& name, const std::string& v, long lo, long hi) {
   return x;
 }
 
+int parseFamily(const std::string& name, const std::string& v) {
+  if (v.empty()) return 0;
+  if (v == "ipv4" || v == "AF_INET" || v == "4") return 4;
+  if (v == "ipv6" || v == "AF_INET6" || v == "6") return 6;
+  throw InvalidArgument(name + "='" + v + "': want ipv4 or ipv6 (or AF_INET, AF_INET6)");
+}
+
 log::Level parseLevel(const std::string& name, const std::string& v) {
   std::string u;
   for (char c : v) u += char(std::toupper(static_cast<unsigned char>(c)));
@@ -55,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 17>& table() {
-  static const std::array<Entry, 17> t = {{
+const std::array<Entry, 18>& table() {
+  static const std::array<Entry, 18> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -79,6 +86,8 @@ const std::array<Entry, 17>& table() {
        [](Config& c, auto&, auto& v) { c.transport = v; }},
       {{"WEFT_SOCKET_IFNAME", VarType::String, "", "Interfaces for tcp: name prefixes, ^ to exclude, = for exact names (default: the first non-loopback)."},
        [](Config& c, auto&, auto& v) { c.socketIfname = v; }},
+      {{"WEFT_SOCKET_FAMILY", VarType::String, "", "Address family for tcp: ipv4 (AF_INET) or ipv6 (AF_INET6); empty: IPv4 where the interface has it."},
+       [](Config& c, auto& n, auto& v) { c.socketFamily = parseFamily(n, v); }},
       {{"WEFT_SOCKET_NSOCKS", VarType::Int, "1", "TCP connections per pair of ranks (1 to 16); messages alternate between them."},
        [](Config& c, auto& n, auto& v) { c.socketNsocks = int(parseInt(n, v, 1, 16)); }},
       {{"WEFT_SOCKET_SLOT_BYTES", VarType::Bytes, "512K", "Largest message (pipelining chunk) on a TCP link; WEFT_SHM_SLOTS of them per direction."},

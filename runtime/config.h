@@ -26,6 +26,7 @@ struct Config {
   std::string transport;     // WEFT_TRANSPORT
   std::string socketIfname;  // WEFT_SOCKET_IFNAME
   int socketNsocks = 1;      // WEFT_SOCKET_NSOCKS
+  int socketFamily = 0;      // WEFT_SOCKET_FAMILY: 0 either, 4 or 6
   size_t socketSlotBytes = 512 << 10;  // WEFT_SOCKET_SLOT_BYTES
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;

@@ -157,6 +157,12 @@ TEST_CASE("tcp: ordered stream over several sockets per peer", "[transport][tcp]
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 1000, s.slotBytes); }));
 }
 
+TEST_CASE("tcp: IPv6 (::1) carries an ordered stream too", "[transport][tcp]") {
+  REQUIRE(transport::tcp::chooseAddress("=lo", AF_INET6) == "::1");
+  TransportSetup s{"tcp", 3, 4, 4096, 2, AF_INET6};
+  REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 300, s.slotBytes); }));
+}
+
 TEST_CASE("transport contract: chunks posted just before a rank goes idle are delivered", "[transport][contract]") {
   // 8 MiB is more than the kernel's socket buffers hold: the rest must move without the sender's
   // help once its thread stops calling the transport (for tcp: the progress thread).

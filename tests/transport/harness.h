@@ -30,6 +30,7 @@ struct TransportSetup {
   uint32_t slots = 8;
   size_t slotBytes = 4096;
   int nsocks = 1;
+  int family = AF_UNSPEC;  // tcp: AF_INET6 for ::1
 };
 
 // A barrier that gives up (throws) after a while, so that one failed rank cannot hang a test.
@@ -94,6 +95,7 @@ inline std::unique_ptr<transport::Transport> makeTransport(const TransportSetup&
   o.slotBytes = s.slotBytes;
   o.nsocks = s.nsocks;
   o.ifname = "=lo";
+  o.family = s.family;
   o.setupTimeoutSeconds = 20;
   return std::make_unique<transport::tcp::TcpTransport>(o);
 }

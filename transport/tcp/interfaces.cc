@@ -76,7 +76,11 @@ std::vector<Interface> listInterfaces() {
   return out;
 }
 
-Interface chooseInterface(const std::string& spec, const std::vector<Interface>& candidates) {
+Interface chooseInterface(const std::string& spec, const std::vector<Interface>& all, int family) {
+  std::vector<Interface> candidates;
+  for (const Interface& i : all) {
+    if (family == AF_UNSPEC || i.addr.family() == family) candidates.push_back(i);
+  }
   const Interface* best = nullptr;
   if (spec.empty()) {
     for (const Interface& i : candidates) {
@@ -89,7 +93,7 @@ Interface chooseInterface(const std::string& spec, const std::vector<Interface>&
       if (i.loopback && i.addr.family() == AF_INET) return i;
     }
     if (best) return *best;
-    return Interface{"lo", *SockAddr::parse("127.0.0.1", 0), true};
+    return Interface{"lo", *SockAddr::parse(family == AF_INET6 ? "::1" : "127.0.0.1", 0), true};
   }
   const Spec s = parseSpec(spec);
   for (const Interface& i : candidates) {
@@ -97,13 +101,16 @@ Interface chooseInterface(const std::string& spec, const std::vector<Interface>&
   }
   if (best) return *best;
   std::string seen;
-  for (const Interface& i : candidates) seen += (seen.empty() ? "" : ", ") + i.name + " (" + i.addr.host() + ")";
-  throw InvalidArgument("tcp: no network interface matches WEFT_SOCKET_IFNAME=\"" + spec +
-                        "\"; interfaces that are up: " + (seen.empty() ? "none" : seen));
+  for (const Interface& i : all) seen += (seen.empty() ? "" : ", ") + i.name + " (" + i.addr.host() + ")";
+  throw InvalidArgument("tcp: no network interface matches WEFT_SOCKET_IFNAME=\"" + spec + "\"" +
+                        (family == AF_INET ? " with IPv4" : family == AF_INET6 ? " with IPv6" : "") +
+                        "; interfaces that are up: " + (seen.empty() ? "none" : seen));
 }
 
-Interface chooseInterface(const std::string& spec) { return chooseInterface(spec, listInterfaces()); }
+Interface chooseInterface(const std::string& spec, int family) {
+  return chooseInterface(spec, listInterfaces(), family);
+}
 
-std::string chooseAddress(const std::string& spec) { return chooseInterface(spec).addr.host(); }
+std::string chooseAddress(const std::string& spec, int family) { return chooseInterface(spec, family).addr.host(); }
 
 }  // namespace weft::transport::tcp

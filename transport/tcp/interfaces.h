@@ -28,10 +28,12 @@ std::vector<Interface> listInterfaces();
 //   "=eth0"       exact names (also "^=eth0").
 // Among matches IPv4 beats IPv6 and non-loopback beats loopback. Throws InvalidArgument naming
 // the spec and the interfaces seen when nothing matches.
-Interface chooseInterface(const std::string& spec, const std::vector<Interface>& candidates);
-Interface chooseInterface(const std::string& spec);
+// `family` (AF_INET, AF_INET6, or AF_UNSPEC for either) leaves out addresses of the other family
+// first (WEFT_SOCKET_FAMILY).
+Interface chooseInterface(const std::string& spec, const std::vector<Interface>& candidates, int family = AF_UNSPEC);
+Interface chooseInterface(const std::string& spec, int family = AF_UNSPEC);
 
 // The address the transport would listen on for `spec`, e.g. "10.0.0.2" or "::1".
-std::string chooseAddress(const std::string& spec);
+std::string chooseAddress(const std::string& spec, int family = AF_UNSPEC);
 
 }  // namespace weft::transport::tcp

@@ -25,6 +25,7 @@ struct TcpOptions {
   size_t slotBytes = 512 << 10;     // the largest message (chunk) an endpoint carries
   int nsocks = 1;                   // sockets per peer (WEFT_SOCKET_NSOCKS), 1..16
   std::string ifname;               // WEFT_SOCKET_IFNAME spec; empty: the default choice
+  int family = AF_UNSPEC;           // WEFT_SOCKET_FAMILY: AF_INET, AF_INET6 or AF_UNSPEC (either)
   double setupTimeoutSeconds = 60;  // deadline for connect() to finish with one peer
 };
 
