@@ -17,6 +17,7 @@ std::span<const Algorithm* const> algorithms() {
       &disseminationBarrier(), &treeBroadcast(), &halvingDoublingAllReduce(),
       &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
       &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(), &treeAllReduce(),
+      &hierarchicalAllReduce(),
   };
   return all;
 }

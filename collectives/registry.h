@@ -32,6 +32,7 @@ const Algorithm& recursiveHalvingReduceScatter();
 const Algorithm& treeScatter();
 const Algorithm& treeGather();
 const Algorithm& treeAllReduce();
+const Algorithm& hierarchicalAllReduce();
 
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();

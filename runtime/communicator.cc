@@ -55,6 +55,13 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
   c->hosts_ = std::move(links.hosts);
+  for (const auto& e : c->links_) c->linkPtrs_.push_back(e.get());
+  std::vector<std::string> seen;  // hosts, numbered in order of first appearance
+  for (const std::string& h : c->hosts_) {
+    auto it = std::find(seen.begin(), seen.end(), h);
+    if (it == seen.end()) it = seen.insert(seen.end(), h);
+    c->hostOf_.push_back(int(it - seen.begin()));
+  }
   size_t chunk = 0;
   for (const std::string& t : transportsInUse(config.transport, c->hosts_)) {
     const size_t slot = t == "shm" ? config.shmSlotBytes : config.socketSlotBytes;
@@ -112,7 +119,8 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.rank = rank_;
   ctx.size = size_;
   ctx.transport = transport_.get();
-  ctx.links = links_;
+  ctx.links = linkPtrs_;
+  ctx.hostOf = hostOf_;
   ctx.wait = &config_.wait;
   ctx.chunkBytes = chunkBytes_;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);

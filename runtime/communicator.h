@@ -84,6 +84,8 @@ class Communicator {
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
   std::vector<std::string> hosts_;  // every rank's host identity
   size_t chunkBytes_ = 0;           // coll::Context::chunkBytes
+  std::vector<transport::Endpoint*> linkPtrs_;  // links_, as coll::Context takes them
+  std::vector<int> hostOf_;                     // coll::Context::hostOf
   Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
   coll::Tuner tuner_;  // the table for this communicator's size and transport
   std::atomic<bool> busy_{false};
