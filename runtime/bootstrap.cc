@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "runtime/transport_choice.h"
 #include "transport/mux.h"
@@ -52,12 +53,6 @@ struct Identity {
     return id;
   }
 };
-
-uint64_t fingerprint(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : s) h = (h ^ uint8_t(c)) * 1099511628211ull;
-  return h;
-}
 
 // Why this rank must not connect to the others (settings that differ), or empty.
 std::string refusalFor(const std::vector<Identity>& ids, int rank) {
@@ -141,7 +136,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
                                         std::to_string(config.shmSlotBytes) + "|" +
                                         std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks) + "|" +
                                         std::to_string(config.socketFamily);
-  const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fingerprint(transportSettings)};
+  const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fnv1a(transportSettings)};
   store.set(key("host", rank), me.encode());
   std::vector<Identity> ids;
   for (const Bytes& b : gatherAll(store, "host", rank, size, size, deadline, "exchanging host identities")) {

@@ -2,7 +2,7 @@
 // Reading WEFT_ALGO and WEFT_TUNE_FILE.
 #include "runtime/choosing.h"
 
-#include "common/log.h"
+#include "common/hash.h"
 
 namespace weft::runtime {
 
@@ -15,9 +15,7 @@ Choosing Choosing::fromConfig(const Config& config) {
   } else {
     c.table = std::make_shared<const coll::TuningTable>(builtin.overriddenBy(coll::TuningTable::load(config.tuneFile)));
   }
-  uint64_t h = c.table->fingerprint();
-  for (char ch : config.algo) h = (h ^ uint8_t(ch)) * 1099511628211ull;
-  c.fingerprint = h;
+  c.fingerprint = fnv1a(config.algo, c.table->fingerprint());
   return c;
 }
 

@@ -12,6 +12,7 @@
 #include "collectives/algo_spec.h"
 #include "collectives/registry.h"
 #include "common/error.h"
+#include "common/hash.h"
 
 namespace weft::coll {
 
@@ -116,10 +117,8 @@ TuningTable TuningTable::overriddenBy(const TuningTable& over) const {
 }
 
 uint64_t TuningTable::fingerprint() const {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over a canonical rendering
-  auto mix = [&](std::string_view s) {
-    for (char c : s) h = (h ^ uint8_t(c)) * 1099511628211ull;
-  };
+  uint64_t h = kFnvBasis;  // over a canonical rendering
+  auto mix = [&](std::string_view s) { h = fnv1a(s, h); };
   char buf[128];
   for (const TuningEntry& e : entries_) {
     std::snprintf(buf, sizeof(buf), "%d %d %zu %zu %.17g %.17g|", int(e.kind), e.nranks, e.lo, e.hi, e.alphaUs,
