@@ -2,7 +2,6 @@
 // What an algorithm is given (arguments and this rank's links) and what it offers (Algorithm).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -45,8 +44,12 @@ struct Context {
   int size = 1;
   transport::Transport* transport = nullptr;
   std::span<transport::Endpoint* const> links;  // indexed by peer; self is null
-  // Host of each rank, numbered 0.. in order of first appearance (empty: not known, one host).
+  // Host of each rank, numbered 0.. in order of first appearance (empty: not known, one host);
+  // how many hosts, and the ranks on each when every host has as many (else 0). Set once per
+  // communicator, so that algorithms need not count per call.
   std::span<const int> hostOf;
+  int hostCount = 1;
+  int ranksPerHost = 0;
   const WaitPolicy* wait = nullptr;
   Deadline deadline = Deadline::after(0);
   // The largest chunk every link of every rank carries: the same on all ranks, so that they cut
@@ -55,7 +58,6 @@ struct Context {
   size_t chunkBytes = 0;
 
   transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
-  int hosts() const { return hostOf.empty() ? 1 : *std::max_element(hostOf.begin(), hostOf.end()) + 1; }
   // The chunk size algorithms cut messages into (size > 1).
   size_t slotBytes() const { return chunkBytes ? chunkBytes : link((rank + 1) % size).slotBytes(); }
 };

@@ -62,6 +62,13 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
     if (it == seen.end()) it = seen.insert(seen.end(), h);
     c->hostOf_.push_back(int(it - seen.begin()));
   }
+  c->hostCount_ = std::max<int>(1, int(seen.size()));
+  if (!seen.empty() && c->size_ % c->hostCount_ == 0) {
+    const int each = c->size_ / c->hostCount_;
+    std::vector<int> count(seen.size(), 0);
+    for (int h : c->hostOf_) ++count[size_t(h)];
+    if (std::all_of(count.begin(), count.end(), [&](int n) { return n == each; })) c->ranksPerHost_ = each;
+  }
   size_t chunk = 0;
   for (const std::string& t : transportsInUse(config.transport, c->hosts_)) {
     const size_t slot = t == "shm" ? config.shmSlotBytes : config.socketSlotBytes;
@@ -121,6 +128,8 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.transport = transport_.get();
   ctx.links = linkPtrs_;
   ctx.hostOf = hostOf_;
+  ctx.hostCount = hostCount_;
+  ctx.ranksPerHost = ranksPerHost_;
   ctx.wait = &config_.wait;
   ctx.chunkBytes = chunkBytes_;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);

@@ -86,6 +86,8 @@ class Communicator {
   size_t chunkBytes_ = 0;           // coll::Context::chunkBytes
   std::vector<transport::Endpoint*> linkPtrs_;  // links_, as coll::Context takes them
   std::vector<int> hostOf_;                     // coll::Context::hostOf
+  int hostCount_ = 1;                           // coll::Context::hostCount
+  int ranksPerHost_ = 0;                        // coll::Context::ranksPerHost
   Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
   coll::Tuner tuner_;  // the table for this communicator's size and transport
   std::atomic<bool> busy_{false};

@@ -29,6 +29,8 @@ struct SubGroup {
     }
     ctx.links = links;
     ctx.hostOf = {};
+    ctx.hostCount = 1;
+    ctx.ranksPerHost = 0;
     ctx.chunkBytes = parent.slotBytes();  // the parent's: every rank cuts alike
   }
 };
@@ -127,14 +129,7 @@ class HierarchicalAllReduce final : public Algorithm {
   CollKind kind() const override { return CollKind::AllReduce; }
   // Several hosts, each with the same number (at least 2) of ranks.
   bool supports(const CollArgs&, const Context& ctx) const override {
-    const int hosts = ctx.hosts();
-    if (hosts < 2 || ctx.size % hosts != 0 || ctx.size / hosts < 2) return false;
-    std::vector<int> perHost(size_t(hosts), 0);
-    for (int h : ctx.hostOf) ++perHost[size_t(h)];
-    for (int n : perHost) {
-      if (n != ctx.size / hosts) return false;
-    }
-    return true;
+    return ctx.hostCount >= 2 && ctx.ranksPerHost >= 2;
   }
   // As the ring over all ranks: 2(L-1) + 2(H-1) ring steps is below 2(n-1), but the tuner
   // only scales measured constants by ratios, and none are shipped for jobs over several hosts.
