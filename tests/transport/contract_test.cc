@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The transport contract, written once and run for every transport (shm, tcp) with thread ranks.
+// The transport contract, written once and run for every built transport (shm, tcp, ucx) with thread ranks.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -107,7 +107,7 @@ void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
 }  // namespace
 
 TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[transport][contract]") {
-  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const std::string kind = GENERATE(from_range(builtTransports()));
   const int nranks = GENERATE(2, 3);
   TransportSetup s{kind, nranks, 8, 4096};
   const std::vector<size_t> sizes{0, 1, 7, s.slotBytes};
@@ -142,7 +142,7 @@ TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[tr
 }
 
 TEST_CASE("transport contract: ordered stream with two slots", "[transport][contract]") {
-  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const std::string kind = GENERATE(from_range(builtTransports()));
   const int nranks = GENERATE(2, 3);
   TransportSetup s{kind, nranks, 2, 4096};
   INFO(kind << " with " << nranks << " ranks");
@@ -166,7 +166,7 @@ TEST_CASE("tcp: IPv6 (::1) carries an ordered stream too", "[transport][tcp]") {
 TEST_CASE("transport contract: chunks posted just before a rank goes idle are delivered", "[transport][contract]") {
   // 8 MiB is more than the kernel's socket buffers hold: the rest must move without the sender's
   // help once its thread stops calling the transport (for tcp: the progress thread).
-  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const std::string kind = GENERATE(from_range(builtTransports()));
   INFO(kind);
   constexpr size_t kChunk = 1 << 20;
   REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2, 8, kChunk}, [&](RankLinks& L, TimedBarrier&) {
@@ -181,7 +181,7 @@ TEST_CASE("transport contract: chunks posted just before a rank goes idle are de
 }
 
 TEST_CASE("transport contract: waitChange wakes when a peer posts", "[transport][contract]") {
-  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const std::string kind = GENERATE(from_range(builtTransports()));
   INFO(kind);
   double waitedSeconds = -1;
   REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2}, [&](RankLinks& L, TimedBarrier& barrier) {
@@ -209,11 +209,15 @@ TEST_CASE("transport contract: waitChange wakes when a peer posts", "[transport]
   CHECK(waitedSeconds < 2.0);
 }
 
-TEST_CASE("tcp: peerAlive turns false once a peer's transport is gone and its data is read",
+TEST_CASE("network transports: peerAlive turns false once a peer's transport is gone and its data is read",
           "[transport][tcp]") {
   // shm decides liveness by process, so thread ranks of one process always look alive there.
+  std::vector<std::string> kinds{"tcp"};
+  if (WEFT_HAVE_UCX) kinds.push_back("ucx-tcp");
+  const std::string kind = GENERATE_COPY(from_range(kinds));
+  INFO(kind);
   std::vector<int> results(3, -1);
-  REQUIRE_NOTHROW(runRanks(TransportSetup{"tcp", 3}, [&](RankLinks& L, TimedBarrier& barrier) {
+  REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 3}, [&](RankLinks& L, TimedBarrier& barrier) {
     const int me = L.rank;
     for (int p = 0; p < 3; ++p) {
       if (p != me && !L.transport->peerAlive(p)) throw std::runtime_error("peer dead before anyone left");
@@ -242,13 +246,16 @@ TEST_CASE("tcp: peerAlive turns false once a peer's transport is gone and its da
     if (L.transport->peerAlive(2 - me)) flags |= 8;
     results[size_t(me)] = flags;
   }));
-  CHECK(results[0] == (1 | 2 | 4 | 8));
+  // The interface lets a transport call a departed peer dead while its last chunks are unread
+  // (callers look again); those chunks must still arrive. TCP keeps the peer alive until then.
+  CHECK((results[0] & (2 | 4 | 8)) == (2 | 4 | 8));
+  if (kind == "tcp") CHECK((results[0] & 1) != 0);
   CHECK(results[2] == (4 | 8));
 }
 
 // Not run by default: `transport_contract_test "[perf]"` prints one-way bandwidth.
 TEST_CASE("transport throughput: 64 MiB in 512 KiB chunks", "[.][perf]") {
-  const std::string kind = GENERATE(as<std::string>{}, "shm", "tcp");
+  const std::string kind = GENERATE(from_range(builtTransports()));
   const int nsocks = kind == "tcp" ? GENERATE(1, 2, 4) : 1;
   constexpr size_t kChunk = 512 << 10, kTotal = 64 << 20;
   double seconds = 0;

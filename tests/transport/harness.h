@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -16,16 +17,23 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "transport/shm/transport.h"
 #include "transport/tcp/transport.h"
 #include "transport/transport.h"
+#include "weft_config.h"
+#if WEFT_HAVE_UCX
+#include "transport/ucx/transport.h"
+#endif
 
 namespace weft::test {
 
 struct TransportSetup {
-  std::string kind;  // "shm" or "tcp"
+  // "shm", "tcp", "ucx" (UCX's own choice, one host) or "ucx-tcp" (UCX over TCP on loopback,
+  // every rank on a host of its own as far as the transport knows)
+  std::string kind;
   int nranks = 2;
   uint32_t slots = 8;
   size_t slotBytes = 4096;
@@ -87,6 +95,18 @@ inline std::unique_ptr<transport::Transport> makeTransport(const TransportSetup&
     return std::make_unique<transport::shm::ShmTransport>(
         transport::shm::ShmOptions{rank, s.nranks, tag, s.slots, s.slotBytes});
   }
+#if WEFT_HAVE_UCX
+  if (s.kind == "ucx" || s.kind == "ucx-tcp") {
+    transport::ucx::UcxOptions o;
+    o.rank = rank;
+    o.nranks = s.nranks;
+    o.jobTag = tag;
+    o.hostId = s.kind == "ucx" ? "one-host" : "host" + std::to_string(rank);
+    o.slots = s.slots;
+    o.slotBytes = s.slotBytes;
+    return std::make_unique<transport::ucx::UcxTransport>(o);
+  }
+#endif
   transport::tcp::TcpOptions o;
   o.rank = rank;
   o.nranks = s.nranks;
@@ -102,7 +122,42 @@ inline std::unique_ptr<transport::Transport> makeTransport(const TransportSetup&
 
 // Runs body(links, barrier) on s.nranks threads after connecting every pair; rethrows the first
 // rank's exception on the calling thread.
+// The transports this build can test.
+inline std::vector<std::string> builtTransports() {
+  std::vector<std::string> out{"shm", "tcp"};
+  if (WEFT_HAVE_UCX) out.insert(out.end(), {"ucx", "ucx-tcp"});
+  return out;
+}
+
+// Sets UCX's variables for one kind of transport while it lives (UCX reads them when a transport
+// starts), and puts the old values back.
+class UcxEnv {
+ public:
+  explicit UcxEnv(const std::string& kind) {
+    if (kind != "ucx-tcp") return;
+    set("UCX_TLS", "tcp");
+    set("UCX_NET_DEVICES", "lo");
+  }
+  ~UcxEnv() {
+    for (auto& [name, old] : saved_) {
+      if (old.first) ::setenv(name.c_str(), old.second.c_str(), 1);
+      else ::unsetenv(name.c_str());
+    }
+  }
+  UcxEnv(const UcxEnv&) = delete;
+  UcxEnv& operator=(const UcxEnv&) = delete;
+
+ private:
+  void set(const std::string& name, const char* value) {
+    const char* old = std::getenv(name.c_str());
+    saved_.push_back({name, {old != nullptr, old ? old : ""}});
+    ::setenv(name.c_str(), value, 1);
+  }
+  std::vector<std::pair<std::string, std::pair<bool, std::string>>> saved_;
+};
+
 inline void runRanks(const TransportSetup& s, const std::function<void(RankLinks&, TimedBarrier&)>& body) {
+  const UcxEnv ucxEnv(s.kind);
   const std::string tag = uniqueTag();
   std::vector<std::vector<std::byte>> blobs(size_t(s.nranks));
   std::vector<std::exception_ptr> errors(size_t(s.nranks));

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tagged slot messages over one UCX endpoint (Note [UCX tags]).
+#include "transport/ucx/endpoint.h"
+
+#include <chrono>
+#include <thread>
+
+#include "common/deadline.h"
+#include "common/error.h"
+#include "common/log.h"
+
+namespace weft::transport::ucx {
+namespace {
+
+constexpr double kCloseSeconds = 5;  // how long a closing endpoint waits for its operations
+
+uint64_t tagOf(int sender, uint64_t k) {
+  return (uint64_t(sender) << kSeqBits) | (k & ((uint64_t(1) << kSeqBits) - 1));
+}
+
+}  // namespace
+
+UcxEndpoint::UcxEndpoint(int rank, int peer, uint32_t slots, size_t slotBytes, std::shared_ptr<Worker> worker,
+                         ucp_ep_h ep)
+    : rank_(rank), peer_(peer), slots_(slots), slotBytes_(slotBytes), worker_(std::move(worker)), ep_(ep),
+      rings_(std::make_shared<Rings>()) {
+  rings_->send.resize(slots);
+  rings_->recv.resize(slots);
+  for (Slot& s : rings_->send) s.worker = worker_.get();
+  for (Slot& s : rings_->recv) s.worker = worker_.get();
+  // Value-initialised: the pages are touched now, not on the first collective.
+  rings_->sendBuf.reset(new std::byte[slots * slotBytes]());
+  rings_->recvBuf.reset(new std::byte[slots * slotBytes]());
+  for (uint64_t k = 0; k < slots; ++k) postRecv(k);
+}
+
+UcxEndpoint::~UcxEndpoint() {
+  std::lock_guard<std::mutex> lock(worker_->mu());
+  close();
+}
+
+void UcxEndpoint::onSend(void* request, ucs_status_t status, void* user) {
+  auto* s = static_cast<Slot*>(user);
+  s->status = status;
+  s->state = status == UCS_OK ? State::Free : State::Done;
+  s->request = nullptr;
+  ucp_request_free(request);
+  s->worker->sendFinished();
+  s->worker->bump();
+}
+
+void UcxEndpoint::onRecv(void* request, ucs_status_t status, const ucp_tag_recv_info_t* info, void* user) {
+  auto* s = static_cast<Slot*>(user);
+  s->status = status;
+  s->bytes = status == UCS_OK ? info->length : 0;
+  s->state = State::Done;
+  s->request = nullptr;
+  ucp_request_free(request);
+  s->worker->bump();
+}
+
+void UcxEndpoint::postRecv(uint64_t k) {
+  Slot& s = rings_->recv[k % slots_];
+  ucp_request_param_t p{};
+  p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FLAG_NO_IMM_CMPL;
+  p.cb.recv = &UcxEndpoint::onRecv;
+  p.user_data = &s;
+  std::byte* buf = rings_->recvBuf.get() + (k % slots_) * slotBytes_;
+  s.state = State::Pending;
+  const ucs_status_ptr_t r = ucp_tag_recv_nbx(worker_->handle(), buf, slotBytes_, tagOf(peer_, k), ~uint64_t(0), &p);
+  if (UCS_PTR_IS_ERR(r)) {
+    s.state = State::Done;
+    s.status = UCS_PTR_STATUS(r);
+    return;  // thrown by tryRecvSlot when the caller reaches this message
+  }
+  s.request = r;
+}
+
+void UcxEndpoint::throwIfFailed(const Slot& s, const char* what) const {
+  if (s.status == UCS_ERR_MESSAGE_TRUNCATED) {
+    throw RemoteError("ucx: rank " + std::to_string(peer_) + " sent rank " + std::to_string(rank_) +
+                      " a chunk larger than its " + std::to_string(slotBytes_) + "-byte slots");
+  }
+  throw RemoteError(std::string("ucx: ") + what + " rank " + std::to_string(peer_) + " failed on rank " +
+                    std::to_string(rank_) + ": " + ucs_status_string(s.status));
+}
+
+std::byte* UcxEndpoint::trySendSlot() {
+  std::lock_guard<std::mutex> lock(worker_->mu());
+  Slot& s = rings_->send[sendHead_ % slots_];
+  if (s.state == State::Pending) worker_->progress();
+  if (s.state == State::Pending) return nullptr;
+  if (s.state == State::Done) throwIfFailed(s, "sending to");
+  return rings_->sendBuf.get() + (sendHead_ % slots_) * slotBytes_;
+}
+
+void UcxEndpoint::postSend(size_t bytes) {
+  WEFT_CHECK(bytes <= slotBytes_, "ucx: chunk larger than the slot");
+  std::lock_guard<std::mutex> lock(worker_->mu());
+  Slot& s = rings_->send[sendHead_ % slots_];
+  WEFT_CHECK(s.state == State::Free, "ucx: postSend without a free slot");
+  ucp_request_param_t p{};
+  p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+  p.cb.send = &UcxEndpoint::onSend;
+  p.user_data = &s;
+  const std::byte* buf = rings_->sendBuf.get() + (sendHead_ % slots_) * slotBytes_;
+  const ucs_status_ptr_t r = ucp_tag_send_nbx(ep_, buf, bytes, tagOf(rank_, sendHead_), &p);
+  ++sendHead_;
+  if (r == nullptr) return;  // done already: the slot is free again
+  if (UCS_PTR_IS_ERR(r)) {
+    s.state = State::Done;
+    s.status = UCS_PTR_STATUS(r);
+    throwIfFailed(s, "sending to");
+  }
+  s.state = State::Pending;
+  s.request = r;
+  worker_->sendStarted();
+  worker_->progress();
+}
+
+const std::byte* UcxEndpoint::tryRecvSlot(size_t* bytes) {
+  std::lock_guard<std::mutex> lock(worker_->mu());
+  Slot& s = rings_->recv[recvTail_ % slots_];
+  if (s.state == State::Pending) worker_->progress();
+  if (s.state == State::Pending) return nullptr;
+  if (s.status != UCS_OK) throwIfFailed(s, "receiving from");
+  *bytes = s.bytes;
+  return rings_->recvBuf.get() + (recvTail_ % slots_) * slotBytes_;
+}
+
+void UcxEndpoint::releaseRecv() {
+  std::lock_guard<std::mutex> lock(worker_->mu());
+  Slot& s = rings_->recv[recvTail_ % slots_];
+  WEFT_CHECK(s.state == State::Done, "ucx: releaseRecv without a received chunk");
+  s.state = State::Free;
+  postRecv(recvTail_ + slots_);
+  ++recvTail_;
+}
+
+bool UcxEndpoint::anyPending() const {
+  for (const Slot& s : rings_->send) {
+    if (s.state == State::Pending) return true;
+  }
+  for (const Slot& s : rings_->recv) {
+    if (s.state == State::Pending) return true;
+  }
+  return false;
+}
+
+void UcxEndpoint::close() {
+  // Receives the peer never matched are cancelled. Sends are let finish first (the peer has
+  // posted their receives by now unless it failed, and then UCX fails them); then the endpoint
+  // is closed without UCX's disconnect handshake, which would need the peer to be progressing
+  // its worker and may wait for a peer that is busy elsewhere. A peer that asked for failure
+  // handling sees the link end, as with TCP.
+  for (Slot& s : rings_->recv) {
+    if (s.state == State::Pending && s.request != nullptr) ucp_request_cancel(worker_->handle(), s.request);
+  }
+  const Deadline deadline = Deadline::after(kCloseSeconds);
+  auto drive = [&] {
+    worker_->progress();
+    std::this_thread::sleep_for(std::chrono::microseconds(20));  // the peer may need this core
+  };
+  while (anyPending() && !deadline.expired()) drive();
+  // A completed send may still sit in UCX's buffers (a TCP connection not yet up): flush first.
+  // Flushing needs no help from the peer's worker.
+  if (!worker_->failed(peer_)) {
+    ucp_request_param_t f{};
+    const ucs_status_ptr_t r = ucp_ep_flush_nbx(ep_, &f);
+    if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
+      while (ucp_request_check_status(r) == UCS_INPROGRESS && !deadline.expired() && !worker_->failed(peer_)) drive();
+      ucp_request_free(r);
+    }
+  }
+  ucp_request_param_t p{};
+  p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+  p.flags = UCP_EP_CLOSE_FLAG_FORCE;
+  const ucs_status_ptr_t r = ucp_ep_close_nbx(ep_, &p);
+  if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
+    while (ucp_request_check_status(r) == UCS_INPROGRESS && !deadline.expired()) drive();
+    if (ucp_request_check_status(r) == UCS_INPROGRESS) {
+      WEFT_LOG(Warn, "ucx: closing the link from rank %d to rank %d timed out", rank_, peer_);
+    }
+    ucp_request_free(r);  // released now, or by UCX once it completes
+  }
+  while (anyPending() && !deadline.expired()) drive();
+  if (anyPending()) worker_->bury(rings_);
+}
+
+}  // namespace weft::transport::ucx

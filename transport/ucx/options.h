@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// The UCX transport's settings, usable where UCX's headers are not (builds without UCX).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace weft::transport::ucx {
+
+struct UcxOptions {
+  int rank = 0;
+  int nranks = 1;
+  std::string jobTag;            // addresses of another job's transport are refused
+  std::string hostId;            // this rank's host identity (runtime's hostIdentity())
+  uint32_t slots = 8;            // per direction per peer
+  size_t slotBytes = 512 << 10;  // the largest chunk an endpoint carries (WEFT_UCX_SLOT_BYTES)
+};
+
+}  // namespace weft::transport::ucx

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// The UCX transport: one UCX worker per transport, its address published through the store,
+// one UCX endpoint per peer carrying tagged slot messages (Notes [UCX tags], [UCX progress]).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "transport/transport.h"
+#include "transport/ucx/options.h"
+#include "transport/ucx/worker.h"
+
+namespace weft::transport::ucx {
+
+// Note [UCX set-up]
+// listen() creates the worker and returns a blob: a header (job tag hash, rank, slots, slot size,
+// pid and host hash) and UCX's worker address. connect() checks the header and creates the UCX
+// endpoint from the address; UCX wires it up on first use, so no order of connect() calls can
+// deadlock. What UCX runs over is UCX's choice (UCX_TLS, UCX_NET_DEVICES): shared memory and
+// cross-memory attach on one host, TCP or InfiniBand/RoCE verbs between hosts. Endpoints to
+// peers on other hosts ask UCX for peer-failure handling (UCP_ERR_HANDLING_MODE_PEER), so a
+// lost peer fails its operations and clears peerAlive; within a host that mode would rule out
+// UCX's shared-memory transports, so those endpoints use none and peerAlive asks whether the
+// peer's process still exists, as the shm transport does.
+
+// Thread-compatible during set-up, then loop-bound (see Transport). Owns a helper thread through
+// its Worker (Note [UCX progress]).
+class UcxTransport final : public Transport {
+ public:
+  // Throws InvalidArgument for bad options, SystemError if UCX cannot start.
+  explicit UcxTransport(const UcxOptions& options);
+  ~UcxTransport() override;
+
+  std::string_view name() const override { return "ucx"; }
+  std::vector<std::byte> listen() override;
+  std::unique_ptr<Endpoint> connect(int peer, std::span<const std::byte> addr) override;
+  void finishSetup() override;
+  uint32_t waitToken() override;
+  void waitChange(uint32_t token, double maxUs) override;
+  bool peerAlive(int peer) override;
+
+ private:
+  UcxOptions options_;
+  std::shared_ptr<Worker> worker_;
+  std::vector<int32_t> localPids_;  // by peer: its pid if it runs on this host, else 0
+};
+
+}  // namespace weft::transport::ucx
