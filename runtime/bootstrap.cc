@@ -27,8 +27,9 @@ struct Identity {
   int32_t pid = 0;
   uint64_t choosing = 0;    // fingerprint of WEFT_ALGO and the tuning table
   uint64_t transports = 0;  // fingerprint of WEFT_TRANSPORT
+  uint32_t ucxNet = 0;      // ucxNetworkHere()
 
-  static constexpr size_t kFixed = 4 + 4 + 8 + 8;
+  static constexpr size_t kFixed = 4 + 4 + 8 + 8 + 4;
   Bytes encode() const {
     Bytes b(kFixed + host.size());
     const uint32_t n = uint32_t(host.size());
@@ -36,6 +37,7 @@ struct Identity {
     std::memcpy(b.data() + 4, &pid, 4);
     std::memcpy(b.data() + 8, &choosing, 8);
     std::memcpy(b.data() + 16, &transports, 8);
+    std::memcpy(b.data() + 24, &ucxNet, 4);
     std::memcpy(b.data() + kFixed, host.data(), host.size());
     return b;
   }
@@ -49,6 +51,7 @@ struct Identity {
     std::memcpy(&id.pid, b.data() + 4, 4);
     std::memcpy(&id.choosing, b.data() + 8, 8);
     std::memcpy(&id.transports, b.data() + 16, 8);
+    std::memcpy(&id.ucxNet, b.data() + 24, 4);
     id.host.assign(reinterpret_cast<const char*>(b.data()) + kFixed, n);
     return id;
   }
@@ -66,7 +69,7 @@ std::string refusalFor(const std::vector<Identity>& ids, int rank) {
     if (ids[peer].transports != me.transports) {
       return who + " has other transport settings than rank " + std::to_string(rank) +
              " (WEFT_TRANSPORT, WEFT_SHM_SLOTS, WEFT_SHM_SLOT_BYTES, WEFT_SOCKET_SLOT_BYTES, WEFT_SOCKET_NSOCKS or "
-             "WEFT_SOCKET_FAMILY); "
+             "WEFT_SOCKET_FAMILY, WEFT_UCX_SLOT_BYTES); "
              "every rank must use the same";
     }
   }
@@ -135,8 +138,9 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   const std::string transportSettings = config.transport + "|" + std::to_string(config.shmSlots) + "|" +
                                         std::to_string(config.shmSlotBytes) + "|" +
                                         std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks) + "|" +
-                                        std::to_string(config.socketFamily);
-  const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fnv1a(transportSettings)};
+                                        std::to_string(config.socketFamily) + "|" + std::to_string(config.ucxSlotBytes);
+  const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fnv1a(transportSettings),
+                    uint32_t(ucxNetworkHere())};
   store.set(key("host", rank), me.encode());
   std::vector<Identity> ids;
   for (const Bytes& b : gatherAll(store, "host", rank, size, size, deadline, "exchanging host identities")) {
@@ -147,14 +151,17 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   // all) leaves while another is still reading.
   std::string refusal = refusalFor(ids, rank);
   Links links;
-  for (const Identity& id : ids) links.hosts.push_back(id.host);
+  for (const Identity& id : ids) {
+    links.where.hosts.push_back(id.host);
+    links.where.ucxNet.push_back(id.ucxNet != 0);
+  }
 
   transport::MuxOptions mux;
   mux.rank = rank;
   mux.nranks = size;
   if (refusal.empty()) {
     try {
-      mux.perPeer = chooseTransports(config.transport, links.hosts, rank);
+      mux.perPeer = chooseTransports(config.transport, links.where, rank);
     } catch (const Error& e) {
       refusal = e.what();
     }
@@ -172,10 +179,10 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
     if (peer == rank) continue;
     const auto* a = reinterpret_cast<const std::byte*>(all[size_t(peer)].data());
     links.endpoints[size_t(peer)] = transport->connect(peer, std::span(a, all[size_t(peer)].size()));
-    WEFT_LOG(Info, "rank %d -> rank %d (%s): %s", rank, peer, links.hosts[size_t(peer)].c_str(),
+    WEFT_LOG(Info, "rank %d -> rank %d (%s): %s", rank, peer, links.where.hosts[size_t(peer)].c_str(),
              mux.perPeer[size_t(peer)].c_str());
   }
-  links.ranksOnThisHost = int(std::count(links.hosts.begin(), links.hosts.end(), me.host));
+  links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), me.host));
   // Nobody may drop set-up resources (shared-memory names) until every rank has connected.
   store.set(key("ready", rank), Bytes{1});
   gatherAll(store, "ready", rank, size, size, deadline, "waiting for every rank to connect");
@@ -200,6 +207,10 @@ void setTransportOptions(const Config& config, const std::string& tag, transport
   mux.tcp.ifname = config.socketIfname;
   mux.tcp.family = config.socketFamily == 4 ? AF_INET : config.socketFamily == 6 ? AF_INET6 : AF_UNSPEC;
   mux.tcp.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;
+  mux.ucx.jobTag = tag;
+  mux.ucx.hostId = hostIdentity(config);
+  mux.ucx.slots = config.shmSlots;
+  mux.ucx.slotBytes = config.ucxSlotBytes;
 }
 
 }  // namespace weft::runtime

@@ -8,6 +8,7 @@
 
 #include "runtime/config.h"
 #include "runtime/store/store.h"
+#include "runtime/transport_choice.h"
 #include "transport/mux.h"
 #include "transport/transport.h"
 
@@ -17,7 +18,7 @@ struct Links {
   std::unique_ptr<transport::Transport> transport;
   std::vector<std::unique_ptr<transport::Endpoint>> endpoints;  // by peer rank; null for self
   int ranksOnThisHost = 1;
-  std::vector<std::string> hosts;  // every rank's host identity, by rank
+  Placement where;  // every rank's host identity and network, by rank
 };
 
 // The transport settings of `config` for a communicator whose bootstrap drew `tag`.

@@ -54,10 +54,10 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
   c->choosing_ = std::move(choosing);
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
-  c->hosts_ = std::move(links.hosts);
+  c->where_ = std::move(links.where);
   for (const auto& e : c->links_) c->linkPtrs_.push_back(e.get());
   std::vector<std::string> seen;  // hosts, numbered in order of first appearance
-  for (const std::string& h : c->hosts_) {
+  for (const std::string& h : c->where_.hosts) {
     auto it = std::find(seen.begin(), seen.end(), h);
     if (it == seen.end()) it = seen.insert(seen.end(), h);
     c->hostOf_.push_back(int(it - seen.begin()));
@@ -70,8 +70,8 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
     if (std::all_of(count.begin(), count.end(), [&](int n) { return n == each; })) c->ranksPerHost_ = each;
   }
   size_t chunk = 0;
-  for (const std::string& t : transportsInUse(config.transport, c->hosts_)) {
-    const size_t slot = t == "shm" ? config.shmSlotBytes : config.socketSlotBytes;
+  for (const std::string& t : transportsInUse(config.transport, c->where_)) {
+    const size_t slot = t == "shm" ? config.shmSlotBytes : t == "ucx" ? config.ucxSlotBytes : config.socketSlotBytes;
     chunk = chunk == 0 ? slot : std::min(chunk, slot);
   }
   c->chunkBytes_ = chunk;

@@ -20,6 +20,7 @@
 #include "runtime/choosing.h"
 #include "runtime/config.h"
 #include "runtime/store/store.h"
+#include "runtime/transport_choice.h"
 #include "runtime/work.h"
 #include "transport/transport.h"
 
@@ -82,7 +83,7 @@ class Communicator {
   std::shared_ptr<void> keepAlive_;  // destroyed last
   std::unique_ptr<transport::Transport> transport_;
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
-  std::vector<std::string> hosts_;  // every rank's host identity
+  Placement where_;  // every rank's host identity and network
   size_t chunkBytes_ = 0;           // coll::Context::chunkBytes
   std::vector<transport::Endpoint*> linkPtrs_;  // links_, as coll::Context takes them
   std::vector<int> hostOf_;                     // coll::Context::hostOf

@@ -62,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 18>& table() {
-  static const std::array<Entry, 18> t = {{
+const std::array<Entry, 19>& table() {
+  static const std::array<Entry, 19> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -82,7 +82,7 @@ const std::array<Entry, 18>& table() {
        [](Config& c, auto&, auto& v) { c.algo = v; }},
       {{"WEFT_TUNE_FILE", VarType::String, "", "Tuning table written by weft-tune; replaces the built-in constants for what it covers (docs/tuning.md)."},
        [](Config& c, auto&, auto& v) { c.tuneFile = v; }},
-      {{"WEFT_TRANSPORT", VarType::String, "", "Transports in order of preference, from shm (one host) and tcp; empty: shm,tcp."},
+      {{"WEFT_TRANSPORT", VarType::String, "", "Transports in order of preference, from shm (one host), ucx and tcp; empty: shm, then ucx where both hosts have an RDMA device, then tcp."},
        [](Config& c, auto&, auto& v) { c.transport = v; }},
       {{"WEFT_SOCKET_IFNAME", VarType::String, "", "Interfaces for tcp: name prefixes, ^ to exclude, = for exact names (default: the first non-loopback)."},
        [](Config& c, auto&, auto& v) { c.socketIfname = v; }},
@@ -92,6 +92,8 @@ const std::array<Entry, 18>& table() {
        [](Config& c, auto& n, auto& v) { c.socketNsocks = int(parseInt(n, v, 1, 16)); }},
       {{"WEFT_SOCKET_SLOT_BYTES", VarType::Bytes, "512K", "Largest message (pipelining chunk) on a TCP link; WEFT_SHM_SLOTS of them per direction."},
        [](Config& c, auto& n, auto& v) { c.socketSlotBytes = parseBytes(n, v); }},
+      {{"WEFT_UCX_SLOT_BYTES", VarType::Bytes, "512K", "Largest message (pipelining chunk) on a UCX link; WEFT_SHM_SLOTS of them per direction."},
+       [](Config& c, auto& n, auto& v) { c.ucxSlotBytes = parseBytes(n, v); }},
       {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Slots in each shared-memory FIFO (2 to 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
       {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},

@@ -28,6 +28,7 @@ struct Config {
   int socketNsocks = 1;      // WEFT_SOCKET_NSOCKS
   int socketFamily = 0;      // WEFT_SOCKET_FAMILY: 0 either, 4 or 6
   size_t socketSlotBytes = 512 << 10;  // WEFT_SOCKET_SLOT_BYTES
+  size_t ucxSlotBytes = 512 << 10;     // WEFT_UCX_SLOT_BYTES
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;
   WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core

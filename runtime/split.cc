@@ -53,11 +53,14 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   Links links;
   AddressSlot myAddress;
   if (mine.color >= 0) {
-    for (int r : group) links.hosts.push_back(hosts_[size_t(r)]);
+    for (int r : group) {
+      links.where.hosts.push_back(where_.hosts[size_t(r)]);
+      links.where.ucxNet.push_back(where_.ucxNet[size_t(r)]);
+    }
     transport::MuxOptions mux;
     mux.rank = newRank;
     mux.nranks = newSize;
-    mux.perPeer = chooseTransports(config_.transport, links.hosts, newRank);
+    mux.perPeer = chooseTransports(config_.transport, links.where, newRank);
     char tag[17];
     std::snprintf(tag, sizeof(tag), "%016llx", static_cast<unsigned long long>(members[size_t(group[0])].nonce));
     setTransportOptions(config_, tag, mux);
@@ -76,7 +79,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   //    every segment before names are dropped.
   if (mine.color >= 0) {
     links.endpoints.resize(size_t(newSize));
-    links.ranksOnThisHost = int(std::count(links.hosts.begin(), links.hosts.end(), links.hosts[size_t(newRank)]));
+    links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), links.where.hosts[size_t(newRank)]));
     for (int i = 0; i < newSize; ++i) {
       if (i == newRank) continue;
       const AddressSlot& a = addresses[size_t(group[size_t(i)])];

@@ -7,14 +7,26 @@
 
 namespace weft::runtime {
 
+// Where the ranks of a communicator run, as the bootstrap learned it.
+struct Placement {
+  std::vector<std::string> hosts;  // every rank's host identity
+  std::vector<bool> ucxNet;        // every rank's ucxNetworkHere()
+};
+
+// True when this build has UCX and this host has an RDMA device (/sys/class/infiniband), so that
+// UCX reaches other hosts over InfiniBand or RoCE rather than over TCP, where weft's own tcp
+// transport does as well.
+bool ucxNetworkHere();
+
 // `spec` is WEFT_TRANSPORT: transports in order of preference, comma-separated, from "shm" (ranks
-// of one host only) and "tcp"; empty means "shm,tcp". For each rank, the first transport of the
-// list that can reach it from `rank` (`hosts` holds every rank's host identity); "" for `rank`
-// itself. Throws InvalidArgument for an unknown name, or naming a peer no listed transport reaches.
-std::vector<std::string> chooseTransports(const std::string& spec, const std::vector<std::string>& hosts, int rank);
+// of one host only), "ucx" (builds with UCX) and "tcp". Empty means the default: shm within a host;
+// between hosts ucx where both ranks have ucxNet, else tcp. For each rank, the first transport
+// of the list that can reach it from `rank`; "" for `rank` itself. Throws InvalidArgument for an
+// unknown name, InvalidUsage when no listed transport reaches a peer.
+std::vector<std::string> chooseTransports(const std::string& spec, const Placement& where, int rank);
 
 // The transports some pair of ranks of the communicator uses (the same on every rank).
-std::vector<std::string> transportsInUse(const std::string& spec, const std::vector<std::string>& hosts);
+std::vector<std::string> transportsInUse(const std::string& spec, const Placement& where);
 
 // The names of `spec` (empty: the default list), validated. Throws InvalidArgument.
 std::vector<std::string> transportList(const std::string& spec);

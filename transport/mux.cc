@@ -6,6 +6,10 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "weft_config.h"
+#if WEFT_HAVE_UCX
+#include "transport/ucx/transport.h"
+#endif
 
 namespace weft::transport {
 namespace {
@@ -40,8 +44,15 @@ MuxTransport::MuxTransport(MuxOptions options) : options_(std::move(options)) {
       o.rank = options_.rank;
       o.nranks = options_.nranks;
       p.transport = std::make_unique<tcp::TcpTransport>(o);
+#if WEFT_HAVE_UCX
+    } else if (p.name == "ucx") {
+      ucx::UcxOptions o = options_.ucx;
+      o.rank = options_.rank;
+      o.nranks = options_.nranks;
+      p.transport = std::make_unique<ucx::UcxTransport>(o);
+#endif
     } else {
-      throw InvalidArgument("unknown transport '" + p.name + "' (this build has shm and tcp)");
+      throw InvalidArgument("unknown transport '" + p.name + "' (not in this build)");
     }
     name_ += (name_.empty() ? "" : "+") + p.name;
   }

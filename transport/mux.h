@@ -10,15 +10,17 @@
 #include "transport/shm/transport.h"
 #include "transport/tcp/transport.h"
 #include "transport/transport.h"
+#include "transport/ucx/options.h"
 
 namespace weft::transport {
 
 struct MuxOptions {
   int rank = 0;
   int nranks = 1;
-  std::vector<std::string> perPeer;  // transport name for each rank ("shm", "tcp"); self ignored
+  std::vector<std::string> perPeer;  // transport name for each rank ("shm", "tcp", "ucx"); self ignored
   shm::ShmOptions shm;               // rank, nranks and jobTag are filled in from the above
   tcp::TcpOptions tcp;
+  ucx::UcxOptions ucx;
 };
 
 // Note [Mux]: listen() starts only the transports some peer needs and publishes all their
@@ -29,7 +31,7 @@ class MuxTransport final : public Transport {
  public:
   explicit MuxTransport(MuxOptions options);
 
-  // "shm", "tcp", or the names joined by '+' when peers use several.
+  // "shm", "tcp", "ucx", or the names joined by '+' when peers use several.
   std::string_view name() const override { return name_; }
   std::vector<std::byte> listen() override;
   // Throws InvalidArgument when the peer did not publish the transport chosen for it.
