@@ -16,7 +16,8 @@ constexpr int kProgressRounds = 64;  // ucp_worker_progress calls per progress()
 constexpr int64_t kIdleNs = 1'000'000;       // the helper steps in after 1 ms without the driver
 constexpr auto kHelperPeriod = std::chrono::microseconds(500);
 constexpr int64_t kSendWaitCapNs = 1'000'000;  // sleep at most this long while our sends are in flight
-constexpr int64_t kNapNs = 200'000;            // the nap when the event fd cannot be trusted
+constexpr int64_t kNapNs = 100'000;            // the nap when the event fd cannot be trusted
+constexpr int kBusyRetries = 64;               // arm attempts before the fd counts as untrustworthy
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -97,14 +98,16 @@ void Worker::progress() {
 void Worker::waitChange(uint32_t token, double maxUs) {
   const int64_t end = nowNs() + int64_t(std::max(0.0, maxUs) * 1e3);
   bool useFd = true;  // until the fd shows readiness that progress does not clear
-  for (;;) {
+  for (int busy = 0;;) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (counter() != token) return;
       progress();
       if (counter() != token) return;
       if (useFd) {
+        // Busy: events arrived since the last progress; take them and try again.
         const ucs_status_t st = ucp_worker_arm(worker_);
+        if (st == UCS_ERR_BUSY && ++busy < kBusyRetries) continue;
         if (st == UCS_ERR_BUSY) useFd = false;
         else if (st != UCS_OK) throwStatus("arming the worker", st);
         else sleeping_.store(true, std::memory_order_release);
