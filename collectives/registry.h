@@ -33,6 +33,7 @@ const Algorithm& treeScatter();
 const Algorithm& treeGather();
 const Algorithm& treeAllReduce();
 const Algorithm& hierarchicalAllReduce();
+const Algorithm& hierarchicalBroadcast();
 
 // Every algorithm, in order of preference per kind.
 std::span<const Algorithm* const> algorithms();

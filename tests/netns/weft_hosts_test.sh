@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # weft across simulated hosts (network namespaces; root only): every collective at 2 hosts x 2 ranks
 # (shared memory inside a host, TCP between hosts) and 4 hosts x 1 rank, then with several sockets
-# per pair, over IPv6, with the hierarchical all-reduce and over UCX (its TCP between hosts); then a
+# per pair, over IPv6, with the hierarchical all-reduce and broadcast and over UCX (its TCP between hosts); then a
 # cut link and a killed rank, over weft's TCP and over UCX. Usage: weft_hosts_test.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -25,8 +25,8 @@ for program in "$build/tests/multiproc/mp_collectives" "$build/tests/multiproc/m
 done
 WEFT_SOCKET_NSOCKS=3 run 2 2 "$build/tests/multiproc/mp_collectives"
 WEFT_SOCKET_FAMILY=ipv6 run 2 2 "$build/tests/multiproc/mp_collectives2"
-WEFT_ALGO=allreduce:hierarchical run 2 2 "$build/tests/multiproc/mp_collectives"
-WEFT_ALGO=allreduce:hierarchical run 3 2 "$build/tests/multiproc/mp_collectives"
+WEFT_ALGO=hierarchical run 2 2 "$build/tests/multiproc/mp_collectives"
+WEFT_ALGO=hierarchical run 3 2 "$build/tests/multiproc/mp_collectives"
 have_ucx=0
 grep -q "WEFT_HAVE_UCX 1" "$build/weft_config.h" && have_ucx=1
 # UCX between hosts: UCX's TCP on each host's own interface (its shared-memory transports would
