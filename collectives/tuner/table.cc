@@ -16,7 +16,7 @@
 
 namespace weft::coll {
 
-extern const char kBuiltinTuning[];  // generated from shm_defaults.conf (tuner/embed.py)
+extern const char kBuiltinTuning[];  // generated from defaults.conf (tuner/embed.py)
 
 namespace {
 

@@ -37,7 +37,7 @@ class TuningTable {
   static TuningTable parse(std::string_view text, std::string origin);
   // Reads and parses a file. Throws InvalidArgument (unreadable or malformed).
   static TuningTable load(const std::string& path);
-  // The table shipped with weft (collectives/tuner/shm_defaults.conf).
+  // The table shipped with weft (collectives/tuner/defaults.conf).
   static const TuningTable& builtin();
 
   // This table, where every (collective, transport) that `over` covers comes from `over` alone:

@@ -181,3 +181,35 @@ TEST_CASE("The shipped table parses and covers every choice of one host at 2, 4 
     }
   }
 }
+
+TEST_CASE("The shipped table knows jobs over several hosts: hierarchical all-reduce for large messages at 2 x 2",
+          "[tuner]") {
+  // A 2-host job of 2 ranks each: shared memory inside a host, TCP between (transport "shm+tcp").
+  const Tuner tuner(TuningTable::builtin(), "shm+tcp", 4);
+  Context ctx = contextOf(4);
+  const std::vector<int> hostOf{0, 0, 1, 1};
+  ctx.hostOf = hostOf;
+  ctx.hostCount = 2;
+  ctx.ranksPerHost = 2;
+  for (size_t bytes : {size_t(1) << 20, size_t(16) << 20}) {
+    const Algorithm* a = tuner.choose(allReduce(bytes), ctx);
+    REQUIRE(a != nullptr);
+    INFO(bytes << " bytes: " << tuner.explain(allReduce(bytes), ctx));
+    // The ring sends 1.5x the bytes over each host's link; halving-doubling ties the hierarchical
+    // one at 4 ranks (its long-distance exchanges carry the small halves).
+    CHECK(a->name() != "ring");
+    CHECK(a->name() != "tree");
+  }
+  // Every all-reduce and broadcast algorithm has constants for this job.
+  for (const Algorithm* a : algorithms()) {
+    if (a->kind() != CollKind::AllReduce && a->kind() != CollKind::Broadcast) continue;
+    INFO(a->name());
+    CHECK(tuner.predict(*a, 1024).has_value());
+  }
+  // One rank per host: plain TCP, measured at 2 and 4 hosts.
+  for (int n : {2, 4}) {
+    const Tuner tcp(TuningTable::builtin(), "tcp", n);
+    CHECK(tcp.predict(named(CollKind::AllReduce, "ring"), 1024).has_value());
+    CHECK(tcp.predict(named(CollKind::Broadcast, "chain"), 1024).has_value());
+  }
+}
