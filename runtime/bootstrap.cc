@@ -204,6 +204,7 @@ void setTransportOptions(const Config& config, const std::string& tag, transport
   mux.tcp.slots = config.shmSlots;
   mux.tcp.slotBytes = config.socketSlotBytes;
   mux.tcp.nsocks = config.socketNsocks;
+  mux.tcp.nthreads = config.socketNthreads;
   mux.tcp.ifname = config.socketIfname;
   mux.tcp.family = config.socketFamily == 4 ? AF_INET : config.socketFamily == 6 ? AF_INET6 : AF_UNSPEC;
   mux.tcp.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;

@@ -26,6 +26,7 @@ struct Config {
   std::string transport;     // WEFT_TRANSPORT
   std::string socketIfname;  // WEFT_SOCKET_IFNAME
   int socketNsocks = 1;      // WEFT_SOCKET_NSOCKS
+  int socketNthreads = 1;    // WEFT_SOCKET_NTHREADS
   int socketFamily = 0;      // WEFT_SOCKET_FAMILY: 0 either, 4 or 6
   size_t socketSlotBytes = 512 << 10;  // WEFT_SOCKET_SLOT_BYTES
   size_t ucxSlotBytes = 512 << 10;     // WEFT_UCX_SLOT_BYTES

@@ -149,11 +149,13 @@ TEST_CASE("transport contract: ordered stream with two slots", "[transport][cont
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 1000, s.slotBytes); }));
 }
 
-TEST_CASE("tcp: ordered stream over several sockets per peer", "[transport][tcp]") {
+TEST_CASE("tcp: ordered stream over several sockets per peer, and several progress threads", "[transport][tcp]") {
   const int nsocks = GENERATE(2, 3);
   const uint32_t slots = GENERATE(2u, 8u);
+  const int nthreads = GENERATE(1, 2, 3);
   TransportSetup s{"tcp", 3, slots, 4096, nsocks};
-  INFO(nsocks << " sockets, " << slots << " slots");
+  s.nthreads = nthreads;
+  INFO(nsocks << " sockets, " << slots << " slots, " << nthreads << " progress threads");
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 1000, s.slotBytes); }));
 }
 
@@ -257,9 +259,12 @@ TEST_CASE("network transports: peerAlive turns false once a peer's transport is 
 TEST_CASE("transport throughput: 64 MiB in 512 KiB chunks", "[.][perf]") {
   const std::string kind = GENERATE(from_range(builtTransports()));
   const int nsocks = kind == "tcp" ? GENERATE(1, 2, 4) : 1;
+  const int nthreads = kind == "tcp" && nsocks > 1 ? GENERATE(1, 2) : 1;
   constexpr size_t kChunk = 512 << 10, kTotal = 64 << 20;
   double seconds = 0;
-  REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2, 8, kChunk, nsocks}, [&](RankLinks& L, TimedBarrier& barrier) {
+  TransportSetup setup{kind, 2, 8, kChunk, nsocks};
+  setup.nthreads = nthreads;
+  REQUIRE_NOTHROW(runRanks(setup, [&](RankLinks& L, TimedBarrier& barrier) {
     Transport& t = *L.transport;
     Endpoint& ep = *L.eps[size_t(1 - L.rank)];
     barrier.arriveAndWait();
@@ -284,7 +289,7 @@ TEST_CASE("transport throughput: 64 MiB in 512 KiB chunks", "[.][perf]") {
     }
     if (L.rank == 1) seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }));
-  std::printf("%s nsocks=%d: %.0f MB/s\n", kind.c_str(), nsocks, kTotal / seconds / 1e6);
+  std::printf("%s nsocks=%d nthreads=%d: %.0f MB/s\n", kind.c_str(), nsocks, nthreads, kTotal / seconds / 1e6);
 }
 
 }  // namespace weft::test

@@ -38,6 +38,7 @@ struct TransportSetup {
   uint32_t slots = 8;
   size_t slotBytes = 4096;
   int nsocks = 1;
+  int nthreads = 1;        // tcp: progress threads
   int family = AF_UNSPEC;  // tcp: AF_INET6 for ::1
 };
 
@@ -114,6 +115,7 @@ inline std::unique_ptr<transport::Transport> makeTransport(const TransportSetup&
   o.slots = s.slots;
   o.slotBytes = s.slotBytes;
   o.nsocks = s.nsocks;
+  o.nthreads = s.nthreads;
   o.ifname = "=lo";
   o.family = s.family;
   o.setupTimeoutSeconds = 20;

@@ -25,25 +25,33 @@ bool wouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
 TcpEndpoint::TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector<Socket> socks,
                          std::shared_ptr<Poller> poller)
-    : peer_(peer), slots_(slots), slotBytes_(slotBytes), poller_(std::move(poller)),
-      sendBuf_(size_t(slots) * slotBytes), recvBuf_(size_t(slots) * slotBytes),
+    : peer_(peer), slots_(slots), slotBytes_(slotBytes), poller_(std::move(poller)), nconns_(socks.size()),
+      conns_(new Conn[socks.size()]), sendBuf_(size_t(slots) * slotBytes), recvBuf_(size_t(slots) * slotBytes),
       sendSizes_(slots), recvSizes_(slots) {
-  for (size_t i = 0; i < socks.size(); ++i) conns_.push_back(Conn{std::move(socks[i]), i, 0, i});
+  for (size_t i = 0; i < nconns_; ++i) {
+    Conn& c = conns_[i];
+    c.sock = std::move(socks[i]);
+    c.index = i;
+    c.sendNext.store(i);
+    c.recvNext.store(i);
+  }
   id_ = poller_->add(this);
-  pump();  // also puts the sockets into the epoll set
+  pump();  // also puts the sockets into the epoll sets
 }
 
 TcpEndpoint::~TcpEndpoint() {
   // A rank may post its last chunk and leave at once: give queued bytes a few seconds to go.
   const Deadline deadline = Deadline::after(kFlushSeconds);
   for (;;) {
-    std::unique_lock lock(mu_);
-    pumpLocked();
+    pump();
     std::vector<pollfd> fds;
-    for (const Conn& c : conns_) {
-      if (!c.writeDone && c.sendNext < sendHead_) fds.push_back({c.sock.fd(), POLLOUT, 0});
+    const uint64_t head = sendHead_.load(std::memory_order_acquire);
+    for (size_t i = 0; i < nconns_; ++i) {
+      const Conn& c = conns_[i];
+      if (!c.writeDone.load() && c.sendNext.load(std::memory_order_acquire) < head) {
+        fds.push_back({c.sock.fd(), POLLOUT, 0});
+      }
     }
-    lock.unlock();
     if (fds.empty()) break;
     if (deadline.expired()) {
       WEFT_LOG(Warn, "tcp: closing the connection to rank %d with unsent chunks (it stopped reading)", peer_);
@@ -52,104 +60,137 @@ TcpEndpoint::~TcpEndpoint() {
     ::poll(fds.data(), fds.size(), 10);
   }
   poller_->remove(id_);
-  for (Conn& c : conns_) poller_->watch(c.sock.fd(), id_, c.events, 0);
+  for (size_t i = 0; i < nconns_; ++i) {
+    std::lock_guard lock(conns_[i].mu);
+    poller_->watch(conns_[i].sock.fd(), id_, i, conns_[i].events, 0);
+  }
 }
 
 uint64_t TcpEndpoint::sendDone() const {
-  uint64_t done = sendHead_;
-  for (const Conn& c : conns_) done = std::min(done, c.sendNext);
+  uint64_t done = sendHead_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < nconns_; ++i) done = std::min(done, conns_[i].sendNext.load(std::memory_order_acquire));
   return done;
 }
 
 uint64_t TcpEndpoint::recvDone() const {
-  uint64_t done = conns_.front().recvNext;
-  for (const Conn& c : conns_) done = std::min(done, c.recvNext);
+  uint64_t done = conns_[0].recvNext.load(std::memory_order_acquire);
+  for (size_t i = 1; i < nconns_; ++i) done = std::min(done, conns_[i].recvNext.load(std::memory_order_acquire));
   return done;
 }
 
 std::byte* TcpEndpoint::trySendSlot() {
-  std::lock_guard lock(mu_);
-  pumpLocked();
+  pump();
   throwIfBroken();
-  if (sendHead_ - sendDone() >= slots_) return nullptr;
-  return sendBuf_.data() + (sendHead_ % slots_) * slotBytes_;
+  const uint64_t head = sendHead_.load(std::memory_order_relaxed);
+  if (head - sendDone() >= slots_) return nullptr;
+  return sendBuf_.data() + (head % slots_) * slotBytes_;
 }
 
 void TcpEndpoint::postSend(size_t bytes) {
-  std::lock_guard lock(mu_);
   WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
-  WEFT_CHECK(sendHead_ - sendDone() < slots_, "postSend without a free slot");
-  sendSizes_[sendHead_ % slots_] = bytes;
-  ++sendHead_;
-  pumpLocked();
+  const uint64_t head = sendHead_.load(std::memory_order_relaxed);
+  WEFT_CHECK(head - sendDone() < slots_, "postSend without a free slot");
+  sendSizes_[head % slots_] = bytes;
+  sendHead_.store(head + 1, std::memory_order_release);
+  kick(conns_[head % nconns_]);  // the connection that carries it
 }
 
 const std::byte* TcpEndpoint::tryRecvSlot(size_t* bytes) {
-  std::lock_guard lock(mu_);
-  pumpLocked();
-  if (recvTail_ == recvDone()) {
+  pump();
+  const uint64_t tail = recvTail_.load(std::memory_order_relaxed);
+  if (tail == recvDone()) {
     throwIfBroken();
     return nullptr;
   }
-  const size_t idx = recvTail_ % slots_;
+  const size_t idx = tail % slots_;
   *bytes = recvSizes_[idx];
   return recvBuf_.data() + idx * slotBytes_;
 }
 
 void TcpEndpoint::releaseRecv() {
-  std::lock_guard lock(mu_);
-  WEFT_CHECK(recvTail_ < recvDone(), "releaseRecv without a received chunk");
-  ++recvTail_;
-  pumpLocked();
+  const uint64_t tail = recvTail_.load(std::memory_order_relaxed);
+  WEFT_CHECK(tail < recvDone(), "releaseRecv without a received chunk");
+  recvTail_.store(tail + 1, std::memory_order_release);
+  // The freed slot takes message tail + slots, which its connection may have been holding back.
+  kick(conns_[(tail + slots_) % nconns_]);
 }
 
 bool TcpEndpoint::gone() {
-  std::lock_guard lock(mu_);
-  bool ended = !error_.empty();
-  for (const Conn& c : conns_) ended |= c.readDone || c.writeDone;
-  return ended && recvTail_ == recvDone();
+  bool ended = broken_.load();
+  for (size_t i = 0; i < nconns_; ++i) ended |= conns_[i].readDone.load() || conns_[i].writeDone.load();
+  return ended && recvTail_.load(std::memory_order_relaxed) == recvDone();
 }
 
-void TcpEndpoint::throwIfBroken() const {
-  if (!error_.empty()) throw RemoteError(error_);
+void TcpEndpoint::throwIfBroken() {
+  if (!broken_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(errorMu_);
+  throw RemoteError(error_);
 }
 
 bool TcpEndpoint::pump() {
-  std::lock_guard lock(mu_);
-  return pumpLocked();
+  bool progress = false;
+  for (size_t i = 0; i < nconns_; ++i) progress |= kick(conns_[i]);
+  return progress;
 }
 
-bool TcpEndpoint::pumpLocked() {
-  bool progress = false;
-  for (Conn& c : conns_) {
-    progress |= pumpSend(c);
-    progress |= pumpRecv(c);
-    uint32_t want = 0;
-    const bool slotBlocked = c.hdrGot == kHeaderBytes && c.recvNext >= recvTail_ + slots_;
-    if (!c.readDone && error_.empty() && !slotBlocked) want |= EPOLLIN;
-    if (!c.writeDone && c.sendNext < sendHead_) want |= EPOLLOUT;
-    poller_->watch(c.sock.fd(), id_, c.events, want);
+void TcpEndpoint::pumpConnection(size_t i) {
+  if (i >= nconns_) return;
+  // A progress thread waits for the lock: were it to leave the socket to the holder, its
+  // level-triggered epoll set would report the same readiness again at once, and it would spin.
+  Conn& c = conns_[i];
+  {
+    std::lock_guard lock(c.mu);
+    c.pending.store(false, std::memory_order_seq_cst);
+    pumpLocked(c);
   }
+  kick(c, false);  // what others asked for meanwhile
+}
+
+bool TcpEndpoint::kick(Conn& c, bool request) {
+  bool progress = false;
+  if (request) c.pending.store(true, std::memory_order_seq_cst);
+  // Whoever holds the lock sees the mark after it lets go and pumps again.
+  while (c.pending.load(std::memory_order_seq_cst) && c.mu.try_lock()) {
+    c.pending.store(false, std::memory_order_seq_cst);
+    progress |= pumpLocked(c);
+    c.mu.unlock();
+  }
+  return progress;
+}
+
+bool TcpEndpoint::pumpLocked(Conn& c) {
+  bool progress = pumpSend(c);
+  progress |= pumpRecv(c);
+  uint32_t want = 0;
+  const uint64_t next = c.recvNext.load(std::memory_order_relaxed);
+  const bool slotBlocked = c.hdrGot == kHeaderBytes && next >= recvTail_.load(std::memory_order_acquire) + slots_;
+  if (!c.readDone.load() && !broken_.load() && !slotBlocked) want |= EPOLLIN;
+  if (!c.writeDone.load() && c.sendNext.load(std::memory_order_relaxed) < sendHead_.load(std::memory_order_acquire)) {
+    want |= EPOLLOUT;
+  }
+  poller_->watch(c.sock.fd(), id_, c.index, c.events, want);
   if (progress) poller_->bump();
   return progress;
 }
 
 void TcpEndpoint::fail(Conn& c, bool reading, int err) {
-  (reading ? c.readDone : c.writeDone) = true;
-  WEFT_LOG(Trace, "tcp: connection %zu to rank %d ended while %s: %s", size_t(&c - conns_.data()), peer_,
+  (reading ? c.readDone : c.writeDone).store(true);
+  WEFT_LOG(Trace, "tcp: connection %zu to rank %d ended while %s: %s", c.index, peer_,
            reading ? "reading" : "writing", err == 0 ? "end of stream" : std::strerror(err));
 }
 
 bool TcpEndpoint::pumpSend(Conn& c) {
   constexpr int kBatch = 8;  // messages per sendmsg
-  const uint64_t stride = conns_.size();
+  const uint64_t stride = nconns_;
+  const uint64_t head = sendHead_.load(std::memory_order_acquire);
+  uint64_t sendNext = c.sendNext.load(std::memory_order_relaxed);
   bool progress = false;
-  while (!c.writeDone && c.sendNext < sendHead_) {
+  while (!c.writeDone.load() && sendNext < head) {
     MsgHeader hdrs[kBatch];
     iovec iov[2 * kBatch];
     size_t cnt = 0, total = 0, skip = c.sendOff;
-    uint64_t k = c.sendNext;
-    for (int m = 0; m < kBatch && k < sendHead_; ++m, k += stride) {
+    uint64_t k = sendNext;
+    for (int m = 0; m < kBatch && k < head; ++m, k += stride) {
       hdrs[m] = MsgHeader{k, sendSizes_[k % slots_]};
       if (skip < kHeaderBytes) {
         iov[cnt++] = {reinterpret_cast<std::byte*>(&hdrs[m]) + skip, kHeaderBytes - skip};
@@ -174,39 +215,47 @@ bool TcpEndpoint::pumpSend(Conn& c) {
     }
     progress = true;
     for (size_t left = size_t(w); left > 0;) {
-      const size_t rest = kHeaderBytes + sendSizes_[c.sendNext % slots_] - c.sendOff;
+      const size_t rest = kHeaderBytes + sendSizes_[sendNext % slots_] - c.sendOff;
       if (left < rest) {
         c.sendOff += left;
         break;
       }
       left -= rest;
-      c.sendNext += stride;
+      sendNext += stride;
       c.sendOff = 0;
     }
+    c.sendNext.store(sendNext, std::memory_order_release);  // its slots may be reused
     if (size_t(w) < total) break;  // the socket buffer is full
   }
   return progress;
 }
 
 void TcpEndpoint::headerArrived(Conn& c) {
-  if (c.hdr.seq != c.recvNext) {
-    error_ = "tcp: rank " + std::to_string(peer_) + " sent message #" + std::to_string(c.hdr.seq) +
-             " where #" + std::to_string(c.recvNext) + " was expected (corrupted stream)";
+  std::string error;
+  const uint64_t expected = c.recvNext.load(std::memory_order_relaxed);
+  if (c.hdr.seq != expected) {
+    error = "tcp: rank " + std::to_string(peer_) + " sent message #" + std::to_string(c.hdr.seq) + " where #" +
+            std::to_string(expected) + " was expected (corrupted stream)";
   } else if (c.hdr.bytes > slotBytes_) {
-    error_ = "tcp: rank " + std::to_string(peer_) + " sent a chunk of " + std::to_string(c.hdr.bytes) +
-             " bytes, larger than a slot of " + std::to_string(slotBytes_) +
-             " (do all ranks use the same slot size?)";
+    error = "tcp: rank " + std::to_string(peer_) + " sent a chunk of " + std::to_string(c.hdr.bytes) +
+            " bytes, larger than a slot of " + std::to_string(slotBytes_) + " (do all ranks use the same slot size?)";
   }
-  if (!error_.empty()) WEFT_LOG(Warn, "%s", error_.c_str());
+  if (error.empty()) return;
+  WEFT_LOG(Warn, "%s", error.c_str());
+  std::lock_guard lock(errorMu_);
+  if (!broken_.load()) error_ = error;
+  broken_.store(true, std::memory_order_release);
 }
 
 bool TcpEndpoint::pumpRecv(Conn& c) {
-  const uint64_t stride = conns_.size();
+  const uint64_t stride = nconns_;
+  const uint64_t tail = recvTail_.load(std::memory_order_acquire);
   bool progress = false;
-  while (!c.readDone && error_.empty()) {
+  while (!c.readDone.load() && !broken_.load()) {
     const bool wantHeader = c.hdrGot < kHeaderBytes;
-    if (!wantHeader && c.recvNext >= recvTail_ + slots_) break;  // no free slot: back-pressure
-    std::byte* dst = recvBuf_.data() + (c.recvNext % slots_) * slotBytes_;
+    const uint64_t seq = c.recvNext.load(std::memory_order_relaxed);
+    if (!wantHeader && seq >= tail + slots_) break;  // no free slot: back-pressure
+    std::byte* dst = recvBuf_.data() + (seq % slots_) * slotBytes_;
     const size_t need = wantHeader ? 0 : c.hdr.bytes - c.payGot;
     MsgHeader next;
     ssize_t r = 0;
@@ -239,8 +288,8 @@ bool TcpEndpoint::pumpRecv(Conn& c) {
       continue;
     }
     // Message complete (r == need == 0 for an empty one).
-    recvSizes_[c.recvNext % slots_] = c.hdr.bytes;
-    c.recvNext += stride;
+    recvSizes_[seq % slots_] = c.hdr.bytes;
+    c.recvNext.store(seq + stride, std::memory_order_release);  // publishes the size too
     c.payGot = 0;
     c.hdrGot = size_t(r) - need;
     progress = true;

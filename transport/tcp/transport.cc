@@ -2,6 +2,7 @@
 // Set-up (Note [TCP set-up]), address blobs and the waiting entry points of TcpTransport.
 #include "transport/tcp/transport.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
@@ -38,7 +39,12 @@ TcpTransport::TcpTransport(const TcpOptions& options) : options_(options) {
     throw InvalidArgument("tcp: WEFT_SOCKET_NSOCKS must be in [1, " + std::to_string(kMaxSockets) +
                           "], got " + std::to_string(options.nsocks));
   }
-  poller_ = std::make_shared<Poller>();
+  if (options.nthreads < 1 || options.nthreads > kMaxThreads) {
+    throw InvalidArgument("tcp: WEFT_SOCKET_NTHREADS must be in [1, " + std::to_string(kMaxThreads) + "], got " +
+                          std::to_string(options.nthreads));
+  }
+  // Connection i goes to thread i mod threads: more threads than sockets per peer would idle.
+  poller_ = std::make_shared<Poller>(std::min(options.nthreads, options.nsocks));
 }
 
 TcpTransport::~TcpTransport() = default;

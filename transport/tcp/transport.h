@@ -24,6 +24,7 @@ struct TcpOptions {
   uint32_t slots = 8;               // per direction per peer
   size_t slotBytes = 512 << 10;     // the largest message (chunk) an endpoint carries
   int nsocks = 1;                   // sockets per peer (WEFT_SOCKET_NSOCKS), 1..16
+  int nthreads = 1;                 // progress threads (WEFT_SOCKET_NTHREADS), 1..16; at most nsocks used
   std::string ifname;               // WEFT_SOCKET_IFNAME spec; empty: the default choice
   int family = AF_UNSPEC;           // WEFT_SOCKET_FAMILY: AF_INET, AF_INET6 or AF_UNSPEC (either)
   double setupTimeoutSeconds = 60;  // deadline for connect() to finish with one peer
@@ -40,8 +41,8 @@ inline constexpr int kMaxSockets = 16;
 // order of calls deadlocks. Hellos with a wrong magic, job tag, rank or index are closed with a
 // warning; a hello of this job with other slot or socket settings is an InvalidArgument.
 
-// Thread-compatible during set-up (one thread), then loop-bound (see Transport). Owns a
-// progress thread (Note [TCP progress]), started by the constructor.
+// Thread-compatible during set-up (one thread), then loop-bound (see Transport). Owns its
+// progress threads (Note [TCP progress]), started by the constructor.
 class TcpTransport final : public Transport {
  public:
   // Throws InvalidArgument for bad options, SystemError if epoll cannot be created.
