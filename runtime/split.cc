@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Communicator::split: new communicators from colors and keys, wired through the parent.
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -22,11 +21,6 @@ struct Member {
   uint64_t nonce;  // the group's first member's names its transports (shm segments, tcp hellos)
 };
 
-// A transport address, padded to a fixed size so that one all-gather carries every rank's.
-struct AddressSlot {
-  uint32_t bytes = 0;
-  std::array<std::byte, 508> data{};
-};
 
 }  // namespace
 
@@ -51,7 +45,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
 
   // 3. Each member listens on a new transport; the addresses travel through the parent.
   Links links;
-  AddressSlot myAddress;
+  std::vector<std::byte> myAddress;
   if (mine.color >= 0) {
     for (int r : group) {
       links.where.hosts.push_back(where_.hosts[size_t(r)]);
@@ -65,13 +59,18 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
     std::snprintf(tag, sizeof(tag), "%016llx", static_cast<unsigned long long>(members[size_t(group[0])].nonce));
     setTransportOptions(config_, tag, mux);
     links.transport = std::make_unique<transport::MuxTransport>(mux);
-    const auto blob = links.transport->listen();
-    WEFT_CHECK(blob.size() <= myAddress.data.size(), "transport address too long for split");
-    myAddress.bytes = uint32_t(blob.size());
-    std::memcpy(myAddress.data.data(), blob.data(), blob.size());
+    myAddress = links.transport->listen();
   }
-  std::vector<AddressSlot> addresses(static_cast<size_t>(size_));
-  coll::CollArgs gatherAddresses{coll::CollKind::AllGather, &myAddress, addresses.data(), sizeof(AddressSlot),
+  // Addresses differ in length (UCX's grow with the network devices): every rank learns every
+  // length, then all are gathered padded to the longest.
+  uint64_t myBytes = myAddress.size();
+  std::vector<uint64_t> lengths(static_cast<size_t>(size_));
+  coll::CollArgs gatherLengths{coll::CollKind::AllGather, &myBytes, lengths.data(), 1, coll::DataType::Uint64};
+  run(gatherLengths);
+  const size_t width = std::max<size_t>(1, size_t(*std::max_element(lengths.begin(), lengths.end())));
+  myAddress.resize(width);
+  std::vector<std::byte> addresses(width * size_t(size_));
+  coll::CollArgs gatherAddresses{coll::CollKind::AllGather, myAddress.data(), addresses.data(), width,
                                  coll::DataType::Uint8};
   run(gatherAddresses);
 
@@ -82,8 +81,9 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
     links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), links.where.hosts[size_t(newRank)]));
     for (int i = 0; i < newSize; ++i) {
       if (i == newRank) continue;
-      const AddressSlot& a = addresses[size_t(group[size_t(i)])];
-      links.endpoints[size_t(i)] = links.transport->connect(i, std::span(a.data.data(), a.bytes));
+      const size_t from = size_t(group[size_t(i)]);
+      links.endpoints[size_t(i)] =
+          links.transport->connect(i, std::span(addresses.data() + from * width, size_t(lengths[from])));
     }
   }
   coll::CollArgs barrier{coll::CollKind::Barrier, nullptr, nullptr, 0, coll::DataType::Uint8};
