@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
+#include <string>
 
 #include "common/error.h"
 
@@ -46,6 +47,7 @@ constexpr Source kSources[] = {
 std::string launcherJobId() {
   if (const char* ns = env("PMIX_NAMESPACE")) return ns;
   if (const char* j = env("OMPI_MCA_ess_base_jobid")) return std::string("ompi-") + j;
+  if (const char* id = env("TORCHELASTIC_RUN_ID")) return std::string("torchrun-") + id;
   if (const char* j = env("SLURM_JOB_ID")) {
     const char* step = env("SLURM_STEP_ID");
     return std::string("slurm-") + j + "." + (step ? step : "0");
@@ -115,6 +117,13 @@ LaunchEnv readLaunchEnv(const Config& config) {
     e.method = LaunchEnv::Method::Tcp;
     e.host = env("MASTER_ADDR");
     e.port = toInt("MASTER_PORT", env("MASTER_PORT"), 1, 65535);
+    // torchrun with a static rendezvous (--master-addr/--master-port) keeps its own store
+    // (PyTorch's TCPStore, a protocol of its own) listening on MASTER_PORT for the whole job and
+    // tells its workers so: weft meets one port above.
+    if (const char* agent = env("TORCHELASTIC_USE_AGENT_STORE"); agent && std::string(agent) == "True") {
+      if (e.port == 65535) throw InvalidArgument("MASTER_PORT=65535 under torchrun leaves weft no port above it");
+      e.port += 1;
+    }
   } else if (e.size > 1 && e.localSize == e.size && !launcherId.empty()) {
     // mpirun/srun on one host: every rank derives the same port from the launcher's job id.
     e.method = LaunchEnv::Method::Tcp;

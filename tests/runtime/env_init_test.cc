@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // weftCommInitFromEnv in real processes: file://, env://, Open MPI, PMI and Slurm variables,
 // two jobs side by side, a stranger at a job's port, and the errors for missing variables.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -85,6 +89,29 @@ TEST_CASE("env:// with MASTER_ADDR and MASTER_PORT", "[init][env]") {
     if (explicitEnv) env["WEFT_INIT"] = "env://";
     return env;
   });
+  requireAllSucceeded(results);
+}
+
+TEST_CASE("torchrun's agent store holds MASTER_PORT: weft meets one port above", "[init][env]") {
+  // As torchrun --master-addr/--master-port does: its agent listens on MASTER_PORT for the whole
+  // job (PyTorch's TCPStore) and tells the workers with TORCHELASTIC_USE_AGENT_STORE=True.
+  int port = weft::test::freePort();
+  while (port == 65535) port = weft::test::freePort();
+  const int agent = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(agent >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(agent, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(::listen(agent, 16) == 0);
+  auto results = runJob(3, 7, [&](int r) {
+    EnvMap env = torchrun(r, 3, port);
+    env["TORCHELASTIC_USE_AGENT_STORE"] = "True";
+    env["TORCHELASTIC_RUN_ID"] = "run-7";
+    return env;
+  });
+  ::close(agent);
   requireAllSucceeded(results);
 }
 
