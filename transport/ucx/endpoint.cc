@@ -23,9 +23,9 @@ uint64_t tagOf(int sender, uint64_t k) {
 }  // namespace
 
 UcxEndpoint::UcxEndpoint(int rank, int peer, uint32_t slots, size_t slotBytes, std::shared_ptr<Worker> worker,
-                         ucp_ep_h ep)
+                         ucp_ep_h ep, bool peerMode)
     : rank_(rank), peer_(peer), slots_(slots), slotBytes_(slotBytes), worker_(std::move(worker)), ep_(ep),
-      rings_(std::make_shared<Rings>()) {
+      peerMode_(peerMode), rings_(std::make_shared<Rings>()) {
   rings_->send.resize(slots);
   rings_->recv.resize(slots);
   for (Slot& s : rings_->send) s.worker = worker_.get();
@@ -47,7 +47,8 @@ void UcxEndpoint::onSend(void* request, ucs_status_t status, void* user) {
   s->state = status == UCS_OK ? State::Free : State::Done;
   s->request = nullptr;
   ucp_request_free(request);
-  s->worker->sendFinished();
+  if (s->counted) s->worker->sendFinished();
+  s->counted = false;
   s->worker->bump();
 }
 
@@ -58,6 +59,7 @@ void UcxEndpoint::onRecv(void* request, ucs_status_t status, const ucp_tag_recv_
   s->state = State::Done;
   s->request = nullptr;
   ucp_request_free(request);
+  s->worker->noteTraffic();  // its acknowledgement may wait in UCX's queues
   s->worker->bump();
 }
 
@@ -75,7 +77,9 @@ void UcxEndpoint::postRecv(uint64_t k) {
     s.status = UCS_PTR_STATUS(r);
     return;  // thrown by tryRecvSlot when the caller reaches this message
   }
-  s.request = r;
+  // With NO_IMM_CMPL UCX may still run the callback before returning (the message was already
+  // there); the request is freed then and must not be kept.
+  if (s.state == State::Pending) s.request = r;
 }
 
 void UcxEndpoint::throwIfFailed(const Slot& s, const char* what) const {
@@ -108,6 +112,7 @@ void UcxEndpoint::postSend(size_t bytes) {
   const std::byte* buf = rings_->sendBuf.get() + (sendHead_ % slots_) * slotBytes_;
   const ucs_status_ptr_t r = ucp_tag_send_nbx(ep_, buf, bytes, tagOf(rank_, sendHead_), &p);
   ++sendHead_;
+  worker_->noteTraffic();
   if (r == nullptr) return;  // done already: the slot is free again
   if (UCS_PTR_IS_ERR(r)) {
     s.state = State::Done;
@@ -116,6 +121,7 @@ void UcxEndpoint::postSend(size_t bytes) {
   }
   s.state = State::Pending;
   s.request = r;
+  s.counted = true;
   worker_->sendStarted();
   worker_->progress();
 }
@@ -151,14 +157,15 @@ bool UcxEndpoint::anyPending() const {
 
 void UcxEndpoint::close() {
   // Receives the peer never matched are cancelled. Sends are let finish first (the peer has
-  // posted their receives by now unless it failed, and then UCX fails them); then the endpoint
-  // is closed without UCX's disconnect handshake, which would need the peer to be progressing
-  // its worker and may wait for a peer that is busy elsewhere. A peer that asked for failure
-  // handling sees the link end, as with TCP.
+  // posted their receives by now unless it failed, and then UCX fails them) and the endpoint is
+  // flushed. Then it is closed: to another host (failure handling on both sides) by force,
+  // without UCX's disconnect handshake, which would wait for a peer busy elsewhere, and the peer
+  // sees the link end as with TCP; within a host by UCX's flushed close. All endpoints of a
+  // worker share one deadline, so that many failed peers cost one wait, not one each.
   for (Slot& s : rings_->recv) {
     if (s.state == State::Pending && s.request != nullptr) ucp_request_cancel(worker_->handle(), s.request);
   }
-  const Deadline deadline = Deadline::after(kCloseSeconds);
+  const Deadline& deadline = worker_->closeDeadline(kCloseSeconds);  // shared by all endpoints
   auto drive = [&] {
     worker_->progress();
     std::this_thread::sleep_for(std::chrono::microseconds(20));  // the peer may need this core
@@ -176,7 +183,9 @@ void UcxEndpoint::close() {
   }
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-  p.flags = UCP_EP_CLOSE_FLAG_FORCE;
+  // Forcing is defined only where both sides asked for failure handling; elsewhere a flushed
+  // close, which UCX finishes without the peer's help within a host.
+  p.flags = peerMode_ ? UCP_EP_CLOSE_FLAG_FORCE : 0;
   const ucs_status_ptr_t r = ucp_ep_close_nbx(ep_, &p);
   if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
     while (ucp_request_check_status(r) == UCS_INPROGRESS && !deadline.expired()) drive();
@@ -186,7 +195,13 @@ void UcxEndpoint::close() {
     ucp_request_free(r);  // released now, or by UCX once it completes
   }
   while (anyPending() && !deadline.expired()) drive();
-  if (anyPending()) worker_->bury(rings_);
+  if (anyPending()) {
+    for (Slot& s : rings_->send) {
+      if (s.counted) worker_->sendFinished();  // no longer waited for
+      s.counted = false;
+    }
+    worker_->bury(rings_);
+  }
 }
 
 }  // namespace weft::transport::ucx

@@ -23,17 +23,21 @@ namespace weft::transport::ucx {
 // the first `slots` messages, when message k - slots is released after that), so UCX can land
 // the data in place, by rendezvous for large chunks. The sender posts message k from its own
 // slot k % slots and may reuse the slot once UCX completes the send. No credits are needed: a
-// small (eager) message that arrives before its receive is posted waits in UCX's unexpected
-// queue, as MPI's do, and a large one waits for the receive (rendezvous), which bounds the
-// sender by its `slots`.
+// large message waits for its receive (rendezvous), which bounds the sender by its `slots`; a
+// small (eager) one that arrives before its receive is posted waits in UCX's unexpected queue,
+// as MPI's do, so a sender of many small messages may run ahead of a slow receiver by more than
+// `slots`, its messages held in the receiver's memory meanwhile. Synchronous sends (ucp_tag_send_sync_nbx) would bound that too, but make a sender that
+// leaves wait for its receiver to match, and lose the message if it cannot.
 inline constexpr int kSeqBits = 40;
 inline constexpr int kMaxRanks = 1 << (64 - kSeqBits - 1);
 
 // Loop-bound for its callers; every call takes the worker's lock (Note [UCX progress]).
 class UcxEndpoint final : public Endpoint {
  public:
-  // Owns `ep` (closes it on destruction). Posts the first receives. Call with the worker's lock held.
-  UcxEndpoint(int rank, int peer, uint32_t slots, size_t slotBytes, std::shared_ptr<Worker> worker, ucp_ep_h ep);
+  // Owns `ep` (closes it on destruction; `peerMode`: created with UCP_ERR_HANDLING_MODE_PEER).
+  // Posts the first receives. Call with the worker's lock held.
+  UcxEndpoint(int rank, int peer, uint32_t slots, size_t slotBytes, std::shared_ptr<Worker> worker, ucp_ep_h ep,
+              bool peerMode);
   ~UcxEndpoint() override;
   UcxEndpoint(const UcxEndpoint&) = delete;
   UcxEndpoint& operator=(const UcxEndpoint&) = delete;
@@ -52,6 +56,7 @@ class UcxEndpoint final : public Endpoint {
     void* request = nullptr;  // while Pending and UCX gave one
     size_t bytes = 0;         // received length
     ucs_status_t status = UCS_OK;
+    bool counted = false;     // a send counted in the worker's pending sends
     Worker* worker = nullptr;
   };
   // What UCX may still touch after the endpoint is gone, if an operation never finishes.
@@ -72,6 +77,7 @@ class UcxEndpoint final : public Endpoint {
   const size_t slotBytes_;
   const std::shared_ptr<Worker> worker_;
   ucp_ep_h ep_;
+  const bool peerMode_;
   std::shared_ptr<Rings> rings_;
   uint64_t sendHead_ = 0;  // messages posted
   uint64_t recvTail_ = 0;  // messages released

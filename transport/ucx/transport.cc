@@ -108,7 +108,7 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
   const ucs_status_t st = ucp_ep_create(worker_->handle(), &p, &ep);
   if (st != UCS_OK) throwStatus("endpoint creation to " + who, st);
   WEFT_LOG(Trace, "ucx: rank %d connected to %s (%s host)", options_.rank, who.c_str(), sameHost ? "same" : "other");
-  return std::make_unique<UcxEndpoint>(options_.rank, peer, options_.slots, options_.slotBytes, worker_, ep);
+  return std::make_unique<UcxEndpoint>(options_.rank, peer, options_.slots, options_.slotBytes, worker_, ep, !sameHost);
 }
 
 void UcxTransport::finishSetup() {}

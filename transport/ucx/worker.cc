@@ -71,6 +71,7 @@ Worker::~Worker() {
   }
   helperCv_.notify_all();
   helper_.join();
+  if (flushReq_ != nullptr) ucp_request_free(flushReq_);  // released by UCX if it ever completes
   ucp_worker_destroy(worker_);
   ucp_cleanup(context_);
   graveyard_.clear();
@@ -140,10 +141,41 @@ void Worker::waitChange(uint32_t token, double maxUs) {
   }
 }
 
-void Worker::sendStarted() {
-  if (pendingSends_.fetch_add(1, std::memory_order_acq_rel) == 0) {
+void Worker::noteTraffic() {
+  if (unflushed_.exchange(true, std::memory_order_seq_cst)) return;
+  // The helper sets helperAsleep_ before it looks for work, we set unflushed_ before we look at
+  // helperAsleep_ (both seq_cst): one of the two sees the other.
+  if (helperAsleep_.load(std::memory_order_seq_cst)) {
     std::lock_guard<std::mutex> lock(helperMu_);
     helperCv_.notify_one();
+  }
+}
+
+const Deadline& Worker::closeDeadline(double seconds) {
+  if (!closeDeadline_) closeDeadline_ = Deadline::after(seconds);
+  return *closeDeadline_;
+}
+
+bool Worker::helperHasWork() const {
+  return unflushed_.load(std::memory_order_seq_cst) || flushing_.load(std::memory_order_seq_cst) ||
+         pendingSends_.load(std::memory_order_seq_cst) > 0;
+}
+
+void Worker::idleProgress() {
+  progress();
+  if (flushReq_ != nullptr && ucp_request_check_status(flushReq_) != UCS_INPROGRESS) {
+    ucp_request_free(flushReq_);
+    flushReq_ = nullptr;
+    flushing_.store(false, std::memory_order_seq_cst);
+  }
+  if (flushReq_ == nullptr && unflushed_.exchange(false, std::memory_order_seq_cst)) {
+    ucp_request_param_t p{};
+    const ucs_status_ptr_t r = ucp_worker_flush_nbx(worker_, &p);
+    if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
+      flushReq_ = r;
+      flushing_.store(true, std::memory_order_seq_cst);
+      progress();
+    }
   }
 }
 
@@ -158,8 +190,10 @@ void Worker::onEndpointError(void* arg, ucp_ep_h, ucs_status_t status) {
 void Worker::helperLoop() {
   std::unique_lock<std::mutex> lock(helperMu_);
   while (!stop_) {
-    if (pendingSends_.load(std::memory_order_acquire) == 0) {
-      helperCv_.wait(lock, [&] { return stop_ || pendingSends_.load(std::memory_order_acquire) > 0; });
+    if (!helperHasWork()) {
+      helperAsleep_.store(true, std::memory_order_seq_cst);
+      helperCv_.wait(lock, [&] { return stop_ || helperHasWork(); });
+      helperAsleep_.store(false, std::memory_order_seq_cst);
       continue;
     }
     helperCv_.wait_for(lock, kHelperPeriod, [&] { return stop_; });
@@ -170,7 +204,7 @@ void Worker::helperLoop() {
       std::unique_lock<std::mutex> w(mu_, std::try_to_lock);
       if (w.owns_lock() && !sleeping_.load(std::memory_order_acquire)) {
         const int64_t touched = lastTouchNs_.load(std::memory_order_relaxed);
-        progress();
+        idleProgress();
         lastTouchNs_.store(touched, std::memory_order_relaxed);  // the helper is not the driver
       }
     }

@@ -13,9 +13,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/deadline.h"
 
 namespace weft::transport::ucx {
 
@@ -25,9 +28,11 @@ namespace weft::transport::ucx {
 // event fd. That alone is not enough, for the same reason as TCP's (Note [TCP progress]): a rank
 // that posts its last chunk and leaves the transport alone would strand it when UCX needs the
 // sender's help to finish (a rendezvous the receiver fetches and acknowledges, a TCP socket that
-// was full). So a helper thread progresses the worker while sends are outstanding and the driving
-// thread has not touched the worker for a millisecond; it sleeps on a condition variable when no
-// send is outstanding. Both threads hold mu() for every UCX call (the worker is created
+// was full), or a receiver's acknowledgement that UCX had to queue. A send UCX reports complete at
+// once may still sit in UCX's own buffers. So after any traffic the worker counts as unflushed,
+// and a helper thread, once the driving thread has not touched the worker for a millisecond,
+// progresses it and flushes it (ucp_worker_flush_nbx: every operation issued so far completed at
+// its peer) until nothing is outstanding; then it sleeps on a condition variable. Both threads hold mu() for every UCX call (the worker is created
 // UCS_THREAD_MODE_SERIALIZED), and completion callbacks run under it. While the driving thread
 // sleeps in waitChange the helper stays out, so it cannot swallow the event the sleeper waits for.
 
@@ -53,9 +58,13 @@ class Worker {
   // maxUs, or spuriously.
   void waitChange(uint32_t token, double maxUs);
 
-  // Sends outstanding (their callbacks not yet run), for the helper thread.
-  void sendStarted();
+  // Sends outstanding (their callbacks not yet run), for waitChange's naps.
+  void sendStarted() { pendingSends_.fetch_add(1, std::memory_order_acq_rel); }
   void sendFinished() { pendingSends_.fetch_sub(1, std::memory_order_acq_rel); }
+  // A send was posted or a receive completed: the helper must see the worker flushed.
+  void noteTraffic();
+  // One deadline for closing all endpoints, started by the first to close.
+  const Deadline& closeDeadline(double seconds);
 
   // Peer failures reported by UCX through an endpoint's error handler. Thread-safe.
   void* errorArg(int peer) { return &peers_[peer]; }
@@ -73,6 +82,8 @@ class Worker {
     std::atomic<bool> failed{false};
   };
   void helperLoop();
+  bool helperHasWork() const;
+  void idleProgress();  // the helper's turn, under mu_
 
   ucp_context_h context_ = nullptr;
   ucp_worker_h worker_ = nullptr;
@@ -80,6 +91,11 @@ class Worker {
   std::mutex mu_;
   std::atomic<uint32_t> counter_{0};
   std::atomic<int> pendingSends_{0};
+  std::atomic<bool> unflushed_{false};     // traffic since the last flush was posted
+  std::atomic<bool> flushing_{false};      // flushReq_ is in flight
+  void* flushReq_ = nullptr;               // guarded by mu_
+  std::atomic<bool> helperAsleep_{false};
+  std::optional<Deadline> closeDeadline_;  // guarded by mu_
   std::atomic<bool> sleeping_{false};  // the driving thread is in waitChange's poll
   std::atomic<int64_t> lastTouchNs_{0};
   std::unique_ptr<PeerState[]> peers_;
