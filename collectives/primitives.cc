@@ -28,6 +28,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
     if (!in) {
       blocked_ = from;
       blockedOnRecv_ = true;
+      draining_ = false;
       return false;
     }
     if (got != bytes) {
@@ -42,7 +43,35 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
     if (!out) {
       blocked_ = to;
       blockedOnRecv_ = false;
+      draining_ = false;
       return false;
+    }
+  }
+  bool posted = false;  // by a direct send
+  if (direct_ && out) {
+    switch (prim) {
+      case Prim::Send:
+        to->postSendFrom(static_cast<const std::byte*>(src), bytes);
+        posted = true;
+        break;
+      case Prim::RecvReduceCopySend:
+        reduce::apply(op_, dtype_, dst, in, src, count);
+        if (op_ == ReduceOp::Avg) reduce::divide(dtype_, dst, count, nranks_);
+        to->postSendFrom(static_cast<const std::byte*>(dst), bytes);
+        posted = true;
+        break;
+      case Prim::RecvCopySend:
+        copyOut(dst, in, bytes, streaming_);
+        to->postSendFrom(static_cast<const std::byte*>(dst), bytes);
+        posted = true;
+        break;
+      default:
+        break;
+    }
+    if (posted) {
+      sentDirect(to);
+      if (in) from->releaseRecv();
+      return true;
     }
   }
   switch (prim) {
@@ -75,6 +104,29 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
   return true;
 }
 
+void Primitives::sentDirect(transport::Endpoint* to) {
+  for (size_t i = 0; i < nDirectTo_; ++i) {
+    if (directTo_[i] == to) return;
+  }
+  // Ring-like steps send to one or two peers; an algorithm that sends directly to more would
+  // need a bigger set.
+  if (nDirectTo_ == directTo_.size()) throw InternalError("direct sends to more than 4 peers in one operation");
+  directTo_[nDirectTo_++] = to;
+}
+
+bool Primitives::drained() {
+  for (size_t i = 0; i < nDirectTo_; ++i) {
+    if (!directTo_[i]->sendsDrained()) {
+      blocked_ = directTo_[i];
+      blockedOnRecv_ = false;
+      draining_ = true;
+      return false;
+    }
+  }
+  draining_ = false;
+  return true;
+}
+
 void Primitives::copyToOutput(void* dst, const void* src, size_t count) const {
   copyOut(dst, src, count * elem_, streaming_);
 }
@@ -85,6 +137,7 @@ void Primitives::finish() const {
 
 std::string Primitives::waitingFor() const {
   if (!blocked_) return "nothing";
+  if (draining_) return "its last chunks to leave for rank " + std::to_string(blocked_->peer());
   if (blockedOnRecv_) return "a chunk from rank " + std::to_string(blocked_->peer());
   return "a free slot at rank " + std::to_string(blocked_->peer()) + " (it has not consumed earlier chunks)";
 }

@@ -3,6 +3,7 @@
 // from the previous rank and puts at most one chunk into the next rank's FIFO, in place.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 
@@ -48,6 +49,15 @@ class Primitives {
   // that is also an input was just read, so its lines are in the cache and cached stores win).
   // finish() fences them; call it when the operation is done.
   void setOutput(size_t bytes, bool alsoInput) { streaming_ = !alsoInput && bytes >= kStreamingBytes; }
+  // Note [Direct sends]: steps that send their source (Send) or their finished output
+  // (RecvReduceCopySend, RecvCopySend) hand the transport that memory instead of copying it into
+  // a slot (Endpoint::postSendFrom; TCP writes it to the socket from there). The caller promises
+  // that memory stays unchanged until drained() is true, and must not return before: true for
+  // an out-of-place ring all-reduce, whose input is read-only and whose finished output chunks
+  // are never written again in the call.
+  void sendDirect(bool on) { direct_ = on; }
+  // False (and waitingFor() says why) while a direct send may still read caller memory.
+  bool drained();
   void finish() const;
   // A local copy into the output, with the same store policy as the steps.
   void copyToOutput(void* dst, const void* src, size_t count) const;
@@ -69,6 +79,11 @@ class Primitives {
   const transport::Endpoint* blocked_ = nullptr;  // the endpoint of the last failed step
   bool blockedOnRecv_ = true;
   bool streaming_ = false;
+  bool direct_ = false;
+  bool draining_ = false;                            // the last failed check was drained()
+  std::array<transport::Endpoint*, 4> directTo_{};  // endpoints given caller memory
+  size_t nDirectTo_ = 0;
+  void sentDirect(transport::Endpoint* to);
 };
 
 }  // namespace weft::coll

@@ -23,6 +23,8 @@ Progress RoundOp::advance() {
     }
   }
   prims_.finish();
+  // Chunks sent from caller memory must have left before the caller may touch it (Note [Direct sends]).
+  if (!prims_.drained()) return advanced ? Progress::Advanced : Progress::Blocked;
   return Progress::Done;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,6 +33,15 @@ class Endpoint {
   virtual std::byte* trySendSlot() = 0;
   // Publishes the first `bytes` bytes of the slot from trySendSlot() and wakes the peer.
   virtual void postSend(size_t bytes) = 0;
+  // As postSend (after trySendSlot() returned a slot), but the message is the `bytes` bytes at
+  // `src`. A transport that can send straight from caller memory (tcp: writev from it) does, and
+  // then `src` must stay unchanged until sendsDrained(); the others copy it into the slot.
+  virtual void postSendFrom(const std::byte* src, size_t bytes) {
+    std::memcpy(trySendSlot(), src, bytes);
+    postSend(bytes);
+  }
+  // False while a message posted with postSendFrom may still read caller memory. Never blocks.
+  virtual bool sendsDrained() { return true; }
 
   // Receive side. Never blocks. The oldest received chunk not yet released (its size in *bytes),
   // or nullptr when none has arrived. Calling it again before releaseRecv returns the same chunk.

@@ -28,6 +28,9 @@ class RingAllReduceOp final : public RoundOp {
         args_(a), rank_(ctx.rank), size_(ctx.size), segs_{a.count, ctx.size},
         chunking_(segs_.longest(), prims_.maxChunkElements()), elem_(prims_.elementSize()) {
     prims_.setOutput(a.count * elem_, a.send == a.recv);
+    // Out of place, the input is read-only and a finished output chunk is never written again
+    // in the call: both may be sent from where they are (Note [Direct sends]).
+    prims_.sendDirect(a.send != a.recv);
     schedule(chunking_.rounds, 2 * size_ - 1);
   }
 

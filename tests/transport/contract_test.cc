@@ -2,12 +2,14 @@
 // The transport contract, written once and run for every built transport (shm, tcp, ucx) with thread ranks.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/deadline.h"
 #include "tests/transport/harness.h"
@@ -183,6 +185,46 @@ TEST_CASE("transport contract: chunks posted just before a rank goes idle are de
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     for (uint64_t k = 0; k < 8; ++k) {
       if (!matches(recvMsg(*L.transport, *L.eps[0], 1), 0, 1, k, kChunk)) throw std::runtime_error("bad chunk");
+    }
+  }));
+}
+
+TEST_CASE("transport contract: postSendFrom sends caller memory, free again once sendsDrained()",
+          "[transport][contract]") {
+  // 8 MiB of 1 MiB chunks from caller memory to a receiver that starts late: the sender must see
+  // sendsDrained() false while its memory is still being sent, and may scribble over it after.
+  const std::string kind = GENERATE(from_range(builtTransports()));
+  INFO(kind);
+  constexpr size_t kChunk = 1 << 20;
+  constexpr uint64_t kCount = 8;
+  REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2, 4, kChunk}, [&](RankLinks& L, TimedBarrier&) {
+    Transport& t = *L.transport;
+    if (L.rank == 0) {
+      Endpoint& ep = *L.eps[1];
+      std::vector<std::byte> mem(kCount * kChunk);
+      for (uint64_t k = 0; k < kCount; ++k) {
+        for (size_t i = 0; i < kChunk; ++i) mem[k * kChunk + i] = pattern(0, 1, k, i);
+      }
+      const Deadline deadline = Deadline::after(20);
+      for (uint64_t k = 0; k < kCount; ++k) {
+        for (;;) {
+          const uint32_t token = t.waitToken();
+          if (ep.trySendSlot() != nullptr) break;
+          if (deadline.expired()) stuck("sending to", 0, 1);
+          t.waitChange(token, kWaitUs);
+        }
+        ep.postSendFrom(mem.data() + k * kChunk, kChunk);
+      }
+      while (!ep.sendsDrained()) {
+        if (deadline.expired()) stuck("draining to", 0, 1);
+        t.waitChange(t.waitToken(), 1000);
+      }
+      std::fill(mem.begin(), mem.end(), std::byte{0xee});
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (uint64_t k = 0; k < kCount; ++k) {
+      if (!matches(recvMsg(t, *L.eps[0], 1), 0, 1, k, kChunk)) throw std::runtime_error("chunk " + std::to_string(k) + " changed");
     }
   }));
 }

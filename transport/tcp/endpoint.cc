@@ -27,7 +27,7 @@ TcpEndpoint::TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector
                          std::shared_ptr<Poller> poller)
     : peer_(peer), slots_(slots), slotBytes_(slotBytes), poller_(std::move(poller)), nconns_(socks.size()),
       conns_(new Conn[socks.size()]), sendBuf_(size_t(slots) * slotBytes), recvBuf_(size_t(slots) * slotBytes),
-      sendSizes_(slots), recvSizes_(slots) {
+      sendSizes_(slots), sendFrom_(slots, nullptr), recvSizes_(slots) {
   for (size_t i = 0; i < nconns_; ++i) {
     Conn& c = conns_[i];
     c.sock = std::move(socks[i]);
@@ -86,11 +86,19 @@ std::byte* TcpEndpoint::trySendSlot() {
   return sendBuf_.data() + (head % slots_) * slotBytes_;
 }
 
-void TcpEndpoint::postSend(size_t bytes) {
+void TcpEndpoint::postSend(size_t bytes) { postSendFrom(nullptr, bytes); }
+
+bool TcpEndpoint::sendsDrained() {
+  pump();
+  return sendDone() == sendHead_.load(std::memory_order_relaxed);
+}
+
+void TcpEndpoint::postSendFrom(const std::byte* src, size_t bytes) {
   WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
   const uint64_t head = sendHead_.load(std::memory_order_relaxed);
   WEFT_CHECK(head - sendDone() < slots_, "postSend without a free slot");
   sendSizes_[head % slots_] = bytes;
+  sendFrom_[head % slots_] = src;
   sendHead_.store(head + 1, std::memory_order_release);
   kick(conns_[head % nconns_]);  // the connection that carries it
 }
@@ -204,7 +212,8 @@ bool TcpEndpoint::pumpSend(Conn& c) {
         skip -= kHeaderBytes;
       }
       if (hdrs[m].bytes > skip) {
-        iov[cnt++] = {sendBuf_.data() + (k % slots_) * slotBytes_ + skip, hdrs[m].bytes - skip};
+        const std::byte* payload = sendFrom_[k % slots_] ? sendFrom_[k % slots_] : sendBuf_.data() + (k % slots_) * slotBytes_;
+        iov[cnt++] = {const_cast<std::byte*>(payload) + skip, hdrs[m].bytes - skip};
       }
       total += kHeaderBytes + hdrs[m].bytes - (m == 0 ? c.sendOff : 0);
       skip = 0;

@@ -48,6 +48,8 @@ class TcpEndpoint final : public Endpoint {
   size_t slotBytes() const override { return slotBytes_; }
   std::byte* trySendSlot() override;
   void postSend(size_t bytes) override;
+  void postSendFrom(const std::byte* src, size_t bytes) override;
+  bool sendsDrained() override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
   void releaseRecv() override;
 
@@ -98,6 +100,7 @@ class TcpEndpoint final : public Endpoint {
   std::vector<std::byte> sendBuf_;  // slots_ * slotBytes_
   std::vector<std::byte> recvBuf_;
   std::vector<uint64_t> sendSizes_;
+  std::vector<const std::byte*> sendFrom_;  // a message's payload in caller memory, or null: its slot
   std::vector<uint64_t> recvSizes_;
   std::atomic<uint64_t> sendHead_{0};  // messages posted (driving thread)
   std::atomic<uint64_t> recvTail_{0};  // messages released (driving thread)
