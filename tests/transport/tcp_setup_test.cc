@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "tests/transport/harness.h"
 #include "transport/tcp/wire.h"
 
@@ -46,7 +47,7 @@ Hello helloFrom(const TcpOptions& o, int rank, uint16_t index) {
   h.index = index;
   h.rank = rank;
   h.slots = o.slots;
-  h.tagHash = hashTag(o.jobTag);
+  h.tagHash = fnv1a(o.jobTag);
   h.slotBytes = o.slotBytes;
   h.nsocks = uint32_t(o.nsocks);
   return h;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "transport/tcp/endpoint.h"
 
@@ -56,7 +57,7 @@ std::vector<std::byte> TcpTransport::listen() {
   const SockAddr bound = localAddress(listener);
   WEFT_LOG(Info, "tcp: listening on %s (interface %s)", bound.str().c_str(), itf.name.c_str());
   acceptor_.emplace(std::move(listener),
-                    Acceptor::Expect{options_.rank, options_.nranks, hashTag(options_.jobTag), options_.slots,
+                    Acceptor::Expect{options_.rank, options_.nranks, fnv1a(options_.jobTag), options_.slots,
                                      options_.slotBytes, options_.nsocks});
   AddressBlob a;
   a.family = uint16_t(bound.family());
@@ -96,7 +97,7 @@ std::unique_ptr<Endpoint> TcpTransport::connect(int peer, std::span<const std::b
       h.index = uint16_t(i);
       h.rank = options_.rank;
       h.slots = options_.slots;
-      h.tagHash = hashTag(options_.jobTag);
+      h.tagHash = fnv1a(options_.jobTag);
       h.slotBytes = options_.slotBytes;
       h.nsocks = uint32_t(options_.nsocks);
       writeAll(s, &h, sizeof(h), deadline, who);

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <string_view>
 #include <vector>
 
 #include "transport/tcp/socket.h"
@@ -40,7 +39,7 @@ struct Hello {
   uint16_t index = 0;    // which of the nsocks sockets of the pair this is
   int32_t rank = 0;      // the sender
   uint32_t slots = 0;
-  uint64_t tagHash = 0;  // hashTag(jobTag)
+  uint64_t tagHash = 0;  // fnv1a(jobTag)
   uint64_t slotBytes = 0;
   uint32_t nsocks = 0;
   uint32_t reserved = 0;
@@ -52,13 +51,6 @@ struct MsgHeader {
   uint64_t bytes;  // payload length
 };
 inline constexpr size_t kHeaderBytes = sizeof(MsgHeader);
-
-// FNV-1a, 64 bits.
-inline uint64_t hashTag(std::string_view tag) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : tag) h = (h ^ uint8_t(c)) * 0x100000001b3ull;
-  return h;
-}
 
 std::vector<std::byte> encodeAddress(const AddressBlob& a);
 // nullopt for a blob of the wrong size, magic or version.
