@@ -9,14 +9,8 @@
 set -euo pipefail
 build=$(readlink -f "$1")
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "mpirun_hosts_test: skipped (needs root and network namespaces)"
-  exit 77
-fi
-if ! command -v mpirun >/dev/null; then
-  echo "mpirun_hosts_test: skipped (no mpirun: tools/setup --compare installs Open MPI)"
-  exit 77
-fi
+. "$here/skip.sh"
+skipIfCannot mpirun_hosts_test mpirun "tools/setup --compare installs Open MPI"
 inner=$(mktemp)
 trap 'rm -f "$inner"' EXIT
 cat >"$inner" <<INNER

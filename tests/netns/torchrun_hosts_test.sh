@@ -9,14 +9,8 @@
 set -euo pipefail
 build=$(readlink -f "$1")
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "torchrun_hosts_test: skipped (needs root and network namespaces)"
-  exit 77
-fi
-if ! command -v torchrun >/dev/null; then
-  echo "torchrun_hosts_test: skipped (no torchrun: tools/setup --compare installs PyTorch)"
-  exit 77
-fi
+. "$here/skip.sh"
+skipIfCannot torchrun_hosts_test torchrun "tools/setup --compare installs PyTorch"
 inner=$(mktemp)
 logs=$(mktemp -d)
 trap 'rm -rf "$inner" "$logs"' EXIT

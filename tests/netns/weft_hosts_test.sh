@@ -7,10 +7,8 @@
 set -euo pipefail
 build=$1
 here=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "weft_hosts_test: skipped (needs root and network namespaces)"
-  exit 77
-fi
+. "$here/skip.sh"
+skipIfCannot weft_hosts_test
 export WEFT_DEBUG=WARN WEFT_TIMEOUT=60
 weftrun=$build/tools/weftrun
 run() {  # HOSTS PER_HOST PROGRAM...
