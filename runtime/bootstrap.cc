@@ -167,7 +167,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
     }
   }
   if (!refusal.empty()) mux.perPeer.assign(size_t(size), "");  // listen on nothing, connect nothing
-  setTransportOptions(config, std::string(tagBytes.begin(), tagBytes.end()), mux);
+  setTransportOptions(config, std::string(tagBytes.begin(), tagBytes.end()), me.host, mux);
   auto transport = std::make_unique<transport::MuxTransport>(mux);
   const std::vector<std::byte> address = transport->listen();
   const auto* a0 = reinterpret_cast<const uint8_t*>(address.data());
@@ -196,7 +196,8 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   return links;
 }
 
-void setTransportOptions(const Config& config, const std::string& tag, transport::MuxOptions& mux) {
+void setTransportOptions(const Config& config, const std::string& tag, const std::string& host,
+                         transport::MuxOptions& mux) {
   mux.shm.jobTag = tag;
   mux.shm.slots = config.shmSlots;
   mux.shm.slotBytes = config.shmSlotBytes;
@@ -209,7 +210,7 @@ void setTransportOptions(const Config& config, const std::string& tag, transport
   mux.tcp.family = config.socketFamily == 4 ? AF_INET : config.socketFamily == 6 ? AF_INET6 : AF_UNSPEC;
   mux.tcp.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;
   mux.ucx.jobTag = tag;
-  mux.ucx.hostId = hostIdentity(config);
+  mux.ucx.hostId = host;
   mux.ucx.slots = config.shmSlots;
   mux.ucx.slotBytes = config.ucxSlotBytes;
 }

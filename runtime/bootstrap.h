@@ -21,8 +21,10 @@ struct Links {
   Placement where;  // every rank's host identity and network, by rank
 };
 
-// The transport settings of `config` for a communicator whose bootstrap drew `tag`.
-void setTransportOptions(const Config& config, const std::string& tag, transport::MuxOptions& mux);
+// The transport settings of `config` for a communicator whose bootstrap drew `tag`, on a rank
+// whose host identity (hostIdentity()) is `host`.
+void setTransportOptions(const Config& config, const std::string& tag, const std::string& host,
+                         transport::MuxOptions& mux);
 
 // Collective over `size` ranks: exchanges addresses through `store` and connects every pair.
 // Waits at most config.bootstrapTimeoutSeconds; Timeout lists the ranks that never arrived.
