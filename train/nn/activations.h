@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// The parameter-free layers of the MNIST network: ReLU, 2x2 max pooling, and log-softmax with the
+// negative log-likelihood loss (one layer, as the gradient of the pair is simple and stable).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "train/tensor.h"
+
+namespace weft::train {
+
+template <class T>
+class ReLU {
+ public:
+  void forward(const TensorT<T>& x, TensorT<T>& y) {
+    y.resize(x.shape);
+    for (size_t i = 0; i < x.size(); ++i) y.data[i] = x.data[i] > T(0) ? x.data[i] : T(0);
+    y_ = &y;
+  }
+  // The gradient passes where the output was positive (PyTorch's choice at exactly 0: none).
+  void backward(const TensorT<T>& dy, TensorT<T>& dx) {
+    dx.resize(dy.shape);
+    for (size_t i = 0; i < dy.size(); ++i) dx.data[i] = y_->data[i] > T(0) ? dy.data[i] : T(0);
+  }
+
+ private:
+  const TensorT<T>* y_ = nullptr;  // the forward output, kept by the caller until backward
+};
+
+// max_pool2d(kernel 2, stride 2): odd trailing rows and columns are dropped, as in PyTorch.
+template <class T>
+class MaxPool2 {
+ public:
+  void forward(const TensorT<T>& x, TensorT<T>& y) {
+    expectShape("max_pool2d", x.shape, {-1, -1, -1, -1});
+    const int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3), ho = h / 2, wo = w / 2;
+    inShape_ = x.shape;
+    y.resize({n, c, ho, wo});
+    argmax_.resize(y.size());
+    size_t o = 0;
+    for (int p = 0; p < n * c; ++p) {
+      const T* plane = x.ptr() + size_t(p) * h * w;
+      for (int i = 0; i < ho; ++i) {
+        for (int j = 0; j < wo; ++j, ++o) {
+          uint32_t best = uint32_t(2 * i * w + 2 * j);
+          for (uint32_t at : {best + 1, best + uint32_t(w), best + uint32_t(w) + 1}) {
+            if (plane[at] > plane[best]) best = at;
+          }
+          argmax_[o] = uint32_t(size_t(p) * h * w + best);
+          y.data[o] = plane[best];
+        }
+      }
+    }
+  }
+  void backward(const TensorT<T>& dy, TensorT<T>& dx) {
+    dx.resize(inShape_);
+    std::fill(dx.data.begin(), dx.data.end(), T(0));
+    for (size_t o = 0; o < dy.size(); ++o) dx.data[argmax_[o]] += dy.data[o];
+  }
+
+ private:
+  std::vector<int> inShape_;
+  std::vector<uint32_t> argmax_;
+};
+
+// log_softmax over the last dimension followed by the mean negative log-likelihood of the labels.
+template <class T>
+class LogSoftmaxNll {
+ public:
+  // logits [N, K], labels N values in [0, K). Returns the mean loss; keeps log-probabilities.
+  double forward(const TensorT<T>& logits, const uint8_t* labels) {
+    expectShape("log_softmax", logits.shape, {-1, -1});
+    const int n = logits.dim(0), k = logits.dim(1);
+    logp_.resize(logits.shape);
+    labels_.assign(labels, labels + n);
+    double loss = 0;
+    for (int b = 0; b < n; ++b) {
+      const T* row = logits.ptr() + size_t(b) * k;
+      T* out = logp_.ptr() + size_t(b) * k;
+      const T m = *std::max_element(row, row + k);
+      T sum = 0;
+      for (int j = 0; j < k; ++j) sum += std::exp(row[j] - m);
+      const T lse = m + std::log(sum);
+      for (int j = 0; j < k; ++j) out[j] = row[j] - lse;
+      if (labels[b] >= k) throw std::invalid_argument("nll_loss: label " + std::to_string(labels[b]) + " out of range");
+      loss -= double(out[labels[b]]);
+    }
+    return n ? loss / n : 0.0;
+  }
+  // The gradient of the mean loss: (softmax - onehot) / N.
+  void backward(TensorT<T>& dlogits) const {
+    const int n = logp_.dim(0), k = logp_.dim(1);
+    dlogits.resize(logp_.shape);
+    for (int b = 0; b < n; ++b) {
+      for (int j = 0; j < k; ++j) {
+        const size_t i = size_t(b) * k + j;
+        dlogits.data[i] = (std::exp(logp_.data[i]) - (j == labels_[b] ? T(1) : T(0))) / T(n);
+      }
+    }
+  }
+  const TensorT<T>& logProbs() const { return logp_; }
+
+ private:
+  TensorT<T> logp_;
+  std::vector<uint8_t> labels_;
+};
+
+}  // namespace weft::train
