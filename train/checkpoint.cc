@@ -90,7 +90,8 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
   put(out, c.epoch);
   put(out, c.stepInEpoch);
   put(out, c.globalStep);
-  put(out, c.epochLossSum);
+  put(out, uint64_t(c.epochLossSums.size()));
+  for (double v : c.epochLossSums) put(out, v);
   put(out, c.seed);
   put(out, c.worldSize);
   put(out, c.batchSize);
@@ -141,7 +142,9 @@ Checkpoint readCheckpoint(const std::string& path) {
   c.epoch = r.get<uint64_t>("epoch");
   c.stepInEpoch = r.get<uint64_t>("step");
   c.globalStep = r.get<uint64_t>("global step");
-  c.epochLossSum = r.get<double>("epoch loss");
+  const uint64_t ranks = r.get<uint64_t>("epoch losses");
+  if (ranks > (uint64_t(1) << 24)) r.fail("implausible number of ranks in the epoch losses");
+  for (uint64_t i = 0; i < ranks; ++i) c.epochLossSums.push_back(r.get<double>("epoch losses"));
   c.seed = r.get<uint64_t>("seed");
   c.worldSize = r.get<uint32_t>("world size");
   c.batchSize = r.get<uint32_t>("batch size");

@@ -16,7 +16,7 @@ struct Checkpoint {
   uint64_t epoch = 0;        // the epoch to run next (0-based)
   uint64_t stepInEpoch = 0;  // its batches already done
   uint64_t globalStep = 0;   // optimizer steps taken in all
-  double epochLossSum = 0;   // this rank's batch losses so far in `epoch` (its reported mean)
+  std::vector<double> epochLossSums;  // each rank's batch losses so far in `epoch` (for its mean)
   uint64_t seed = 0;         // the run's settings that decide the data order, checked on resume
   uint32_t worldSize = 0;
   uint32_t batchSize = 0;

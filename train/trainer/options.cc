@@ -49,6 +49,7 @@ const char* trainUsage() {
          "  --seed N               initialisation and shuffling (default 1)\n"
          "  --data-dist shard|scatter   each rank reads its shard, or rank 0 scatters them\n"
          "  --checkpoint DIR  --checkpoint-every N  --resume\n"
+         "  --max-steps N          stop after N steps in all, with a checkpoint, as if interrupted\n"
          "  --threads N            BLAS threads per rank (default 1)\n"
          "  --limit N  --test-limit N   use only the first N training / test images\n"
          "  --metrics FILE         append one JSON object per epoch\n"
@@ -76,6 +77,7 @@ bool parseTrainOptions(int argc, char** argv, TrainOptions* o, std::string* erro
        }},
       {"--checkpoint", [&](auto&, auto& v) { o->checkpointDir = v; }},
       {"--checkpoint-every", [&](auto& f, auto& v) { o->checkpointEvery = toInt(f, v, 0); }},
+      {"--max-steps", [&](auto& f, auto& v) { o->maxSteps = toInt(f, v, 0); }},
       {"--threads", [&](auto& f, auto& v) { o->threads = int(toInt(f, v, 1)); }},
       {"--limit", [&](auto& f, auto& v) { o->limit = toInt(f, v, 0); }},
       {"--test-limit", [&](auto& f, auto& v) { o->testLimit = toInt(f, v, 0); }},

@@ -20,6 +20,7 @@ struct TrainOptions {
   bool scatter = false;  // --data-dist scatter: rank 0 reads the data and scatters the shards
   std::string checkpointDir;
   int64_t checkpointEvery = 0;  // steps; 0: at the end of each epoch only
+  int64_t maxSteps = 0;         // stop (as if interrupted) after this many steps in all; 0: no limit
   bool resume = false;
   int threads = 1;
   int64_t limit = 0;  // training samples; 0: all

@@ -33,11 +33,12 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
   DataParallel ddp(comm, params, size_t(o.bucketKiB) * 1024);
 
   Checkpoint at;  // where the run stands; saved as is
+  double lossSum = 0;  // this rank's batch losses in the current epoch
   at.seed = o.seed;
   at.worldSize = uint32_t(world);
   at.batchSize = uint32_t(o.batchSize);
   if (o.resume) {
-    if (restoreCheckpoint(comm, o, params, sgd, &at)) {
+    if (restoreCheckpoint(comm, o, params, sgd, &at, &lossSum)) {
       rng.setState(at.rng);
       if (rank == 0) {
         std::printf("resuming from %s: epoch %llu, step %llu\n", checkpointPath(o).c_str(),
@@ -63,7 +64,7 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
   }
   Tensor x;
   std::vector<uint8_t> y;
-  for (; at.epoch < uint64_t(o.epochs); ++at.epoch, at.stepInEpoch = 0, at.epochLossSum = 0) {
+  for (; at.epoch < uint64_t(o.epochs); ++at.epoch, at.stepInEpoch = 0, lossSum = 0) {
     const auto t0 = std::chrono::steady_clock::now();
     ddp.resetCommWait();
     // Step 2: this rank's shard of the epoch's shuffle.
@@ -88,16 +89,22 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
       if (o.clip > 0) clipGradNorm(params.grads().data(), params.grads().size(), o.clip);
       sgd.step(params.values().data(), params.grads().data());
 
-      at.epochLossSum += loss;
+      lossSum += loss;
       ++at.globalStep;
       samples += n;
-      progress.update(int64_t(at.stepInEpoch), at.epochLossSum / double(at.stepInEpoch + 1));
+      progress.update(int64_t(at.stepInEpoch), lossSum / double(at.stepInEpoch + 1));
       if (o.verifyEvery > 0 && at.globalStep % uint64_t(o.verifyEvery) == 0) verifyIdentical(comm, params, at.globalStep);
-      if (o.checkpointEvery > 0 && at.globalStep % uint64_t(o.checkpointEvery) == 0) {
+      const bool stop = o.maxSteps > 0 && at.globalStep >= uint64_t(o.maxSteps);
+      if (stop || (o.checkpointEvery > 0 && at.globalStep % uint64_t(o.checkpointEvery) == 0)) {
         Checkpoint next = at;
         next.stepInEpoch = at.stepInEpoch + 1;
         next.rng = rng.state();
-        saveCheckpoint(comm, o, params, sgd, std::move(next));
+        saveCheckpoint(comm, o, params, sgd, std::move(next), lossSum);
+      }
+      if (stop) {
+        progress.endEpoch();
+        if (rank == 0) std::printf("stopped after %llu steps (--max-steps)\n", (unsigned long long)at.globalStep);
+        return 0;
       }
     }
     progress.endEpoch();
@@ -107,7 +114,7 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
     m.commWaitS = ddp.commWaitSeconds() + scatterWait;
     m.worldSize = world;
     m.samplesPerS = m.epochTimeS > 0 ? double(samples) * world / m.epochTimeS : 0;
-    double meanLoss = steps ? at.epochLossSum / double(steps) : 0;
+    double meanLoss = steps ? lossSum / double(steps) : 0;
     if (world > 1) comm.allReduce(&meanLoss, &meanLoss, 1, weftFloat64, weftAvg);
     m.trainLoss = meanLoss;
     const Evaluation eval = evaluate(comm, net, data.test);
@@ -121,9 +128,8 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
     Checkpoint next = at;
     next.epoch = at.epoch + 1;
     next.stepInEpoch = 0;
-    next.epochLossSum = 0;
     next.rng = rng.state();
-    saveCheckpoint(comm, o, params, sgd, std::move(next));
+    saveCheckpoint(comm, o, params, sgd, std::move(next), 0.0);
   }
   if (rank == 0) std::printf("parameter checksum %016llx\n", (unsigned long long)parameterChecksum(params));
   return 0;

@@ -78,8 +78,16 @@ void verifyIdentical(weft::Comm& comm, const ParamStore<float>& params, uint64_t
 std::string checkpointPath(const TrainOptions& o) { return o.checkpointDir + "/checkpoint.bin"; }
 
 void saveCheckpoint(weft::Comm& comm, const TrainOptions& o, const ParamStore<float>& params, Sgd& sgd,
-                    Checkpoint position) {
-  if (comm.rank() != 0 || o.checkpointDir.empty()) return;
+                    Checkpoint position, double epochLossSum) {
+  if (o.checkpointDir.empty()) return;
+  // Each rank's own sum, so that a resumed rank reports the mean it would have without a break.
+  position.epochLossSums.assign(size_t(comm.size()), 0.0);
+  if (comm.size() > 1) {
+    comm.allGather(&epochLossSum, position.epochLossSums.data(), 1, weftFloat64);
+  } else {
+    position.epochLossSums[0] = epochLossSum;
+  }
+  if (comm.rank() != 0) return;
   ::mkdir(o.checkpointDir.c_str(), 0755);  // exists already: fine; unusable: the write says so
   position.params = params.values();
   position.momentum = sgd.momentumBuffer();
@@ -88,7 +96,7 @@ void saveCheckpoint(weft::Comm& comm, const TrainOptions& o, const ParamStore<fl
 }
 
 bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, ParamStore<float>& params, Sgd& sgd,
-                       Checkpoint* position) {
+                       Checkpoint* position, double* epochLossSum) {
   struct stat st;
   if (::stat(checkpointPath(o).c_str(), &st) != 0) return false;
   Checkpoint c = readCheckpoint(checkpointPath(o));
@@ -106,6 +114,7 @@ bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, ParamStore<float
   params.values() = c.params;
   sgd.momentumBuffer() = c.momentum;
   sgd.started() = c.sgdStarted;
+  *epochLossSum = size_t(comm.rank()) < c.epochLossSums.size() ? c.epochLossSums[size_t(comm.rank())] : 0.0;
   *position = std::move(c);
   position->params.clear();
   position->momentum.clear();

@@ -44,11 +44,12 @@ uint64_t parameterChecksum(const ParamStore<float>& params);
 void verifyIdentical(weft::Comm& comm, const ParamStore<float>& params, uint64_t step);
 
 std::string checkpointPath(const TrainOptions& o);
-// Rank 0 writes; the others return at once.
+// Called by every rank (it gathers each rank's loss sum so far); rank 0 writes.
 void saveCheckpoint(weft::Comm& comm, const TrainOptions& o, const ParamStore<float>& params, Sgd& sgd,
-                    Checkpoint position);
-// Loads the checkpoint into params and sgd and returns the position; false when there is none.
+                    Checkpoint position, double epochLossSum);
+// Loads the checkpoint into params and sgd and returns the position and this rank's loss sum so
+// far in the epoch; false when there is none.
 bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, ParamStore<float>& params, Sgd& sgd,
-                       Checkpoint* position);
+                       Checkpoint* position, double* epochLossSum);
 
 }  // namespace weft::train

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# train_mnist end to end under weftrun, on a small slice of Fashion-MNIST.
+# Usage: train_mnist_test.sh CASE BUILD_DIR   (CASE: learns, resume, scatter, verify, bad-data, bad-flag)
+# Exits 77 (skip) when the data set is not installed.
+set -euo pipefail
+case_=$1 build=$2
+weftrun=$build/tools/weftrun train=$build/train/train_mnist
+data=${WEFT_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
+if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+  echo "skip: no Fashion-MNIST in $data (Debian's dataset-fashion-mnist; tools/setup installs it)"
+  exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# run NAME RANKS ARGS...: train_mnist's stdout in $tmp/NAME.out
+run() {
+  local name=$1 n=$2
+  shift 2
+  "$weftrun" -n "$n" "$train" --no-progress --log-every 1000 --data "$data" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
+    { cat "$tmp/$name.out" "$tmp/$name.err" >&2; fail "$name exited $?"; }
+}
+checksum() { awk '/^parameter checksum/ {print $3}' "$tmp/$1.out"; }
+summaries() { grep -E '^epoch [0-9]+:' "$tmp/$1.out" | sed 's/, [0-9.]* s, .*//'; }  # without timings
+
+case $case_ in
+  learns)
+    # The loss falls and test accuracy beats chance (10%) by a wide margin.
+    run learns 2 --limit 2000 --test-limit 2000 --epochs 3 --metrics "$tmp/m.json"
+    cat "$tmp/learns.out"
+    /usr/bin/python3 - "$tmp/m.json" <<'PY'
+import json, sys
+m = [json.loads(line) for line in open(sys.argv[1])]
+assert len(m) == 3, m
+assert all(e["world_size"] == 2 and e["samples_per_s"] > 0 and e["epoch_time_s"] > 0 for e in m), m
+assert m[0]["train_loss"] < 2.3 and m[2]["train_loss"] < m[0]["train_loss"] - 0.3, m
+assert m[2]["test_accuracy"] > 0.45, m
+print("loss %.3f -> %.3f, accuracy %.3f" % (m[0]["train_loss"], m[2]["train_loss"], m[2]["test_accuracy"]))
+PY
+    ;;
+  resume)
+    # Interrupted mid-epoch and resumed: the same epochs and the same parameters, bit for bit.
+    run whole 2 --limit 1280 --test-limit 500 --epochs 2 --checkpoint "$tmp/a"
+    run first 2 --limit 1280 --test-limit 500 --epochs 2 --checkpoint "$tmp/b" --checkpoint-every 4 --max-steps 13
+    grep -q 'stopped after 13 steps' "$tmp/first.out" || fail "--max-steps did not stop the run"
+    [ ! -e "$tmp/b/checkpoint.bin.tmp" ] || fail "a temporary checkpoint was left behind"
+    run second 2 --limit 1280 --test-limit 500 --epochs 2 --checkpoint "$tmp/b" --resume
+    grep -q 'resuming from .*epoch 2, step 3' "$tmp/second.out" || fail "did not resume at epoch 2, step 3"
+    [ -n "$(checksum whole)" ] || fail "no checksum"
+    [ "$(checksum whole)" = "$(checksum second)" ] || fail "parameters differ: $(checksum whole) vs $(checksum second)"
+    diff <(summaries whole) <(summaries first; summaries second) || fail "epoch results differ after resuming"
+    ;;
+  scatter)
+    # Rank 0 scattering the shards trains exactly as every rank reading its own (3 ranks: padded).
+    run shard 3 --limit 1000 --test-limit 300 --epochs 2 --data-dist shard
+    run scatter 3 --limit 1000 --test-limit 300 --epochs 2 --data-dist scatter
+    [ "$(checksum shard)" = "$(checksum scatter)" ] || fail "scatter and shard differ"
+    diff <(summaries shard) <(summaries scatter) || fail "epoch results differ"
+    ;;
+  verify)
+    run verify 3 --limit 600 --test-limit 300 --verify 1
+    grep -q '^epoch 1:' "$tmp/verify.out" || fail "no epoch summary"
+    ;;
+  bad-data)
+    # A truncated file is named with what is wrong; no crash, no hang.
+    mkdir "$tmp/d"
+    cp "$data"/t10k-* "$data"/train-labels-idx1-ubyte.gz "$tmp/d/"
+    head -c 100000 "$data/train-images-idx3-ubyte.gz" >"$tmp/d/train-images-idx3-ubyte.gz"
+    set +e
+    "$weftrun" -n 2 "$train" --data "$tmp/d" --limit 100 >"$tmp/bad.out" 2>&1
+    rc=$?
+    set -e
+    cat "$tmp/bad.out"
+    [ $rc -ne 0 ] && [ $rc -lt 128 ] || fail "exit code $rc (expected an error, not a crash)"
+    grep -q 'train-images-idx3-ubyte.gz.*truncated' "$tmp/bad.out" || fail "the message does not name the file and the fault"
+    ;;
+  bad-flag)
+    set +e
+    "$train" --epochs zero >"$tmp/flag.out" 2>&1
+    rc=$?
+    set -e
+    [ $rc -eq 2 ] || fail "exit code $rc for a bad flag"
+    grep -q -- '--epochs takes an integer' "$tmp/flag.out" || fail "no clear message"
+    grep -q 'usage: train_mnist' "$tmp/flag.out" || fail "no usage"
+    ;;
+  *) fail "unknown case $case_" ;;
+esac
+echo "ok: $case_"
