@@ -22,4 +22,15 @@ inline void gemm(bool transA, bool transB, int m, int n, int k, double alpha, co
 // Threads OpenBLAS may use (the trainer's --threads; 1 by default, one core per rank).
 void setBlasThreads(int n);
 
+// OpenBLAS's kernel family ("Haswell", "SkylakeX", "Prescott", ...).
+const char* blasCoreName();
+
+// Note [BLAS kernels]: OpenBLAS picks its kernels from the CPU model at load time and falls back to
+// its oldest x86-64 ones (Prescott, SSE3; about 1.5x slower here) when it does not know the model,
+// as inside VMs that hide it. When that happened, OPENBLAS_CORETYPE is unset and the CPU has AVX2
+// and FMA, this re-executes the program with OPENBLAS_CORETYPE=Haswell (the choice such machines'
+// own setup makes); the environment variable, when set, is always respected. Returns only when
+// nothing was done (or exec failed).
+void reexecWithFasterBlas(char** argv);
+
 }  // namespace weft::train

@@ -8,8 +8,7 @@
 #include <cerrno>
 #include <array>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <cstdio>
 #include <stdexcept>
 
 namespace weft::train {
@@ -51,7 +50,7 @@ class Reader {
     if (n > kMaxFloats) fail(std::string("implausible length of ") + what);
     need(n * sizeof(float), what);
     std::vector<float> v(n);
-    std::memcpy(v.data(), bytes_.data() + at_, n * sizeof(float));
+    if (n > 0) std::memcpy(v.data(), bytes_.data() + at_, n * sizeof(float));
     at_ += n * sizeof(float);
     return v;
   }
@@ -113,7 +112,12 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
     throw;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) ioError("rename from " + tmp + " failed", path);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    ioError("rename from " + tmp + " failed", path);
+  }
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -124,9 +128,18 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
 }
 
 Checkpoint readCheckpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("checkpoint " + path + ": cannot open: " + std::strerror(errno));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error("checkpoint " + path + ": cannot open: " + std::strerror(errno));
+    char buf[1 << 16];
+    size_t got;
+    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, got);
+    const bool failed = std::ferror(f) != 0;
+    const int err = errno;
+    std::fclose(f);
+    if (failed) throw std::runtime_error("checkpoint " + path + ": read failed: " + std::strerror(err));
+  }
   Reader r(bytes, path);
   if (bytes.size() < sizeof(kMagic) || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     r.fail("not a weft checkpoint (bad magic)");

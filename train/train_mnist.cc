@@ -16,6 +16,7 @@
 
 int main(int argc, char** argv) {
   using namespace weft::train;
+  reexecWithFasterBlas(argv);  // Note [BLAS kernels]
   TrainOptions options;
   std::string error;
   if (!parseTrainOptions(argc, argv, &options, &error)) {

@@ -175,3 +175,30 @@ TEST_CASE("layers refuse inputs of the wrong shape") {
   Linear<float> fc(params, "fc", 6, 2);
   REQUIRE_THROWS_AS(fc.forward(Tensor({2, 5}), y), std::invalid_argument);
 }
+
+TEST_CASE("fused relu + max-pool equals relu then max-pool, forward and backward") {
+  Rng rng(6);
+  for (const std::vector<int>& shape : {std::vector<int>{2, 3, 6, 8}, std::vector<int>{1, 2, 7, 5}}) {
+    TensorT<T> x = randomTensor(shape, rng);
+    // Ties and all-negative windows on purpose.
+    for (size_t i = 0; i < x.size(); i += 5) x.data[i] = x.data[i + 1 < x.size() ? i + 1 : i];
+    for (size_t i = 0; i < 8 && i < x.size(); ++i) x.data[i] = -std::abs(x.data[i]);
+    ReLU<T> relu;
+    MaxPool2<T> pool;
+    ReluMaxPool2<T> fused;
+    TensorT<T> a, b, f;
+    relu.forward(x, a);
+    pool.forward(a, b);
+    fused.forward(x, f);
+    REQUIRE(f.shape == b.shape);
+    REQUIRE(f.data == b.data);
+    const TensorT<T> r = randomTensor(b.shape, rng);
+    TensorT<T> da, dx, dfused;
+    pool.backward(r, da);
+    relu.backward(da, dx);
+    dfused.data.assign(x.size(), 123.0);  // stale values must all be overwritten
+    fused.backward(r, dfused);
+    REQUIRE(dfused.shape == x.shape);
+    REQUIRE(dfused.data == dx.data);
+  }
+}

@@ -69,6 +69,66 @@ class MaxPool2 {
   std::vector<uint32_t> argmax_;
 };
 
+// ReLU followed by max_pool2d(2) in one pass: relu(max(window)) equals max(relu(window)) since
+// ReLU is monotone, and so do the gradients (where the window's maximum is not positive both give
+// zero). Saves a pass over, and a copy of, the largest activations of the network.
+template <class T>
+class ReluMaxPool2 {
+ public:
+  void forward(const TensorT<T>& x, TensorT<T>& y) {
+    expectShape("relu_max_pool2d", x.shape, {-1, -1, -1, -1});
+    const int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3), ho = h / 2, wo = w / 2;
+    inShape_ = x.shape;
+    y.resize({n, c, ho, wo});
+    argmax_.resize(y.size());
+    size_t o = 0;
+    for (int p = 0; p < n * c; ++p) {
+      const T* plane = x.ptr() + size_t(p) * h * w;
+      for (int i = 0; i < ho; ++i) {
+        const T* r0 = plane + size_t(2 * i) * w;
+        const T* r1 = r0 + w;
+        for (int j = 0; j < wo; ++j, ++o) {
+          // First maximum in row-major order wins, as in PyTorch.
+          uint8_t at = 0;
+          T best = r0[2 * j];
+          if (r0[2 * j + 1] > best) best = r0[2 * j + 1], at = 1;
+          if (r1[2 * j] > best) best = r1[2 * j], at = 2;
+          if (r1[2 * j + 1] > best) best = r1[2 * j + 1], at = 3;
+          argmax_[o] = best > T(0) ? at : kNone;
+          y.data[o] = best > T(0) ? best : T(0);
+        }
+      }
+    }
+  }
+  // Writes every element of dx once (no separate zeroing pass).
+  void backward(const TensorT<T>& dy, TensorT<T>& dx) {
+    const int n = inShape_[0], c = inShape_[1], h = inShape_[2], w = inShape_[3], ho = h / 2, wo = w / 2;
+    dx.resize(inShape_);
+    if (h % 2 || w % 2) std::fill(dx.data.begin(), dx.data.end(), T(0));  // rows and columns no window covers
+    size_t o = 0;
+    for (int p = 0; p < n * c; ++p) {
+      T* plane = dx.ptr() + size_t(p) * h * w;
+      for (int i = 0; i < ho; ++i) {
+        T* r0 = plane + size_t(2 * i) * w;
+        T* r1 = r0 + w;
+        for (int j = 0; j < wo; ++j, ++o) {
+          const uint8_t at = argmax_[o];
+          const T g = dy.data[o];
+          r0[2 * j] = at == 0 ? g : T(0);
+          r0[2 * j + 1] = at == 1 ? g : T(0);
+          r1[2 * j] = at == 2 ? g : T(0);
+          r1[2 * j + 1] = at == 3 ? g : T(0);
+        }
+      }
+    }
+  }
+
+ private:
+  static constexpr uint8_t kNone = 4;  // the maximum was not positive: no gradient
+  std::vector<int> inShape_;
+  std::vector<uint8_t> argmax_;  // position in the window, or kNone
+};
+
 // log_softmax over the last dimension followed by the mean negative log-likelihood of the labels.
 template <class T>
 class LogSoftmaxNll {

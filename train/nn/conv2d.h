@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// 2-D convolution, stride 1, no padding, as im2col + one GEMM over the whole batch.
+// 2-D convolution, stride 1, no padding, as im2col + GEMM, one sample at a time (Note [Conv2d
+// layout] in conv2d.cc).
 #pragma once
 
 #include <string>
@@ -31,9 +32,8 @@ class Conv2d {
   size_t w_, b_;
   int cin_, cout_, k_;
   std::vector<int> inShape_;
-  std::vector<T> cols_;   // [C*k*k, N*Ho*Wo] of the last input
-  std::vector<T> tmp_;    // [Co, N*Ho*Wo]: the product before / the gradient after reordering
-  std::vector<T> dcols_;  // [C*k*k, N*Ho*Wo]
+  std::vector<T> cols_;   // N x [C*k*k, Ho*Wo]: the last input, unfolded
+  std::vector<T> dcols_;  // [C*k*k, Ho*Wo]: one sample's input gradient, before folding
 };
 
 }  // namespace weft::train

@@ -23,7 +23,7 @@ void Linear<T>::init(Rng& rng) {
 template <class T>
 void Linear<T>::forward(const TensorT<T>& x, TensorT<T>& y) {
   expectShape("linear", x.shape, {-1, in_});
-  x_ = x;
+  x_ = &x;
   const int n = x.dim(0);
   y.resize({n, out_});
   const T* bias = params_.value(b_);
@@ -33,9 +33,9 @@ void Linear<T>::forward(const TensorT<T>& x, TensorT<T>& y) {
 
 template <class T>
 void Linear<T>::backward(const TensorT<T>& dy, TensorT<T>* dx) {
-  const int n = x_.dim(0);
+  const int n = x_->dim(0);
   expectShape("linear backward", dy.shape, {n, out_});
-  gemm(true, false, out_, in_, n, T(1), dy.ptr(), out_, x_.ptr(), in_, T(0), params_.grad(w_), in_);
+  gemm(true, false, out_, in_, n, T(1), dy.ptr(), out_, x_->ptr(), in_, T(0), params_.grad(w_), in_);
   T* gb = params_.grad(b_);
   std::fill(gb, gb + out_, T(0));
   for (int b = 0; b < n; ++b) {

@@ -16,7 +16,7 @@ class Linear {
   Linear(ParamStore<T>& params, const std::string& name, int inFeatures, int outFeatures);
 
   void init(Rng& rng);
-  // x [N, in] -> y [N, out]; keeps x for backward.
+  // x [N, in] -> y [N, out]. x must stay unchanged until backward, which reads it.
   void forward(const TensorT<T>& x, TensorT<T>& y);
   // Sets the weight and bias gradients; writes dx unless null.
   void backward(const TensorT<T>& dy, TensorT<T>* dx);
@@ -28,7 +28,7 @@ class Linear {
   ParamStore<T>& params_;
   size_t w_, b_;
   int in_, out_;
-  TensorT<T> x_;
+  const TensorT<T>* x_ = nullptr;
 };
 
 }  // namespace weft::train

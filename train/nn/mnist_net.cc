@@ -21,11 +21,9 @@ template <class T>
 double MnistNet<T>::forward(const TensorT<T>& x, const uint8_t* labels) {
   expectShape("mnist_net", x.shape, {-1, 1, kImageSide, kImageSide});
   conv1_.forward(x, c1_);
-  relu1_.forward(c1_, r1_);
-  pool1_.forward(r1_, p1_);
+  pool1_.forward(c1_, p1_);
   conv2_.forward(p1_, c2_);
-  relu2_.forward(c2_, r2_);
-  pool2_.forward(r2_, p2_);
+  pool2_.forward(c2_, p2_);
   p2_.resize({p2_.dim(0), p2_.dim(1) * p2_.dim(2) * p2_.dim(3)});  // flatten: same storage order
   fc1_.forward(p2_, h1_);
   relu3_.forward(h1_, r3_);
@@ -46,11 +44,9 @@ void MnistNet<T>::backward(const std::function<void(size_t)>& ready) {
   done(fc1_.weightIndex());
   g2_.resize({g2_.dim(0), 20, 4, 4});  // unflatten
   pool2_.backward(g2_, g_);
-  relu2_.backward(g_, g2_);
-  conv2_.backward(g2_, &g_);
+  conv2_.backward(g_, &g2_);
   done(conv2_.weightIndex());
-  pool1_.backward(g_, g2_);
-  relu1_.backward(g2_, g_);
+  pool1_.backward(g2_, g_);
   conv1_.backward(g_, nullptr);  // the images need no gradient
   done(conv1_.weightIndex());
 }

@@ -43,11 +43,11 @@ class MnistNet {
   Conv2d<T> conv2_;
   Linear<T> fc1_;
   Linear<T> fc2_;
-  ReLU<T> relu1_, relu2_, relu3_;
-  MaxPool2<T> pool1_, pool2_;
+  ReluMaxPool2<T> pool1_, pool2_;  // ReLU and max_pool2d of each convolution
+  ReLU<T> relu3_;
   LogSoftmaxNll<T> loss_;
   // Activations (forward) and their gradients (backward), reused every step.
-  TensorT<T> c1_, r1_, p1_, c2_, r2_, p2_, h1_, r3_, out_;
+  TensorT<T> c1_, p1_, c2_, p2_, h1_, r3_, out_;
   TensorT<T> g_, g2_;
 };
 

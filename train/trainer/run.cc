@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "train/blas.h"
 #include "train/ddp.h"
 #include "train/trainer/report.h"
 #include "train/trainer/shard.h"
@@ -58,8 +59,10 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
   DistributedSampler sampler(data.trainCount, world, rank, /*shuffle=*/true, o.seed);
   Progress progress(o.progress && rank == 0, o.logEvery);
   if (rank == 0) {
-    std::printf("training on %zu images (%zu per rank), testing on %zu, %d rank%s, batch %d per rank\n",
-                data.trainCount, sampler.numSamples(), data.test.count, world, world == 1 ? "" : "s", o.batchSize);
+    std::printf("training on %zu images (%zu per rank), testing on %zu, %d rank%s, batch %d per rank, "
+                "OpenBLAS kernels %s\n",
+                data.trainCount, sampler.numSamples(), data.test.count, world, world == 1 ? "" : "s", o.batchSize,
+                blasCoreName());
     std::fflush(stdout);
   }
   Tensor x;
