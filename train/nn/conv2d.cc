@@ -45,7 +45,12 @@ void Conv2d<T>::forward(const TensorT<T>& x, TensorT<T>& y) {
       for (int i = 0; i < k_; ++i) {
         for (int j = 0; j < k_; ++j) {
           T* row = cols + ((size_t(c) * k_ + i) * k_ + j) * plane;
-          for (int oh = 0; oh < ho; ++oh) std::copy_n(in + size_t(oh + i) * w + j, wo, row + size_t(oh) * wo);
+          for (int oh = 0; oh < ho; ++oh) {
+            // A loop, not std::copy_n: rows are 8-24 floats, shorter than a memmove call's cost.
+            const T* src = in + size_t(oh + i) * w + j;
+            T* dst = row + size_t(oh) * wo;
+            for (int ow = 0; ow < wo; ++ow) dst[ow] = src[ow];
+          }
         }
       }
     }
