@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # train_mnist end to end under weftrun, on a small slice of Fashion-MNIST.
-# Usage: train_mnist_test.sh CASE BUILD_DIR   (CASE: learns, resume, scatter, verify, bad-data, bad-flag)
+# Usage: train_mnist_test.sh CASE BUILD_DIR
+#   (CASE: learns, resume, scatter, verify, launchers, bad-data, bad-flag)
 # Exits 77 (skip) when the data set is not installed.
 set -euo pipefail
 case_=$1 build=$2
@@ -61,6 +62,28 @@ PY
   verify)
     run verify 3 --limit 600 --test-limit 300 --verify 1
     grep -q '^epoch 1:' "$tmp/verify.out" || fail "no epoch summary"
+    ;;
+  launchers)
+    # The same job under weftrun, Open MPI's mpirun and torchrun: the same parameters. Those not
+    # installed (CI has neither; tools/setup --compare adds both) are left out; none: skip.
+    args=(--limit 600 --test-limit 200)
+    run weftrun 2 "${args[@]}"
+    args+=(--no-progress --log-every 1000 --data "$data")
+    ran=0
+    if command -v mpirun >/dev/null; then
+      mpirun --allow-run-as-root --oversubscribe -np 2 "$train" "${args[@]}" >"$tmp/mpirun.out" 2>&1 ||
+        { cat "$tmp/mpirun.out" >&2; fail "mpirun run failed"; }
+      [ "$(checksum mpirun)" = "$(checksum weftrun)" ] || fail "mpirun and weftrun differ"
+      ran=$((ran + 1))
+    fi
+    if command -v torchrun >/dev/null; then
+      # Debian's torch 1.13 on Python 3.11 needs --redirects/--tee to start its workers.
+      torchrun --redirects 1 --tee 1 --nproc_per_node 2 --master_port 29571 --no_python "$train" "${args[@]}" 2>&1 |
+        sed -n 's/^\[default0\]://p' >"$tmp/torchrun.out"
+      [ "$(checksum torchrun)" = "$(checksum weftrun)" ] || fail "torchrun and weftrun differ"
+      ran=$((ran + 1))
+    fi
+    [ $ran -gt 0 ] || { echo "skip: neither mpirun nor torchrun is installed"; exit 77; }
     ;;
   bad-data)
     # A truncated file is named with what is wrong; no crash, no hang.
