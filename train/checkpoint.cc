@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "train/util.h"
+
 namespace weft::train {
 namespace {
 
@@ -18,11 +20,6 @@ constexpr char kMagic[8] = {'W', 'E', 'F', 'T', 'C', 'K', 'P', 'T'};
 constexpr uint32_t kVersion = 1;
 constexpr uint64_t kMaxFloats = uint64_t(1) << 32;
 
-uint64_t fnv1a(const std::string& bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
 
 template <class T>
 void put(std::string& out, const T& v) {
@@ -36,7 +33,8 @@ void putFloats(std::string& out, const std::vector<float>& v) {
 
 class Reader {
  public:
-  Reader(const std::string& bytes, const std::string& path) : bytes_(bytes), path_(path) {}
+  // Reads the body: everything before the trailing checksum.
+  Reader(const std::string& bytes, size_t end, const std::string& path) : bytes_(bytes), end_(end), path_(path) {}
   template <class T>
   T get(const char* what) {
     T v;
@@ -61,9 +59,10 @@ class Reader {
 
  private:
   void need(size_t n, const char* what) const {
-    if (bytes_.size() - at_ < n) fail(std::string("truncated (in ") + what + ")");
+    if (end_ - at_ < n) fail(std::string("truncated (in ") + what + ")");
   }
   const std::string& bytes_;
+  const size_t end_;
   const std::string& path_;
   size_t at_ = 0;
 };
@@ -96,9 +95,10 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
   put(out, c.batchSize);
   for (uint64_t w : c.rng) put(out, w);
   put(out, uint8_t(c.sgdStarted));
+  put(out, c.trainCount);
   putFloats(out, c.params);
   putFloats(out, c.momentum);
-  put(out, fnv1a(out));
+  put(out, fnv1a(out.data(), out.size()));
   // A crash at any point leaves either the old file or the new one, never a mix.
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -140,14 +140,14 @@ Checkpoint readCheckpoint(const std::string& path) {
     std::fclose(f);
     if (failed) throw std::runtime_error("checkpoint " + path + ": read failed: " + std::strerror(err));
   }
-  Reader r(bytes, path);
+  Reader r(bytes, bytes.size() < 8 ? 0 : bytes.size() - 8, path);
   if (bytes.size() < sizeof(kMagic) || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     r.fail("not a weft checkpoint (bad magic)");
   }
   if (bytes.size() < sizeof(kMagic) + 8) r.fail("truncated");
   uint64_t stored;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-  if (fnv1a(bytes.substr(0, bytes.size() - 8)) != stored) r.fail("checksum mismatch (corrupt or truncated)");
+  if (fnv1a(bytes.data(), bytes.size() - 8) != stored) r.fail("checksum mismatch (corrupt or truncated)");
   r.get<std::array<char, sizeof(kMagic)>>("magic");
   const uint32_t version = r.get<uint32_t>("version");
   if (version != kVersion) r.fail("version " + std::to_string(version) + ", expected " + std::to_string(kVersion));
@@ -163,6 +163,7 @@ Checkpoint readCheckpoint(const std::string& path) {
   c.batchSize = r.get<uint32_t>("batch size");
   for (uint64_t& w : c.rng) w = r.get<uint64_t>("rng state");
   c.sgdStarted = r.get<uint8_t>("optimizer state") != 0;
+  c.trainCount = r.get<uint64_t>("training set size");
   c.params = r.floats("parameters");
   c.momentum = r.floats("momentum");
   if (r.at() != bytes.size() - 8) r.fail("unexpected bytes after the momentum buffer");

@@ -20,7 +20,8 @@ struct Checkpoint {
   uint64_t seed = 0;         // the run's settings that decide the data order, checked on resume
   uint32_t worldSize = 0;
   uint32_t batchSize = 0;
-  Rng::State rng{};
+  uint64_t trainCount = 0;   // training images (with --limit), also deciding the order
+  Rng::State rng{};          // the generator after initialisation (the shuffle is seeded per epoch)
   std::vector<float> params;
   std::vector<float> momentum;  // empty without momentum
   bool sgdStarted = false;

@@ -4,14 +4,9 @@
 
 #include <chrono>
 
+#include "train/util.h"
+
 namespace weft::train {
-namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
 
 DataParallel::DataParallel(weft::Comm& comm, ParamStore<float>& params, size_t bucketCapBytes)
     : comm_(comm), params_(params) {

@@ -14,6 +14,7 @@
 
 namespace weft::train {
 
+// Loop-bound: the training thread drives it (the all-reduces progress on weft's own thread).
 class DataParallel {
  public:
   // Buckets are cut from the last parameter backwards (the order backward produces gradients),

@@ -81,6 +81,7 @@ void requireEqual(const Checkpoint& got, const Checkpoint& want) {
   CHECK(got.seed == want.seed);
   CHECK(got.worldSize == want.worldSize);
   CHECK(got.batchSize == want.batchSize);
+  CHECK(got.trainCount == want.trainCount);
   CHECK(got.rng == want.rng);
   CHECK(got.sgdStarted == want.sgdStarted);
   CHECK(got.params.size() == want.params.size());
@@ -100,6 +101,7 @@ Checkpoint sample(size_t n = 7, bool withMomentum = true) {
   c.seed = 0xdeadbeefcafebabeull;
   c.worldSize = 4;
   c.batchSize = 64;
+  c.trainCount = 59999;
   Rng rng(42);
   rng.next();
   c.rng = rng.state();
@@ -119,10 +121,11 @@ Checkpoint sample(size_t n = 7, bool withMomentum = true) {
 }
 
 // The layout, from checkpoint.cc: magic 8, version 4, epoch/step/global step 8 each, the rank
-// count 8 and a double per rank, seed 8, world/batch size 4 each, rng 32, started 1; then each
+// count 8 and a double per rank, seed 8, world/batch size 4 each, rng 32, started 1, training
+// set size 8; then each
 // float array as a u64 length and the floats; then the FNV-1a checksum.
 constexpr size_t kRanksAt = 36;
-size_t headerSize(size_t ranks) { return 93 + 8 * ranks; }
+size_t headerSize(size_t ranks) { return 101 + 8 * ranks; }
 constexpr size_t kSampleRanks = 4;
 
 uint64_t fnv1a(const std::string& bytes) {

@@ -97,6 +97,25 @@ PY
     cat "$tmp/bad.out"
     [ $rc -ne 0 ] && [ $rc -lt 128 ] || fail "exit code $rc (expected an error, not a crash)"
     grep -q 'train-images-idx3-ubyte.gz.*truncated' "$tmp/bad.out" || fail "the message does not name the file and the fault"
+    # Scatter mode: only rank 0 reads, and rank 1 is told at once instead of waiting for data.
+    set +e
+    WEFT_TIMEOUT=60 timeout 50 "$weftrun" -n 2 "$train" --data "$tmp/d" --limit 100 --data-dist scatter \
+      >"$tmp/bad2.out" 2>&1
+    rc=$?
+    set -e
+    cat "$tmp/bad2.out"
+    [ $rc -ne 0 ] && [ $rc -lt 124 ] || fail "scatter mode: exit code $rc"
+    grep -q 'truncated' "$tmp/bad2.out" || fail "scatter mode: rank 0 did not name the fault"
+    grep -q 'rank 0 failed to read the training set' "$tmp/bad2.out" || fail "scatter mode: rank 1 was not told"
+    # A checkpoint directory that cannot be made stops the run before training.
+    set +e
+    "$weftrun" -n 2 "$train" --data "$data" --limit 100 --checkpoint "$tmp/d/train-labels-idx1-ubyte.gz/ck" \
+      >"$tmp/bad3.out" 2>&1
+    rc=$?
+    set -e
+    [ $rc -eq 1 ] || fail "unusable checkpoint directory: exit code $rc"
+    grep -q 'cannot create the directory' "$tmp/bad3.out" || fail "unusable checkpoint directory: no clear message"
+    ! grep -q '^epoch' "$tmp/bad3.out" || fail "trained before finding the checkpoint directory unusable"
     ;;
   bad-flag)
     set +e
@@ -106,6 +125,14 @@ PY
     [ $rc -eq 2 ] || fail "exit code $rc for a bad flag"
     grep -q -- '--epochs takes an integer' "$tmp/flag.out" || fail "no clear message"
     grep -q 'usage: train_mnist' "$tmp/flag.out" || fail "no usage"
+    for bad in "--lr nan" "--batch-size 4294967360" "--momentum -1" "--data-dist all" "--frobnicate"; do
+      set +e
+      # shellcheck disable=SC2086
+      "$train" $bad >"$tmp/flag.out" 2>&1
+      rc=$?
+      set -e
+      [ $rc -eq 2 ] || fail "exit code $rc for '$bad'"
+    done
     ;;
   *) fail "unknown case $case_" ;;
 esac

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "train/data/idx.h"
+#include "train/util.h"
 
 namespace weft::train {
 namespace {
@@ -24,9 +25,6 @@ std::string findFile(const std::string& dir, const std::string& base) {
   throw std::runtime_error(gz.string() + ": not found (nor " + plain.string() + ")");
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": " + what);
-}
 
 }  // namespace
 
@@ -38,17 +36,17 @@ Dataset loadMnist(const std::string& dir, bool train, size_t limit) {
   IdxArray labels = readIdx(labelsPath);
 
   const auto dimsOf = [](const IdxArray& a) { return std::to_string(a.dims.size()) + "-D"; };
-  if (images.dims.size() != 3) fail(imagesPath, "expected 3-D images, found " + dimsOf(images));
-  if (labels.dims.size() != 1) fail(labelsPath, "expected 1-D labels, found " + dimsOf(labels));
+  if (images.dims.size() != 3) failFile(imagesPath, "expected 3-D images, found " + dimsOf(images));
+  if (labels.dims.size() != 1) failFile(labelsPath, "expected 1-D labels, found " + dimsOf(labels));
   if (images.dims[0] != labels.dims[0]) {
-    fail(imagesPath, std::to_string(images.dims[0]) + " images but " + labelsPath + " has " +
+    failFile(imagesPath, std::to_string(images.dims[0]) + " images but " + labelsPath + " has " +
                          std::to_string(labels.dims[0]) + " labels");
   }
   // An empty split would only fail later and less clearly (the sampler rejects size 0).
-  if (images.data.empty()) fail(imagesPath, "no images (dims contain a zero)");
+  if (images.data.empty()) failFile(imagesPath, "no images (dims contain a zero)");
   for (size_t i = 0; i < labels.data.size(); ++i) {
     if (labels.data[i] >= kClasses) {
-      fail(labelsPath, "label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
+      failFile(labelsPath, "label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
                            " is not in 0.." + std::to_string(kClasses - 1));
     }
   }

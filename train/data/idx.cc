@@ -11,6 +11,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "train/util.h"
+
 namespace weft::train {
 namespace {
 
@@ -23,9 +25,6 @@ struct GzCloser {
 };
 using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": " + what);
-}
 
 // zlib's reason for the last error, or "" when there is none. gzerror() prefixes messages with the path it was
 // opened with; strip that so our own prefix is not doubled.
@@ -41,7 +40,7 @@ std::string gzReason(gzFile gz, const std::string& path) {
 [[noreturn]] void failStream(gzFile gz, const std::string& path) {
   int code = Z_OK;
   gzerror(gz, &code);
-  fail(path, (code == Z_ERRNO ? "read error: " : "corrupt gzip stream: ") + gzReason(gz, path));
+  failFile(path, (code == Z_ERRNO ? "read error: " : "corrupt gzip stream: ") + gzReason(gz, path));
 }
 
 // Reads up to n bytes; fewer only at end of input. A stream error throws with zlib's message.
@@ -95,7 +94,7 @@ uint64_t checkedSize(const std::vector<uint32_t>& dims, const std::string& path)
   uint64_t size = 1;
   for (uint32_t d : dims) {
     if (size > kIdxMaxBytes / d) {
-      fail(path, "dims " + dimsText(dims) + " exceed the limit of " + std::to_string(kIdxMaxBytes) + " bytes");
+      failFile(path, "dims " + dimsText(dims) + " exceed the limit of " + std::to_string(kIdxMaxBytes) + " bytes");
     }
     size *= d;
   }
@@ -107,28 +106,28 @@ uint64_t checkedSize(const std::vector<uint32_t>& dims, const std::string& path)
 IdxArray readIdx(const std::string& path) {
   errno = 0;
   GzFile gz(gzopen(path.c_str(), "rb"));
-  if (!gz) fail(path, std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
+  if (!gz) failFile(path, std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
   gzbuffer(gz.get(), 128 * 1024);  // before the first read; the default 8 KiB makes big files slow
 
   uint8_t magic[4];
-  if (size_t n = readUpTo(gz.get(), path, magic, 4); n < 4) fail(path, truncated(gz.get(), path, "header", 4, n));
+  if (size_t n = readUpTo(gz.get(), path, magic, 4); n < 4) failFile(path, truncated(gz.get(), path, "header", 4, n));
   if (magic[0] != 0 || magic[1] != 0) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "0x%08X", bigEndian32(magic));
-    fail(path, std::string("not an IDX file: bad magic ") + buf + " (expected 0x000008nn)");
+    failFile(path, std::string("not an IDX file: bad magic ") + buf + " (expected 0x000008nn)");
   }
   if (magic[2] != kTypeUnsignedByte) {
-    fail(path, "unsupported element type " + hexByte(magic[2]) + " (only 0x08, unsigned byte, is supported)");
+    failFile(path, "unsupported element type " + hexByte(magic[2]) + " (only 0x08, unsigned byte, is supported)");
   }
   const size_t ndims = magic[3];
-  if (ndims == 0) fail(path, "zero dims (expected 1.." + std::to_string(kMaxDims) + ")");
+  if (ndims == 0) failFile(path, "zero dims (expected 1.." + std::to_string(kMaxDims) + ")");
   if (ndims > kMaxDims) {
-    fail(path, "too many dims: " + std::to_string(ndims) + " (expected 1.." + std::to_string(kMaxDims) + ")");
+    failFile(path, "too many dims: " + std::to_string(ndims) + " (expected 1.." + std::to_string(kMaxDims) + ")");
   }
 
   uint8_t raw[4 * kMaxDims];
   if (size_t n = readUpTo(gz.get(), path, raw, 4 * ndims); n < 4 * ndims) {
-    fail(path, truncated(gz.get(), path, "dims", 4 * ndims, n));
+    failFile(path, truncated(gz.get(), path, "dims", 4 * ndims, n));
   }
   IdxArray out;
   for (size_t i = 0; i < ndims; ++i) out.dims.push_back(bigEndian32(raw + 4 * i));
@@ -143,16 +142,16 @@ IdxArray readIdx(const std::string& path) {
     out.data.resize(got + want);
     const size_t n = readUpTo(gz.get(), path, out.data.data() + got, want);
     got += n;
-    if (n < want) fail(path, truncated(gz.get(), path, "data", size, got));
+    if (n < want) failFile(path, truncated(gz.get(), path, "data", size, got));
   }
 
   // Reading past the data also makes zlib check the gzip trailer (CRC and length).
   uint8_t extra[4096];
   size_t trailing = 0;
   while (size_t n = readUpTo(gz.get(), path, extra, sizeof extra)) trailing += n;
-  if (auto reason = gzReason(gz.get(), path); !reason.empty()) fail(path, "truncated gzip stream: " + reason);
+  if (auto reason = gzReason(gz.get(), path); !reason.empty()) failFile(path, "truncated gzip stream: " + reason);
   if (trailing) {
-    fail(path, std::to_string(trailing) + " trailing bytes after the " + std::to_string(size) + " data bytes");
+    failFile(path, std::to_string(trailing) + " trailing bytes after the " + std::to_string(size) + " data bytes");
   }
   return out;
 }

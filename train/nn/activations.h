@@ -79,12 +79,12 @@ class ReluMaxPool2 {
  public:
   void forward(const TensorT<T>& x, TensorT<T>& y) {
     expectShape("relu_max_pool2d", x.shape, {-1, -1, -1, -1});
-    const int n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3), ho = h / 2, wo = w / 2;
+    const int planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), ho = h / 2, wo = w / 2;
     inShape_ = x.shape;
-    y.resize({n, c, ho, wo});
+    y.resize({x.dim(0), x.dim(1), ho, wo});
     argmax_.resize(y.size());
     size_t o = 0;
-    for (int p = 0; p < n * c; ++p) {
+    for (int p = 0; p < planes; ++p) {
       const T* plane = x.ptr() + size_t(p) * h * w;
       for (int i = 0; i < ho; ++i) {
         const T* r0 = plane + size_t(2 * i) * w;

@@ -16,6 +16,7 @@ struct SgdOptions {
   bool nesterov = false;
 };
 
+// Loop-bound (one training thread).
 class Sgd {
  public:
   // Throws std::invalid_argument for a negative rate, momentum or decay, or Nesterov without

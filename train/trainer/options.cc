@@ -2,6 +2,9 @@
 // Flag parsing for train_mnist: --name value or --name=value, numbers checked for range.
 #include "train/trainer/options.h"
 
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -11,7 +14,7 @@
 namespace weft::train {
 namespace {
 
-int64_t toInt(const std::string& flag, const std::string& v, int64_t lo) {
+int64_t toInt(const std::string& flag, const std::string& v, int64_t lo, int64_t hi = INT32_MAX) {
   size_t used = 0;
   int64_t x = 0;
   try {
@@ -21,6 +24,7 @@ int64_t toInt(const std::string& flag, const std::string& v, int64_t lo) {
   }
   if (used != v.size() || v.empty()) throw std::invalid_argument(flag + " takes an integer, not '" + v + "'");
   if (x < lo) throw std::invalid_argument(flag + " must be at least " + std::to_string(lo));
+  if (x > hi) throw std::invalid_argument(flag + " must be at most " + std::to_string(hi));
   return x;
 }
 
@@ -33,6 +37,7 @@ double toDouble(const std::string& flag, const std::string& v) {
     used = 0;
   }
   if (used != v.size() || v.empty()) throw std::invalid_argument(flag + " takes a number, not '" + v + "'");
+  if (!std::isfinite(x)) throw std::invalid_argument(flag + " must be a finite number, not '" + v + "'");
   if (x < 0) throw std::invalid_argument(flag + " must not be negative");
   return x;
 }
@@ -69,22 +74,22 @@ bool parseTrainOptions(int argc, char** argv, TrainOptions* o, std::string* erro
       {"--momentum", [&](auto& f, auto& v) { o->momentum = toDouble(f, v); }},
       {"--weight-decay", [&](auto& f, auto& v) { o->weightDecay = toDouble(f, v); }},
       {"--clip", [&](auto& f, auto& v) { o->clip = toDouble(f, v); }},
-      {"--seed", [&](auto& f, auto& v) { o->seed = uint64_t(toInt(f, v, 0)); }},
+      {"--seed", [&](auto& f, auto& v) { o->seed = uint64_t(toInt(f, v, 0, INT64_MAX)); }},
       {"--data-dist",
        [&](auto& f, auto& v) {
          if (v != "shard" && v != "scatter") throw std::invalid_argument(f + " is shard or scatter, not '" + v + "'");
          o->scatter = v == "scatter";
        }},
       {"--checkpoint", [&](auto&, auto& v) { o->checkpointDir = v; }},
-      {"--checkpoint-every", [&](auto& f, auto& v) { o->checkpointEvery = toInt(f, v, 0); }},
-      {"--max-steps", [&](auto& f, auto& v) { o->maxSteps = toInt(f, v, 0); }},
-      {"--threads", [&](auto& f, auto& v) { o->threads = int(toInt(f, v, 1)); }},
-      {"--limit", [&](auto& f, auto& v) { o->limit = toInt(f, v, 0); }},
-      {"--test-limit", [&](auto& f, auto& v) { o->testLimit = toInt(f, v, 0); }},
+      {"--checkpoint-every", [&](auto& f, auto& v) { o->checkpointEvery = toInt(f, v, 0, INT64_MAX); }},
+      {"--max-steps", [&](auto& f, auto& v) { o->maxSteps = toInt(f, v, 0, INT64_MAX); }},
+      {"--threads", [&](auto& f, auto& v) { o->threads = int(toInt(f, v, 1, 1024)); }},
+      {"--limit", [&](auto& f, auto& v) { o->limit = toInt(f, v, 0, INT64_MAX); }},
+      {"--test-limit", [&](auto& f, auto& v) { o->testLimit = toInt(f, v, 0, INT64_MAX); }},
       {"--metrics", [&](auto&, auto& v) { o->metrics = v; }},
-      {"--verify", [&](auto& f, auto& v) { o->verifyEvery = toInt(f, v, 0); }},
-      {"--log-every", [&](auto& f, auto& v) { o->logEvery = toInt(f, v, 1); }},
-      {"--bucket-kb", [&](auto& f, auto& v) { o->bucketKiB = toInt(f, v, 1); }},
+      {"--verify", [&](auto& f, auto& v) { o->verifyEvery = toInt(f, v, 0, INT64_MAX); }},
+      {"--log-every", [&](auto& f, auto& v) { o->logEvery = toInt(f, v, 1, INT64_MAX); }},
+      {"--bucket-kb", [&](auto& f, auto& v) { o->bucketKiB = toInt(f, v, 1, int64_t(1) << 30); }},
   };
   try {
     for (int i = 1; i < argc; ++i) {

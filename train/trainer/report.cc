@@ -3,18 +3,14 @@
 #include "train/trainer/report.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
+#include "train/util.h"
+
 namespace weft::train {
-namespace {
-
-double since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-}  // namespace
 
 void Progress::startEpoch(int epoch, int64_t steps, int64_t firstStep, int64_t samplesPerStep) {
   epoch_ = epoch;
@@ -28,12 +24,12 @@ void Progress::update(int64_t step, double runningLoss) {
   const int64_t done = step + 1;
   const bool last = done == steps_;
   if (bar_) {
-    if (!last && since(lastDraw_) < 0.1) return;  // redrawing costs a write; ten a second is plenty
+    if (!last && secondsSince(lastDraw_) < 0.1) return;  // redrawing costs a write; ten a second is plenty
     lastDraw_ = std::chrono::steady_clock::now();
   } else if (done % logEvery_ != 0 && !last) {
     return;
   }
-  const double elapsed = since(start_);
+  const double elapsed = secondsSince(start_);
   const double rate = elapsed > 0 ? double(done - firstStep_) * samplesPerStep_ / elapsed : 0;
   const double eta = rate > 0 ? double(steps_ - done) * samplesPerStep_ / rate : 0;
   if (bar_) {
@@ -64,13 +60,20 @@ std::string epochSummary(const EpochMetrics& m) {
 }
 
 void appendMetrics(const std::string& path, const EpochMetrics& m) {
+  // JSON has no NaN or infinity: a diverged loss is written as null.
+  auto num = [](double v, int digits) {
+    if (!std::isfinite(v)) return std::string("null");
+    char s[64];
+    std::snprintf(s, sizeof s, "%.*f", digits, v);
+    return std::string(s);
+  };
   FILE* f = std::fopen(path.c_str(), "a");
   if (!f) throw std::runtime_error("--metrics " + path + ": " + std::strerror(errno));
   std::fprintf(f,
-               "{\"epoch\": %d, \"train_loss\": %.6f, \"test_loss\": %.6f, \"test_accuracy\": %.6f, "
-               "\"epoch_time_s\": %.4f, \"samples_per_s\": %.2f, \"comm_wait_s\": %.4f, \"world_size\": %d}\n",
-               m.epoch, m.trainLoss, m.testLoss, m.testAccuracy, m.epochTimeS, m.samplesPerS, m.commWaitS,
-               m.worldSize);
+               "{\"epoch\": %d, \"train_loss\": %s, \"test_loss\": %s, \"test_accuracy\": %s, "
+               "\"epoch_time_s\": %s, \"samples_per_s\": %s, \"comm_wait_s\": %s, \"world_size\": %d}\n",
+               m.epoch, num(m.trainLoss, 6).c_str(), num(m.testLoss, 6).c_str(), num(m.testAccuracy, 6).c_str(),
+               num(m.epochTimeS, 4).c_str(), num(m.samplesPerS, 2).c_str(), num(m.commWaitS, 4).c_str(), m.worldSize);
   const bool bad = std::ferror(f) != 0;
   if (std::fclose(f) != 0 || bad) throw std::runtime_error("--metrics " + path + ": write failed");
 }

@@ -13,17 +13,20 @@
 #include "train/trainer/shard.h"
 #include "train/trainer/steps.h"
 
+#include "train/util.h"
+
 namespace weft::train {
 namespace {
 
-double since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+void printChecksum(weft::Comm& comm, const ParamStore<float>& params) {
+  if (comm.rank() == 0) std::printf("parameter checksum %016llx\n", (unsigned long long)parameterChecksum(params));
 }
 
 }  // namespace
 
 int runTraining(weft::Comm& comm, TrainOptions o) {
   const int rank = comm.rank(), world = comm.size();
+  prepareOutputs(comm, o);
   TrainData data = loadTrainData(comm, o);
 
   MnistNet<float> net;
@@ -38,8 +41,9 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
   at.seed = o.seed;
   at.worldSize = uint32_t(world);
   at.batchSize = uint32_t(o.batchSize);
+  at.trainCount = data.trainCount;
   if (o.resume) {
-    if (restoreCheckpoint(comm, o, params, sgd, &at, &lossSum)) {
+    if (restoreCheckpoint(comm, o, data.trainCount, params, sgd, &at, &lossSum)) {
       rng.setState(at.rng);
       if (rank == 0) {
         std::printf("resuming from %s: epoch %llu, step %llu\n", checkpointPath(o).c_str(),
@@ -51,6 +55,7 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
     at.seed = o.seed;
     at.worldSize = uint32_t(world);
     at.batchSize = uint32_t(o.batchSize);
+    at.trainCount = data.trainCount;
   }
 
   // Step 3: every rank starts from rank 0's parameters.
@@ -72,10 +77,8 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
     ddp.resetCommWait();
     // Step 2: this rank's shard of the epoch's shuffle.
     sampler.setEpoch(at.epoch);
-    const auto tData = std::chrono::steady_clock::now();
     const Shard shard = o.scatter ? scatterShard(comm, data.train, sampler, data.imageSize)
                                   : takeShard(data.train, sampler);
-    const double scatterWait = o.scatter ? since(tData) : 0;
     const size_t batch = size_t(o.batchSize);
     const uint64_t steps = (shard.count + batch - 1) / batch;
     progress.startEpoch(int(at.epoch) + 1, int64_t(steps), int64_t(at.stepInEpoch), int64_t(batch) * world);
@@ -107,14 +110,15 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
       if (stop) {
         progress.endEpoch();
         if (rank == 0) std::printf("stopped after %llu steps (--max-steps)\n", (unsigned long long)at.globalStep);
+        printChecksum(comm, params);
         return 0;
       }
     }
     progress.endEpoch();
     EpochMetrics m;
     m.epoch = int(at.epoch) + 1;
-    m.epochTimeS = since(t0);
-    m.commWaitS = ddp.commWaitSeconds() + scatterWait;
+    m.epochTimeS = secondsSince(t0);
+    m.commWaitS = ddp.commWaitSeconds() + shard.commSeconds;
     m.worldSize = world;
     m.samplesPerS = m.epochTimeS > 0 ? double(samples) * world / m.epochTimeS : 0;
     double meanLoss = steps ? lossSum / double(steps) : 0;
@@ -126,15 +130,15 @@ int runTraining(weft::Comm& comm, TrainOptions o) {
     if (rank == 0) {
       std::printf("%s\n", epochSummary(m).c_str());
       std::fflush(stdout);
-      if (!o.metrics.empty()) appendMetrics(o.metrics, m);
     }
+    if (!o.metrics.empty()) onRankZero(comm, "append to the metrics file", [&] { appendMetrics(o.metrics, m); });
     Checkpoint next = at;
     next.epoch = at.epoch + 1;
     next.stepInEpoch = 0;
     next.rng = rng.state();
     saveCheckpoint(comm, o, params, sgd, std::move(next), 0.0);
   }
-  if (rank == 0) std::printf("parameter checksum %016llx\n", (unsigned long long)parameterChecksum(params));
+  printChecksum(comm, params);
   return 0;
 }
 

@@ -3,6 +3,9 @@
 #include "train/trainer/shard.h"
 
 #include <algorithm>
+#include <chrono>
+
+#include "train/util.h"
 
 namespace weft::train {
 namespace {
@@ -44,7 +47,9 @@ Shard scatterShard(weft::Comm& comm, const Dataset& data, const DistributedSampl
     }
   }
   std::vector<uint8_t> recv(perRank);
+  const auto t0 = std::chrono::steady_clock::now();
   comm.scatter(send.data(), recv.data(), perRank, weftUint8, 0);
+  s.commSeconds = secondsSince(t0);
   s.pixels.assign(recv.begin(), recv.begin() + std::ptrdiff_t(s.count * imageSize));
   s.labels.assign(recv.begin() + std::ptrdiff_t(s.count * imageSize), recv.end());
   return s;

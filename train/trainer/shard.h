@@ -18,6 +18,7 @@ struct Shard {
   size_t imageSize = 0;
   std::vector<uint8_t> pixels;  // count * imageSize, in the sampler's order for this rank
   std::vector<uint8_t> labels;
+  double commSeconds = 0;  // spent in the scatter itself
 };
 
 Shard takeShard(const Dataset& data, const DistributedSampler& sampler);

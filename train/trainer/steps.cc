@@ -5,24 +5,74 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
 #include <stdexcept>
+
+#include "train/util.h"
 
 namespace weft::train {
 
+void onRankZero(weft::Comm& comm, const std::string& what, const std::function<void()>& fn) {
+  int32_t failed = 0;
+  std::exception_ptr error;
+  if (comm.rank() == 0) {
+    try {
+      fn();
+    } catch (...) {
+      error = std::current_exception();
+      failed = 1;
+    }
+  }
+  if (comm.size() > 1) comm.broadcast(&failed, &failed, 1, weftInt32, 0);
+  if (error) std::rethrow_exception(error);
+  if (failed) throw std::runtime_error("rank 0 failed to " + what + " (its message says why)");
+}
+
+void prepareOutputs(weft::Comm& comm, const TrainOptions& o) {
+  if (!o.checkpointDir.empty()) {
+    onRankZero(comm, "create the checkpoint directory", [&] {
+      std::error_code ec;
+      std::filesystem::create_directories(o.checkpointDir, ec);
+      if (ec || !std::filesystem::is_directory(o.checkpointDir)) {
+        throw std::runtime_error("--checkpoint " + o.checkpointDir + ": cannot create the directory" +
+                                 (ec ? ": " + ec.message() : std::string()));
+      }
+    });
+  }
+  if (!o.metrics.empty()) {
+    onRankZero(comm, "open the metrics file", [&] {
+      FILE* f = std::fopen(o.metrics.c_str(), "a");
+      if (!f) throw std::runtime_error("--metrics " + o.metrics + ": " + std::strerror(errno));
+      std::fclose(f);
+    });
+  }
+}
+
 TrainData loadTrainData(weft::Comm& comm, const TrainOptions& o) {
   TrainData d;
-  if (!o.scatter || comm.rank() == 0) d.train = loadMnist(o.data, true, size_t(o.limit));
+  if (o.scatter) {
+    onRankZero(comm, "read the training set", [&] { d.train = loadMnist(o.data, true, size_t(o.limit)); });
+  } else {
+    d.train = loadMnist(o.data, true, size_t(o.limit));
+  }
   d.test = loadMnist(o.data, false, size_t(o.testLimit));
-  uint64_t meta[2] = {d.train.count, d.train.imageSize()};
-  if (o.scatter && comm.size() > 1) comm.broadcast(meta, meta, 2, weftUint64, 0);
+  uint64_t meta[4] = {d.train.count, d.train.imageSize(), uint64_t(d.train.rows), uint64_t(d.train.cols)};
+  if (o.scatter && comm.size() > 1) comm.broadcast(meta, meta, 4, weftUint64, 0);
   d.trainCount = meta[0];
   d.imageSize = meta[1];
-  const size_t side = size_t(MnistNet<float>::kImageSide);
-  if (d.imageSize != side * side || d.test.imageSize() != side * side) {
-    throw std::runtime_error("the network takes 28x28 images; " + o.data + " holds " + std::to_string(d.test.rows) +
-                             "x" + std::to_string(d.test.cols));
-  }
+  const int side = MnistNet<float>::kImageSide;
+  auto check = [&](const char* set, uint64_t rows, uint64_t cols) {
+    if (rows != uint64_t(side) || cols != uint64_t(side)) {
+      throw std::runtime_error("the network takes 28x28 images; the " + std::string(set) + " set in " + o.data +
+                               " has " + std::to_string(rows) + "x" + std::to_string(cols));
+    }
+  };
+  check("training", meta[2], meta[3]);
+  check("test", uint64_t(d.test.rows), uint64_t(d.test.cols));
   return d;
 }
 
@@ -35,7 +85,8 @@ void makeBatch(const uint8_t* pixels, const uint8_t* labels, size_t first, size_
 }
 
 Evaluation evaluate(weft::Comm& comm, MnistNet<float>& net, const Dataset& test) {
-  constexpr size_t kBatch = 1000;
+  // Small enough that the layers' buffers (sized by the largest batch seen) stay modest.
+  constexpr size_t kBatch = 256;
   const size_t lo = test.count * size_t(comm.rank()) / size_t(comm.size());
   const size_t hi = test.count * size_t(comm.rank() + 1) / size_t(comm.size());
   double sums[3] = {0, 0, double(hi - lo)};  // loss * samples, correct, samples
@@ -56,10 +107,7 @@ Evaluation evaluate(weft::Comm& comm, MnistNet<float>& net, const Dataset& test)
 }
 
 uint64_t parameterChecksum(const ParamStore<float>& params) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(params.values().data());
-  for (size_t i = 0; i < params.values().size() * sizeof(float); ++i) h = (h ^ bytes[i]) * 0x100000001b3ull;
-  return h;
+  return fnv1a(params.values().data(), params.values().size() * sizeof(float));
 }
 
 void verifyIdentical(weft::Comm& comm, const ParamStore<float>& params, uint64_t step) {
@@ -87,38 +135,12 @@ void saveCheckpoint(weft::Comm& comm, const TrainOptions& o, const ParamStore<fl
   } else {
     position.epochLossSums[0] = epochLossSum;
   }
-  if (comm.rank() != 0) return;
-  ::mkdir(o.checkpointDir.c_str(), 0755);  // exists already: fine; unusable: the write says so
-  position.params = params.values();
-  position.momentum = sgd.momentumBuffer();
-  position.sgdStarted = sgd.started();
-  writeCheckpoint(checkpointPath(o), position);
-}
-
-bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, ParamStore<float>& params, Sgd& sgd,
-                       Checkpoint* position, double* epochLossSum) {
-  struct stat st;
-  if (::stat(checkpointPath(o).c_str(), &st) != 0) return false;
-  Checkpoint c = readCheckpoint(checkpointPath(o));
-  if (c.params.size() != params.values().size() || c.momentum.size() != sgd.momentumBuffer().size()) {
-    throw std::runtime_error("checkpoint " + checkpointPath(o) + " holds " + std::to_string(c.params.size()) +
-                             " parameters and " + std::to_string(c.momentum.size()) + " momentum values; this run has " +
-                             std::to_string(params.values().size()) + " and " +
-                             std::to_string(sgd.momentumBuffer().size()) + " (same network and --momentum?)");
-  }
-  const bool sameOrder = c.seed == o.seed && c.worldSize == uint32_t(comm.size()) && c.batchSize == uint32_t(o.batchSize);
-  if (!sameOrder && c.stepInEpoch != 0) {
-    throw std::runtime_error("checkpoint " + checkpointPath(o) + " was taken mid-epoch by a run with another seed, "
-                             "world size or batch size; resume with the same ones");
-  }
-  params.values() = c.params;
-  sgd.momentumBuffer() = c.momentum;
-  sgd.started() = c.sgdStarted;
-  *epochLossSum = size_t(comm.rank()) < c.epochLossSums.size() ? c.epochLossSums[size_t(comm.rank())] : 0.0;
-  *position = std::move(c);
-  position->params.clear();
-  position->momentum.clear();
-  return true;
+  onRankZero(comm, "write the checkpoint", [&] {
+    position.params = params.values();
+    position.momentum = sgd.momentumBuffer();
+    position.sgdStarted = sgd.started();
+    writeCheckpoint(checkpointPath(o), position);
+  });
 }
 
 }  // namespace weft::train

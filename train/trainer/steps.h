@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,15 @@
 #include "train/trainer/options.h"
 
 namespace weft::train {
+
+// Runs fn on rank 0 and tells every rank whether it worked. A failure there throws on every rank
+// (rank 0 its own error, the others one pointing at rank 0), so that no rank is left waiting for
+// a collective rank 0 will not call.
+void onRankZero(weft::Comm& comm, const std::string& what, const std::function<void()>& fn);
+
+// Rank 0 creates the checkpoint directory (with its parents) and checks that the metrics file can
+// be appended to, before any training.
+void prepareOutputs(weft::Comm& comm, const TrainOptions& o);
 
 struct TrainData {
   Dataset train;  // empty on ranks other than 0 with --data-dist scatter
@@ -44,12 +54,14 @@ uint64_t parameterChecksum(const ParamStore<float>& params);
 void verifyIdentical(weft::Comm& comm, const ParamStore<float>& params, uint64_t step);
 
 std::string checkpointPath(const TrainOptions& o);
-// Called by every rank (it gathers each rank's loss sum so far); rank 0 writes.
+// Called by every rank (it gathers each rank's loss sum so far); rank 0 writes, and a failure
+// to write fails every rank.
 void saveCheckpoint(weft::Comm& comm, const TrainOptions& o, const ParamStore<float>& params, Sgd& sgd,
                     Checkpoint position, double epochLossSum);
-// Loads the checkpoint into params and sgd and returns the position and this rank's loss sum so
-// far in the epoch; false when there is none.
-bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, ParamStore<float>& params, Sgd& sgd,
-                       Checkpoint* position, double* epochLossSum);
+// Rank 0 reads the checkpoint and sends it to all (the checkpoint directory need not be shared):
+// loads it into params and sgd and returns the position and this rank's loss sum so far in the
+// epoch; false on every rank when there is none. Throws on every rank when it cannot be used.
+bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, size_t trainCount, ParamStore<float>& params,
+                       Sgd& sgd, Checkpoint* position, double* epochLossSum);
 
 }  // namespace weft::train
