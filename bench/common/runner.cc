@@ -44,10 +44,8 @@ Buffer allocateTouched(size_t bytes) {
 
 class RankRunner {
  public:
-  RankRunner(const Options& options, const Collective& collective, weftComm_t comm)
-      : options_(options), coll_(collective), comm_(comm) {
-    checkWeft(weftCommUserRank(comm_, &rank_), comm_, "weftCommUserRank");
-    checkWeft(weftCommCount(comm_, &nranks_), comm_, "weftCommCount");
+  RankRunner(const Options& options, const Collective& collective, Backend& backend)
+      : options_(options), coll_(collective), backend_(backend), rank_(backend.rank()), nranks_(backend.size()) {
     // Every size rounds down, so maxBytes bounds every buffer.
     send_ = allocateTouched(options_.maxBytes);
     recv_ = allocateTouched(options_.maxBytes);
@@ -156,9 +154,7 @@ class RankRunner {
     const int64_t pid = ::getpid();
     std::memcpy(mine, &pid, sizeof pid);
     ::gethostname(mine + sizeof pid, 128);  // NUL-terminated within the slot: 8 + 128 < 256
-    checkWeft(weftAllReduce(slots.data(), slots.data(), slots.size(), weftUint8, weftSum, comm_,
-                            nullptr),
-              comm_, "weftAllReduce (gathering the device list)");
+    backend_.allReduce(slots.data(), slots.size(), weftUint8, weftSum, "gathering the device list");
     for (int r = 0; r < nranks_; ++r) {
       int64_t rankPid = 0;
       std::memcpy(&rankPid, &slots[kSlot * r], sizeof rankPid);
@@ -223,11 +219,11 @@ class RankRunner {
     // As nccl-tests: the -m operations of one iteration form one group, run together.
     const bool grouped = options_.aggIters > 1;
     for (int iter = 0; iter < options_.iters; ++iter) {
-      if (grouped) checkWeft(weftGroupStart(), comm_, "weftGroupStart");
+      if (grouped) backend_.groupStart();
       for (int agg = 0; agg < options_.aggIters; ++agg) {
         call(layout, type, op, root, inPlace, iter * options_.aggIters + agg, grouped);
       }
-      if (grouped) checkWeft(weftGroupEnd(), comm_, "weftGroupEnd");
+      if (grouped) backend_.groupEnd();
       if (options_.stats) {
         const double now = watch.seconds();
         laps.push_back((now - lapStart) / options_.aggIters);
@@ -306,36 +302,32 @@ class RankRunner {
     const Pointers at = pointers(layout, element, inPlace, shift);
     const CallArgs args{.send = at.send, .recv = at.recv, .count = layout.count, .type = type,
                         .op = op, .root = root, .rank = rank_, .nranks = nranks_};
-    checkWeft(coll_.run(args, comm_), comm_, "weft" + std::string(coll_.name()));
+    backend_.call(coll_, args);
     if (options_.blocking && !grouped) barrier();
   }
 
   void barrier() {
     token_ = 0;  // a sum of zeros: nothing grows or overflows however often it runs
-    checkWeft(weftAllReduce(&token_, &token_, 1, weftInt32, weftSum, comm_, nullptr), comm_,
-              "weftAllReduce (barrier)");
+    backend_.allReduce(&token_, 1, weftInt32, weftSum, "barrier");
   }
 
   // -a: each of the n times becomes rank 0's, or the mean, min or max over ranks of that time;
   // every rank gets the result.
   void combineTimes(double* times, size_t n) {
     if (options_.average == Average::Rank0) {
-      checkWeft(weftBroadcast(times, times, n, weftFloat64, 0, comm_, nullptr), comm_,
-                "weftBroadcast (time of rank 0)");
+      backend_.broadcast(times, n, weftFloat64, 0, "time of rank 0");
       return;
     }
     const weftRedOp_t op = options_.average == Average::Min   ? weftMin
                            : options_.average == Average::Max ? weftMax
                                                               : weftSum;
-    checkWeft(weftAllReduce(times, times, n, weftFloat64, op, comm_, nullptr), comm_,
-              "weftAllReduce (combining times)");
+    backend_.allReduce(times, n, weftFloat64, op, "combining times");
     if (options_.average != Average::Mean) return;
     for (size_t i = 0; i < n; ++i) times[i] /= nranks_;
   }
 
   int64_t sumOverRanks(int64_t value) {
-    checkWeft(weftAllReduce(&value, &value, 1, weftInt64, weftSum, comm_, nullptr), comm_,
-              "weftAllReduce (summing counts)");
+    backend_.allReduce(&value, 1, weftInt64, weftSum, "summing counts");
     return value;
   }
 
@@ -347,7 +339,7 @@ class RankRunner {
 
   const Options& options_;
   const Collective& coll_;
-  weftComm_t comm_;
+  Backend& backend_;
   int rank_ = 0;
   int nranks_ = 1;
   Buffer send_, recv_, expected_;
@@ -362,8 +354,13 @@ class RankRunner {
 
 }  // namespace
 
+int64_t runRank(const Options& options, const Collective& collective, Backend& backend) {
+  return RankRunner(options, collective, backend).run();
+}
+
 int64_t runRank(const Options& options, const Collective& collective, weftComm_t comm) {
-  return RankRunner(options, collective, comm).run();
+  WeftBackend backend(comm);
+  return runRank(options, collective, backend);
 }
 
 }  // namespace weft::bench

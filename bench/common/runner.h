@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "bench/common/backend.h"
 #include "bench/common/collective.h"
 #include "bench/common/flags.h"
 #include "runtime/weft.h"
@@ -30,6 +31,8 @@ class UsageError : public std::runtime_error {
 // With -J, rank 0 writes the report at the end (bench/common/report.h). Throws WeftFailure when a
 // weft call fails, UsageError (on every rank) when the -J file cannot be created, and
 // std::system_error (on rank 0) when writing it fails at the end.
+int64_t runRank(const Options& options, const Collective& collective, Backend& backend);
+// The same over a weft communicator.
 int64_t runRank(const Options& options, const Collective& collective, weftComm_t comm);
 
 }  // namespace weft::bench
