@@ -1,43 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // all_reduce_perf: measures and checks weftAllReduce with nccl-tests' flags and table.
-#include "bench/common/bandwidth.h"
-#include "bench/common/check.h"
+#include "bench/collectives/all_reduce.h"
 #include "bench/common/runner.h"
 
-namespace {
-
-using weft::bench::CallArgs;
-using weft::bench::CheckSpec;
-using weft::bench::Layout;
-
-class AllReduce final : public weft::bench::Collective {
- public:
-  std::string_view name() const override { return "AllReduce"; }
-  std::string weftAlgo(std::string_view algorithm) const override {
-    return weft::bench::algoRule("allreduce", algorithm);
-  }
-  bool hasOp() const override { return true; }
-  bool hasRoot() const override { return false; }
-  double busBwFactor(int nranks) const override { return weft::bench::allReduceBusFactor(nranks); }
-  Layout layoutFor(size_t bytes, size_t elementBytes, int) const override {
-    return weft::bench::wholeLayout(bytes, elementBytes);
-  }
-
-  weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftAllReduce(a.send, a.recv, a.count, a.type, a.op, comm, nullptr);
-  }
-
-  // Every rank contributes its own pattern; every rank must end with the reduction of all.
-  void fillInput(const CheckSpec& spec, const Layout& layout, int rank, int,
-                 void* send) const override {
-    weft::bench::fillInput(spec, rank, send, layout.sendCount);
-  }
-  void fillExpected(const CheckSpec& spec, const Layout& layout, int, int,
-                    void* expected) const override {
-    weft::bench::fillReduced(spec, expected, layout.recvCount);
-  }
-};
-
-}  // namespace
-
-int main(int argc, char** argv) { return weft::bench::runPerfMain(argc, argv, AllReduce()); }
+int main(int argc, char** argv) { return weft::bench::runPerfMain(argc, argv, weft::bench::tests::AllReduce()); }

@@ -23,6 +23,7 @@ struct CallArgs {
   int root = 0;              // meaningful when hasRoot()
   int rank = 0;              // the caller's rank and the number of ranks
   int nranks = 1;
+  bool inPlace = false;      // send and recv point into one buffer, at the layout's offsets
 };
 
 // One WEFT_ALGO rule: "<collective>:<algorithm>", the collective as WEFT_ALGO spells it.

@@ -301,7 +301,7 @@ class RankRunner {
     const size_t shift = bytes * (static_cast<size_t>(iter) % slots);
     const Pointers at = pointers(layout, element, inPlace, shift);
     const CallArgs args{.send = at.send, .recv = at.recv, .count = layout.count, .type = type,
-                        .op = op, .root = root, .rank = rank_, .nranks = nranks_};
+                        .op = op, .root = root, .rank = rank_, .nranks = nranks_, .inPlace = inPlace};
     backend_.call(coll_, args);
     if (options_.blocking && !grouped) barrier();
   }
