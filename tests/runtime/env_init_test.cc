@@ -95,15 +95,28 @@ TEST_CASE("env:// with MASTER_ADDR and MASTER_PORT", "[init][env]") {
 TEST_CASE("torchrun's agent store holds MASTER_PORT: weft meets one port above", "[init][env]") {
   // As torchrun --master-addr/--master-port does: its agent listens on MASTER_PORT for the whole
   // job (PyTorch's TCPStore) and tells the workers with TORCHELASTIC_USE_AGENT_STORE=True.
-  int port = weft::test::freePort();
-  while (port == 65535) port = weft::test::freePort();
-  const int agent = ::socket(AF_INET, SOCK_STREAM, 0);
+  // The agent's port, and weft's one above it, must both be free: the kernel's choice of a free
+  // port says nothing of its neighbour (a busy one made this test fail under parallel tests).
+  auto bindLoopback = [](int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(uint16_t(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return fd;
+    if (fd >= 0) ::close(fd);
+    return -1;
+  };
+  int port = 0, agent = -1;
+  for (int attempt = 0; attempt < 100 && agent < 0; ++attempt) {
+    port = weft::test::freePort();
+    if (port == 65535) continue;
+    const int above = bindLoopback(port + 1);
+    if (above < 0) continue;
+    ::close(above);
+    agent = bindLoopback(port);
+  }
   REQUIRE(agent >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(agent, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
   REQUIRE(::listen(agent, 16) == 0);
   auto results = runJob(3, 7, [&](int r) {
     EnvMap env = torchrun(r, 3, port);
