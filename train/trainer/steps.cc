@@ -17,19 +17,25 @@
 namespace weft::train {
 
 void onRankZero(weft::Comm& comm, const std::string& what, const std::function<void()>& fn) {
-  int32_t failed = 0;
+  // Rank 0's reason travels with the verdict, so that every rank's message names the cause even
+  // when rank 0 is stopped (a launcher ending the job) before it prints its own.
+  char reason[512] = {};
   std::exception_ptr error;
   if (comm.rank() == 0) {
     try {
       fn();
+    } catch (const std::exception& e) {
+      error = std::current_exception();
+      std::snprintf(reason, sizeof reason, "%s", e.what()[0] ? e.what() : "unknown error");
     } catch (...) {
       error = std::current_exception();
-      failed = 1;
+      std::snprintf(reason, sizeof reason, "unknown error");
     }
   }
-  if (comm.size() > 1) comm.broadcast(&failed, &failed, 1, weftInt32, 0);
+  if (comm.size() > 1) comm.broadcast(reason, reason, sizeof reason, weftUint8, 0);
   if (error) std::rethrow_exception(error);
-  if (failed) throw std::runtime_error("rank 0 failed to " + what + " (its message says why)");
+  reason[sizeof reason - 1] = '\0';
+  if (reason[0]) throw std::runtime_error("rank 0 failed to " + what + ": " + reason);
 }
 
 void prepareOutputs(weft::Comm& comm, const TrainOptions& o) {

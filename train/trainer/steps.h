@@ -18,8 +18,8 @@
 namespace weft::train {
 
 // Runs fn on rank 0 and tells every rank whether it worked. A failure there throws on every rank
-// (rank 0 its own error, the others one pointing at rank 0), so that no rank is left waiting for
-// a collective rank 0 will not call.
+// (rank 0 its own error, the others "rank 0 failed to <what>: <its message>"), so that no rank is
+// left waiting for a collective rank 0 will not call.
 void onRankZero(weft::Comm& comm, const std::string& what, const std::function<void()>& fn);
 
 // Rank 0 creates the checkpoint directory (with its parents) and checks that the metrics file can
