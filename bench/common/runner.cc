@@ -22,7 +22,6 @@
 #include "bench/common/stats.h"
 #include "bench/common/table.h"
 #include "bench/common/timing.h"
-#include "bench/common/weft_call.h"
 
 namespace weft::bench {
 namespace {

@@ -21,6 +21,7 @@
 
 #include "train/checkpoint.h"
 #include "train/rng.h"
+#include "train/util.h"
 
 using namespace weft::train;
 using Catch::Contains;
@@ -128,16 +129,10 @@ constexpr size_t kRanksAt = 36;
 size_t headerSize(size_t ranks) { return 101 + 8 * ranks; }
 constexpr size_t kSampleRanks = 4;
 
-uint64_t fnv1a(const std::string& bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
 // Replaces the trailing checksum with a correct one for the (edited) body.
 std::string resealed(std::string bytes) {
   bytes.resize(bytes.size() - 8);
-  const uint64_t h = fnv1a(bytes);
+  const uint64_t h = weft::train::fnv1a(bytes.data(), bytes.size());
   bytes.append(reinterpret_cast<const char*>(&h), 8);
   return bytes;
 }

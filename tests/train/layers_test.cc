@@ -47,27 +47,35 @@ void checkGradient(const char* what, T* value, const T* analytic, size_t n, cons
 
 }  // namespace
 
-TEST_CASE("conv2d gradients match finite differences") {
-  Rng rng(1);
-  ParamStore<T> params;
-  Conv2d<T> conv(params, "conv", 2, 3, 3);
-  conv.init(rng);
-  TensorT<T> x = randomTensor({2, 2, 6, 5}, rng), y;
-  conv.forward(x, y);
-  REQUIRE(y.shape == std::vector<int>{2, 3, 4, 3});
+// Input, weight and bias gradients of a layer with parameters 0 (weight) and 1 (bias) in `params`;
+// returns the forward output's shape.
+template <class Layer>
+std::vector<int> checkLayerGradients(Layer& layer, ParamStore<T>& params, TensorT<T> x, Rng& rng) {
+  TensorT<T> y;
+  layer.forward(x, y);
   const TensorT<T> r = randomTensor(y.shape, rng);
   TensorT<T> dx;
-  conv.backward(r, &dx);
+  layer.backward(r, &dx);
   const std::vector<T> gw(params.grad(0), params.grad(0) + params.entry(0).size);
   const std::vector<T> gb(params.grad(1), params.grad(1) + params.entry(1).size);
   auto loss = [&] {
     TensorT<T> out;
-    conv.forward(x, out);
+    layer.forward(x, out);
     return dot(out, r);
   };
   checkGradient("dx", x.ptr(), dx.ptr(), x.size(), loss);
   checkGradient("dw", params.value(0), gw.data(), gw.size(), loss);
   checkGradient("db", params.value(1), gb.data(), gb.size(), loss);
+  return y.shape;
+}
+
+TEST_CASE("conv2d gradients match finite differences") {
+  Rng rng(1);
+  ParamStore<T> params;
+  Conv2d<T> conv(params, "conv", 2, 3, 3);
+  conv.init(rng);
+  TensorT<T> x = randomTensor({2, 2, 6, 5}, rng);
+  REQUIRE(checkLayerGradients(conv, params, x, rng) == std::vector<int>{2, 3, 4, 3});
 }
 
 TEST_CASE("linear gradients match finite differences") {
@@ -75,21 +83,8 @@ TEST_CASE("linear gradients match finite differences") {
   ParamStore<T> params;
   Linear<T> fc(params, "fc", 4, 3);
   fc.init(rng);
-  TensorT<T> x = randomTensor({5, 4}, rng), y;
-  fc.forward(x, y);
-  const TensorT<T> r = randomTensor(y.shape, rng);
-  TensorT<T> dx;
-  fc.backward(r, &dx);
-  const std::vector<T> gw(params.grad(0), params.grad(0) + params.entry(0).size);
-  const std::vector<T> gb(params.grad(1), params.grad(1) + params.entry(1).size);
-  auto loss = [&] {
-    TensorT<T> out;
-    fc.forward(x, out);
-    return dot(out, r);
-  };
-  checkGradient("dx", x.ptr(), dx.ptr(), x.size(), loss);
-  checkGradient("dw", params.value(0), gw.data(), gw.size(), loss);
-  checkGradient("db", params.value(1), gb.data(), gb.size(), loss);
+  TensorT<T> x = randomTensor({5, 4}, rng);
+  checkLayerGradients(fc, params, x, rng);
 }
 
 TEST_CASE("relu and max-pool gradients match finite differences") {
