@@ -72,18 +72,25 @@ Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
 
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op) {
   Backoff backoff(*ctx.wait);
+  transport::WaitArm arm(*ctx.transport, false);
   const double sleepUs = ctx.wait->sleepCapMs * 1000;
   for (;;) {
-    // Read the token before looking at the links: a change after this point ends the sleep.
-    const uint32_t token = ctx.transport->waitToken();
     Progress p = op.advance();
-    if (p == Progress::Blocked && backoff.next()) p = checkStalled(ctx, args, op);
-    else if (p == Progress::Blocked) continue;
-    switch (p) {
-      case Progress::Done: return;
-      case Progress::Advanced: backoff.reset(); continue;
-      case Progress::Blocked: ctx.transport->waitChange(token, sleepUs); continue;
+    if (p == Progress::Blocked) {
+      if (!backoff.next()) continue;  // it spun or yielded: look again
+      // About to sleep: arm, then take the token, then look once more (Note [Armed waits]).
+      arm.arm();
+      const uint32_t token = ctx.transport->waitToken();
+      p = op.advance();
+      if (p == Progress::Blocked) p = checkStalled(ctx, args, op);
+      if (p == Progress::Blocked) {
+        ctx.transport->waitChange(token, sleepUs);
+        continue;
+      }
     }
+    if (p == Progress::Done) return;
+    backoff.reset();
+    arm.disarm();
   }
 }
 

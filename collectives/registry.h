@@ -14,6 +14,7 @@ namespace weft::coll {
 // Each algorithm file defines one of these.
 const Algorithm& ringAllReduce();
 const Algorithm& halvingDoublingAllReduce();
+const Algorithm& recursiveDoublingAllReduce();
 const Algorithm& chainBroadcast();
 const Algorithm& treeBroadcast();
 const Algorithm& chainReduce();

@@ -2,6 +2,7 @@
 // Shared pieces of the C API: last error, handle registry, argument checks.
 #include "runtime/c_api_support.h"
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_set>
@@ -18,6 +19,16 @@ std::unordered_set<const weftComm*>& live() {
   static std::unordered_set<const weftComm*> s;
   return s;
 }
+// Bumped (under gLiveMu) whenever a handle is published or destroyed. A thread remembers the last
+// handle it found live and the generation it saw, and trusts it without the lock while nothing
+// changed: a collective's lookup takes no lock. (A handle destroyed while another thread calls
+// with it is a use-after-free either way; the registry refuses handles destroyed before a call.)
+std::atomic<uint64_t> gLiveGeneration{0};
+struct LastLookup {
+  const weftComm* comm = nullptr;
+  uint64_t generation = 0;
+};
+thread_local LastLookup tLastLookup;
 
 }  // namespace
 
@@ -36,10 +47,15 @@ runtime::Config loadedConfig() {
 }
 
 runtime::Communicator& lookup(const weftComm* comm) {
+  LastLookup& last = tLastLookup;
+  if (comm != nullptr && comm == last.comm && last.generation == gLiveGeneration.load(std::memory_order_acquire)) {
+    return *comm->impl;
+  }
   std::lock_guard<std::mutex> lock(gLiveMu);
   if (comm == nullptr || live().count(comm) == 0) {
     throw InvalidArgument("the communicator is NULL or was destroyed");
   }
+  last = {comm, gLiveGeneration.load(std::memory_order_relaxed)};
   return *comm->impl;
 }
 
@@ -47,6 +63,7 @@ weftComm* publish(std::unique_ptr<runtime::Communicator> impl) {
   auto* c = new weftComm{std::move(impl)};
   std::lock_guard<std::mutex> lock(gLiveMu);
   live().insert(c);
+  gLiveGeneration.fetch_add(1, std::memory_order_release);
   return c;
 }
 
@@ -54,6 +71,7 @@ void destroy(weftComm* comm) {
   {
     std::lock_guard<std::mutex> lock(gLiveMu);
     if (live().erase(comm) == 0) throw InvalidArgument("the communicator was already destroyed");
+    gLiveGeneration.fetch_add(1, std::memory_order_release);
   }
   delete comm;
 }

@@ -113,12 +113,10 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   log::RankScope scope(rank_);
   Pending* p = &pending;
   p->args = args;
-  {
+  p->args.seq = seq_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (failed_.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(mu_);
-    p->args.seq = ++seq_;
-    if (!failure_.empty()) {
-      throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
-    }
+    throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
   }
   // NCCL returns at once for empty calls; a barrier has no data but still synchronizes.
   if (p->args.count == 0 && p->args.kind != coll::CollKind::Barrier) return;
@@ -133,7 +131,10 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.wait = &config_.wait;
   ctx.chunkBytes = chunkBytes_;
   ctx.deadline = Deadline::after(config_.timeoutSeconds);
-  const coll::Selection chosen = coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_);
+  const size_t bytes = p->args.count * coll::dtypeSize(p->args.dtype);
+  LastChoice& last = lastChoice_[size_t(p->args.kind)];
+  if (last.bytes != bytes) last = {bytes, coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_)};
+  const coll::Selection chosen = last.chosen;
   if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);
   p->op = chosen.algorithm->start(ctx, p->args);
 }
@@ -162,6 +163,7 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
       if (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::RemoteError) {
         std::lock_guard<std::mutex> lock(mu_);
         if (failure_.empty()) failure_ = e.what();
+        failed_.store(true, std::memory_order_release);
       }
     } catch (...) {
     }
@@ -182,12 +184,7 @@ void Communicator::execute(Pending& p) {
 
 void Communicator::run(const coll::CollArgs& args) {
   BusyGuard guard(busy_);
-  bool async;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    async = progress_.joinable();
-  }
-  if (async) {
+  if (async_.load(std::memory_order_acquire)) {
     submit(args)->wait(-1);  // rethrows the collective's error
     return;
   }
@@ -211,7 +208,10 @@ std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) throw InvalidUsage("the communicator is being destroyed");
-    if (!progress_.joinable()) progress_ = std::thread([this] { progressLoop(); });
+    if (!progress_.joinable()) {
+      progress_ = std::thread([this] { progressLoop(); });
+      async_.store(true, std::memory_order_release);
+    }
     queue_.push_back(std::move(p));
   }
   cv_.notify_all();

@@ -3,7 +3,9 @@
 // collectives it runs over them.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -91,6 +93,13 @@ class Communicator {
   int ranksPerHost_ = 0;                        // coll::Context::ranksPerHost
   Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
   coll::Tuner tuner_;  // the table for this communicator's size and transport
+  // The last choice per collective and its size in bytes: supports() depends only on the
+  // communicator, and the tuner and WEFT_ALGO only on (collective, bytes).
+  struct LastChoice {
+    size_t bytes = SIZE_MAX;
+    coll::Selection chosen{nullptr, coll::Selection::Why::Default};
+  };
+  std::array<LastChoice, coll::kCollKinds> lastChoice_{};
   std::atomic<bool> busy_{false};
 
   std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);
@@ -101,7 +110,11 @@ class Communicator {
   // Lock order: mu_ is a leaf (never held while a collective runs).
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t seq_ = 0;                                 // guarded by mu_
+  // The hot path (run, prepareInto) takes no lock: the call number is atomic, and failure_ is
+  // read only once failed_ says it was set.
+  std::atomic<uint64_t> seq_{0};
+  std::atomic<bool> failed_{false};                  // failure_ is set
+  std::atomic<bool> async_{false};                   // progress_ was started
   std::string failure_;                              // guarded by mu_; set by Timeout/RemoteError
   std::deque<std::unique_ptr<Pending>> queue_;       // guarded by mu_
   bool running_ = false;                             // guarded by mu_: the thread runs one now

@@ -3,6 +3,7 @@
 #include "runtime/group.h"
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "collectives/operation.h"
@@ -78,8 +79,11 @@ void Group::run() {
       break;
     }
   }
+  std::optional<transport::WaitArm> arm;  // armed once a sleep is near (Note [Armed waits])
+  if (only) arm.emplace(*only, false);
+  uint32_t token = 0;
   for (;;) {
-    const uint32_t token = only ? only->waitToken() : 0;
+    if (arm && arm->armed()) token = only->waitToken();
     bool all = true, advanced = false;
     for (size_t i = 0; i < n; ++i) {
       if (done[i]) continue;
@@ -100,9 +104,14 @@ void Group::run() {
     if (all || firstError) break;
     if (advanced) {
       backoff.reset();
+      if (arm) arm->disarm();
       continue;
     }
     if (!backoff.next()) continue;
+    if (arm && !arm->armed()) {
+      arm->arm();  // the first sleep of this wait: take a token and sweep once more first
+      continue;
+    }
     for (size_t i = 0; i < n && !firstError; ++i) {
       if (done[i] || !eligible(i) || !pending[i]->op) continue;
       try {

@@ -129,6 +129,10 @@ void MuxTransport::waitChange(uint32_t token, double maxUs) {
   } while (left > 0);
 }
 
+void MuxTransport::armWait(bool on) {
+  for (Part& p : parts_) p.transport->armWait(on);
+}
+
 bool MuxTransport::peerAlive(int peer) { return partFor(peer).transport->peerAlive(peer); }
 
 }  // namespace weft::transport

@@ -39,6 +39,7 @@ class MuxTransport final : public Transport {
   void finishSetup() override;
   uint32_t waitToken() override;
   void waitChange(uint32_t token, double maxUs) override;
+  void armWait(bool on) override;
   bool peerAlive(int peer) override;
 
  private:

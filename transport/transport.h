@@ -71,16 +71,46 @@ class Transport {
   virtual void finishSetup() = 0;
 
   // Waiting for any endpoint's state to change without missing a change:
-  //   auto token = t.waitToken(); if (!tryToProgress()) t.waitChange(token, maxUs);
+  //   WaitArm arm(t); auto token = t.waitToken(); if (!tryToProgress()) t.waitChange(token, maxUs);
   // waitChange returns when a peer touched one of our endpoints since waitToken(), after maxUs,
   // or spuriously. Called by the thread that drives the endpoints.
+  // Note [Armed waits]: waking a sleeper costs its peers something on every post (a shared
+  // counter bumped, maybe a system call), so a transport may skip it while this rank is not
+  // about to sleep; shm does (Note [Doorbells]). A driver arms before it takes the token it may
+  // sleep on, and disarms once it makes progress; arming nests. While spinning or yielding it
+  // neither arms nor takes tokens. Unarmed, waitChange may sleep the whole maxUs.
   virtual uint32_t waitToken() = 0;
   virtual void waitChange(uint32_t token, double maxUs) = 0;
+  virtual void armWait(bool on) { (void)on; }
 
   // False when `peer` is known to be gone (its process exited). A peer that finished and left
   // may still have posted chunks we have not read: callers re-check their FIFOs before treating
   // this as a failure. Cheap enough to call every few milliseconds while waiting.
   virtual bool peerAlive(int peer) = 0;
+};
+
+// Arms `t` for as long as it lives, or from arm() on (Note [Armed waits]).
+class WaitArm {
+ public:
+  explicit WaitArm(Transport& t, bool now = true) : t_(t) {
+    if (now) arm();
+  }
+  ~WaitArm() { disarm(); }
+  WaitArm(const WaitArm&) = delete;
+  WaitArm& operator=(const WaitArm&) = delete;
+  void arm() {
+    if (!armed_) t_.armWait(true);
+    armed_ = true;
+  }
+  void disarm() {
+    if (armed_) t_.armWait(false);
+    armed_ = false;
+  }
+  bool armed() const { return armed_; }
+
+ private:
+  Transport& t_;
+  bool armed_ = false;
 };
 
 }  // namespace weft::transport

@@ -19,6 +19,7 @@ namespace {
 
 using transport::Endpoint;
 using transport::Transport;
+using transport::WaitArm;
 
 constexpr double kWaitUs = 50000;
 
@@ -29,6 +30,7 @@ constexpr double kWaitUs = 50000;
 // Sends message `seq` of `bytes` (pattern content) to ep's peer, waiting for a slot.
 void sendMsg(Transport& t, Endpoint& ep, int me, uint64_t seq, size_t bytes) {
   const Deadline deadline = Deadline::after(20);
+  WaitArm arm(t);  // Note [Armed waits]
   for (;;) {
     const uint32_t token = t.waitToken();
     if (std::byte* slot = ep.trySendSlot()) {
@@ -44,6 +46,7 @@ void sendMsg(Transport& t, Endpoint& ep, int me, uint64_t seq, size_t bytes) {
 // Receives the next message, waiting for it.
 std::vector<std::byte> recvMsg(Transport& t, Endpoint& ep, int me) {
   const Deadline deadline = Deadline::after(20);
+  WaitArm arm(t);
   for (;;) {
     const uint32_t token = t.waitToken();
     size_t bytes = 0;
@@ -74,6 +77,7 @@ void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
   const int n = int(L.eps.size());
   std::vector<uint64_t> sent(static_cast<size_t>(n)), got(static_cast<size_t>(n));
   const Deadline deadline = Deadline::after(60);
+  WaitArm arm(*L.transport);
   for (uint64_t remaining = 2 * count * uint64_t(n - 1); remaining > 0;) {
     const uint32_t token = L.transport->waitToken();
     bool progress = false;
@@ -128,6 +132,7 @@ TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[tr
         // Echo it back unchanged; the sender checks that it is its own message.
         Endpoint& ep = *L.eps[size_t(p)];
         std::byte* slot = nullptr;
+        WaitArm arm(*L.transport);
         while ((slot = ep.trySendSlot()) == nullptr) L.transport->waitChange(L.transport->waitToken(), kWaitUs);
         if (!m.empty()) std::memcpy(slot, m.data(), m.size());
         ep.postSend(m.size());
@@ -199,6 +204,7 @@ TEST_CASE("transport contract: postSendFrom sends caller memory, free again once
   constexpr uint64_t kCount = 8;
   REQUIRE_NOTHROW(runRanks(TransportSetup{kind, 2, 4, kChunk}, [&](RankLinks& L, TimedBarrier&) {
     Transport& t = *L.transport;
+    WaitArm arm(t);
     if (L.rank == 0) {
       Endpoint& ep = *L.eps[1];
       std::vector<std::byte> mem(kCount * kChunk);
@@ -241,6 +247,7 @@ TEST_CASE("transport contract: waitChange wakes when a peer posts", "[transport]
       return;
     }
     Endpoint& ep = *L.eps[0];
+    WaitArm arm(*L.transport);
     uint32_t token = L.transport->waitToken();
     size_t bytes = 0;
     if (ep.tryRecvSlot(&bytes) != nullptr) throw std::runtime_error("a message before anything was sent");
@@ -288,6 +295,7 @@ TEST_CASE("network transports: peerAlive turns false once a peer's transport is 
       if (matches(recvMsg(*L.transport, *L.eps[1], 0), 1, 0, 0, 100)) flags |= 2;
     }
     const Deadline deadline = Deadline::after(10);
+    WaitArm arm(*L.transport);
     while (L.transport->peerAlive(1) && !deadline.expired()) {
       L.transport->waitChange(L.transport->waitToken(), 10000);
     }
@@ -314,6 +322,7 @@ TEST_CASE("transport throughput: 64 MiB in 512 KiB chunks", "[.][perf]") {
   REQUIRE_NOTHROW(runRanks(setup, [&](RankLinks& L, TimedBarrier& barrier) {
     Transport& t = *L.transport;
     Endpoint& ep = *L.eps[size_t(1 - L.rank)];
+    WaitArm arm(t);
     barrier.arriveAndWait();
     const auto start = std::chrono::steady_clock::now();
     for (uint64_t k = 0; k < kTotal / kChunk; ++k) {

@@ -2,6 +2,8 @@
 // Producer and consumer halves of the slot FIFOs (Note [Slot FIFOs]).
 #include "transport/shm/endpoint.h"
 
+#include <cstring>
+
 #include "common/error.h"
 
 namespace weft::transport::shm {
@@ -14,30 +16,46 @@ std::byte* ShmEndpoint::trySendSlot() {
   return send_.data + (sendHead_ % slots_) * slotBytes_;
 }
 
-void ShmEndpoint::postSend(size_t bytes) {
-  WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
-  WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSend without a free slot");
-  send_.ctl->sizes[sendHead_ % slots_] = bytes;
-  send_.ctl->head.store(++sendHead_, std::memory_order_release);
+void ShmEndpoint::publish(SlotHeader& h, size_t bytes) {
+  h.bytes = bytes;
+  h.seq.store(++sendHead_, std::memory_order_release);
   send_.bell->ring();
 }
 
+void ShmEndpoint::postSend(size_t bytes) {
+  WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
+  WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSend without a free slot");
+  const size_t idx = sendHead_ % slots_;
+  SlotHeader& h = send_.ctl->slot[idx];
+  if (bytes <= kInlineBytes) std::memcpy(h.inlined, send_.data + idx * slotBytes_, bytes);
+  publish(h, bytes);
+}
+
+void ShmEndpoint::postSendFrom(const std::byte* src, size_t bytes) {
+  WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
+  WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSendFrom without a free slot");
+  const size_t idx = sendHead_ % slots_;
+  SlotHeader& h = send_.ctl->slot[idx];
+  std::memcpy(bytes <= kInlineBytes ? h.inlined : send_.data + idx * slotBytes_, src, bytes);
+  publish(h, bytes);
+}
+
 const std::byte* ShmEndpoint::tryRecvSlot(size_t* bytes) {
-  if (recvTail_ == recvHeadSeen_) {
-    recvHeadSeen_ = recv_.ctl->head.load(std::memory_order_acquire);
-    if (recvTail_ == recvHeadSeen_) return nullptr;
-  }
   const size_t idx = recvTail_ % slots_;
-  *bytes = recv_.ctl->sizes[idx];
+  const SlotHeader& h = recv_.ctl->slot[idx];
+  if (h.seq.load(std::memory_order_acquire) != recvTail_ + 1) return nullptr;
+  *bytes = h.bytes;
   if (*bytes > slotBytes_) {
     throw RemoteError("rank " + std::to_string(peer_) + " posted a chunk of " +
                       std::to_string(*bytes) + " bytes into a slot of " + std::to_string(slotBytes_));
   }
-  return recv_.data + idx * slotBytes_;
+  recvReady_ = *bytes <= kInlineBytes ? h.inlined : recv_.data + idx * slotBytes_;
+  return recvReady_;
 }
 
 void ShmEndpoint::releaseRecv() {
-  WEFT_CHECK(recvTail_ != recvHeadSeen_, "releaseRecv without a received chunk");
+  WEFT_CHECK(recvReady_ != nullptr, "releaseRecv without a received chunk");
+  recvReady_ = nullptr;
   recv_.ctl->tail.store(++recvTail_, std::memory_order_release);
   recv_.bell->ring();
 }

@@ -23,6 +23,7 @@ class ShmEndpoint final : public Endpoint {
   size_t slotBytes() const override { return slotBytes_; }
   std::byte* trySendSlot() override;
   void postSend(size_t bytes) override;
+  void postSendFrom(const std::byte* src, size_t bytes) override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
   void releaseRecv() override;
 
@@ -32,10 +33,12 @@ class ShmEndpoint final : public Endpoint {
   const size_t slotBytes_;
   Side send_;
   Side recv_;
-  uint64_t sendHead_ = 0;    // our copy of send_.ctl->head (we are its only writer)
+  void publish(SlotHeader& h, size_t bytes);
+
+  uint64_t sendHead_ = 0;      // chunks we posted
   uint64_t sendTailSeen_ = 0;  // last value of send_.ctl->tail we read
-  uint64_t recvTail_ = 0;    // our copy of recv_.ctl->tail
-  uint64_t recvHeadSeen_ = 0;  // last value of recv_.ctl->head we read
+  uint64_t recvTail_ = 0;      // our copy of recv_.ctl->tail
+  const std::byte* recvReady_ = nullptr;  // the chunk tryRecvSlot returned, until released
 };
 
 }  // namespace weft::transport::shm

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -105,9 +106,15 @@ uint32_t ShmTransport::waitToken() { return header(own_)->bell.seq.load(std::mem
 
 void ShmTransport::waitChange(uint32_t token, double maxUs) {
   Doorbell& bell = header(own_)->bell;
-  bell.sleepers.fetch_add(1, std::memory_order_seq_cst);
+  if (justArmed_) maxUs = std::min(maxUs, kFirstSleepUs);  // Note [Doorbells]
+  justArmed_ = false;
   if (bell.seq.load(std::memory_order_seq_cst) == token) futexWait(&bell.seq, token, maxUs);
-  bell.sleepers.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void ShmTransport::armWait(bool on) {
+  Doorbell& bell = header(own_)->bell;
+  if (on) justArmed_ = bell.sleepers.fetch_add(1, std::memory_order_seq_cst) == 0 || justArmed_;
+  else bell.sleepers.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 bool ShmTransport::peerAlive(int peer) {

@@ -32,6 +32,7 @@ class ShmTransport final : public Transport {
   void finishSetup() override;
   uint32_t waitToken() override;
   void waitChange(uint32_t token, double maxUs) override;
+  void armWait(bool on) override;
   bool peerAlive(int peer) override;
 
  private:
@@ -45,6 +46,7 @@ class ShmTransport final : public Transport {
   Segment own_;              // our doorbell and inbound FIFOs
   std::vector<Peer> peers_;  // mapped segments of connected peers
   const pid_t pid_;
+  bool justArmed_ = false;  // armed since the last waitChange: its sleep is short (Note [Doorbells])
 };
 
 }  // namespace weft::transport::shm
