@@ -1,78 +1,58 @@
 // SPDX-License-Identifier: Apache-2.0
-// membw: this machine's single-thread memcpy bandwidth by size, the yardstick for the perf tools' busbw on one host.
+// membw: this machine's memcpy and float32-sum bandwidth (one thread by size, then all cores) and
+// shared-memory latency between two processes, the yardsticks for the perf tools on one host.
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "bench/common/flags.h"
-#include "bench/common/timing.h"
+#include "bench/membw/measure.h"
+#include "bench/membw/shm_latency.h"
 
 namespace {
 
+using weft::bench::kKiB;
 using weft::bench::kMiB;
+using weft::bench::membw::Buffer;
+using weft::bench::membw::Kernel;
+using weft::bench::membw::measure;
+using weft::bench::membw::Measurement;
+using weft::bench::membw::measureTeam;
+using weft::bench::membw::Operands;
+using weft::bench::membw::shmOneWayLatency;
+using weft::bench::membw::TeamJob;
+using weft::bench::membw::touched;
 
 struct MembwOptions {
   size_t minBytes = 8;
   size_t maxBytes = 256 * kMiB;
   size_t factor = 4;
-  int runs = 5;  // the median of this many timed runs is reported
+  int runs = 5;                     // the median of this many timed runs is reported
+  size_t summaryBytes = 64 * kMiB;  // the size of the summary lines, per thread
+  int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  bool latency = true;
+  size_t latencyTrips = 100000;     // round trips per latency run
 };
-
-constexpr double kRunSeconds = 0.005;  // each run repeats the copy for at least this long
-constexpr size_t kSummaryBytes = 64 * kMiB;
-
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-using Buffer = std::unique_ptr<char[], FreeDeleter>;
-
-Buffer touched(size_t bytes) {
-  const size_t rounded = (bytes + 4095) / 4096 * 4096;
-  Buffer b(static_cast<char*>(std::aligned_alloc(4096, rounded)));
-  if (!b) {
-    std::fprintf(stderr, "membw: cannot allocate %zu bytes\n", bytes);
-    std::exit(1);
-  }
-  std::memset(b.get(), 1, rounded);  // pre-fault every page: first touch costs ~10x a copy here
-  return b;
-}
-
-double copyRun(char* dst, const char* src, size_t bytes, size_t reps) {
-  weft::bench::Stopwatch watch;
-  for (size_t i = 0; i < reps; ++i) {
-    std::memcpy(dst, src, bytes);
-    asm volatile("" : : "r"(dst) : "memory");  // keep every copy: dst is "read" after each
-  }
-  return watch.seconds();
-}
-
-struct Measurement {
-  size_t reps;
-  double secondsPerCopy;  // median over runs
-};
-
-// Doubles the repetitions until one run lasts kRunSeconds, then takes the median of the runs.
-Measurement measure(char* dst, const char* src, size_t bytes, int runs) {
-  size_t reps = 1;
-  while (copyRun(dst, src, bytes, reps) < kRunSeconds && reps < (size_t{1} << 40)) reps *= 2;
-  std::vector<double> perCopy;
-  for (int r = 0; r < runs; ++r) perCopy.push_back(copyRun(dst, src, bytes, reps) / reps);
-  std::nth_element(perCopy.begin(), perCopy.begin() + runs / 2, perCopy.end());
-  return {reps, perCopy[runs / 2]};
-}
 
 void usage() {
   std::puts(
       "USAGE: membw [-b,--minbytes <size>] [-e,--maxbytes <size>] [-f,--stepfactor <factor>]\n"
-      "             [-n,--iters <runs>] [-h,--help]\n"
-      "Single-thread memcpy bandwidth on pre-faulted, reused buffers, the median of -n runs\n"
-      "(default 5) per size, from -b (8) to -e (256M) times -f (4), plus 64 MiB.");
+      "             [-n,--iters <runs>] [-s,--summary-bytes <size>] [-t,--threads <n>]\n"
+      "             [--latency-trips <n>] [--no-latency] [-h,--help]\n"
+      "Single-thread memcpy and float32 sum (dst = a + b; bandwidth counts dst bytes) on\n"
+      "pre-faulted, reused buffers, the median of -n runs (default 5) per size, from -b (8)\n"
+      "to -e (256M) times -f (4). Then, at -s (64M) per thread: one thread, and -t threads\n"
+      "(default: all cores) at once (aggregate). Then the one-way latency between two\n"
+      "processes through shared memory: -n runs of --latency-trips (100000) round trips.");
 }
+
+// A count from the command line; those too large for an int become INT_MAX, which parse() refuses.
+int toInt(size_t value) { return static_cast<int>(std::min<size_t>(value, INT_MAX)); }
 
 bool parse(int argc, char** argv, MembwOptions& o) {
   for (int i = 1; i < argc; ++i) {
@@ -81,17 +61,44 @@ bool parse(int argc, char** argv, MembwOptions& o) {
       usage();
       std::exit(0);
     }
+    if (arg == "--no-latency") {
+      o.latency = false;
+      continue;
+    }
     if (i + 1 >= argc) return false;
-    const std::string_view value(argv[++i]);
-    const auto size = weft::bench::parseSize(value);
-    if (!size) return false;
-    if (arg == "-b" || arg == "--minbytes") o.minBytes = std::max<size_t>(*size, 1);
-    else if (arg == "-e" || arg == "--maxbytes") o.maxBytes = *size;
-    else if (arg == "-f" || arg == "--stepfactor") o.factor = *size;
-    else if (arg == "-n" || arg == "--iters") o.runs = static_cast<int>(*size);
+    const auto value = weft::bench::parseSize(argv[++i]);
+    if (!value) return false;
+    if (arg == "-b" || arg == "--minbytes") o.minBytes = std::max<size_t>(*value, 1);
+    else if (arg == "-e" || arg == "--maxbytes") o.maxBytes = *value;
+    else if (arg == "-f" || arg == "--stepfactor") o.factor = *value;
+    else if (arg == "-n" || arg == "--iters") o.runs = toInt(*value);
+    else if (arg == "-s" || arg == "--summary-bytes") o.summaryBytes = *value;
+    else if (arg == "-t" || arg == "--threads") o.threads = toInt(*value);
+    else if (arg == "--latency-trips") o.latencyTrips = *value;
     else return false;
   }
-  return o.factor >= 2 && o.runs >= 1 && o.runs <= 1000 && o.minBytes <= o.maxBytes;
+  return o.factor >= 2 && o.runs >= 1 && o.runs <= 1000 && o.minBytes <= o.maxBytes &&
+         o.summaryBytes >= sizeof(float) && o.threads >= 1 && o.threads <= 4096 &&
+         o.latencyTrips >= 1 && o.latencyTrips <= (size_t{1} << 32);
+}
+
+// "64 MiB", "512 KiB" or "100 B": the size in the summary lines.
+std::string sizeLabel(size_t bytes) {
+  if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  if (bytes % kKiB == 0) return std::to_string(bytes / kKiB) + " KiB";
+  return std::to_string(bytes) + " B";
+}
+
+// One table: a row per size, in the layout scripts parse (headers start with '#', rows do not).
+void printTable(Kernel kernel, const Operands& operands, const std::vector<size_t>& sizes, int runs) {
+  std::printf("# %10s  %12s  %10s  %6s\n", "size", "reps/run", "time", "bw");
+  std::printf("# %10s  %12s  %10s  %6s\n", "(B)", "", "(ns)", "(GB/s)");
+  for (size_t bytes : sizes) {
+    const Measurement m = measure(kernel, operands, bytes, runs);
+    std::printf("%12zu  %12zu  %10.1f  %6.2f\n", bytes, m.reps, m.secondsPerOp * 1e9,
+                bytes / m.secondsPerOp / 1e9);
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace
@@ -108,22 +115,57 @@ int main(int argc, char** argv) {
     if (s > o.maxBytes / o.factor) break;
   }
   if (sizes.back() != o.maxBytes) sizes.push_back(o.maxBytes);
-  const size_t largest = std::max(o.maxBytes, kSummaryBytes);
-  Buffer src = touched(largest);
-  Buffer dst = touched(largest);
-
-  std::printf("# memcpy bandwidth: one thread, pre-faulted reused buffers, median of %d runs\n#\n",
-              o.runs);
-  std::printf("# %10s  %12s  %10s  %6s\n", "size", "reps/run", "time", "bw");
-  std::printf("# %10s  %12s  %10s  %6s\n", "(B)", "", "(ns)", "(GB/s)");
-  for (size_t bytes : sizes) {
-    const Measurement m = measure(dst.get(), src.get(), bytes, o.runs);
-    std::printf("%12zu  %12zu  %10.1f  %6.2f\n", bytes, m.reps, m.secondsPerCopy * 1e9,
-                bytes / m.secondsPerCopy / 1e9);
-    std::fflush(stdout);
+  // The sum works on whole floats: each size rounded down to one, those under one float left out.
+  std::vector<size_t> reduceSizes;
+  for (size_t s : sizes) {
+    const size_t whole = s - s % sizeof(float);
+    if (whole > 0 && (reduceSizes.empty() || reduceSizes.back() != whole)) reduceSizes.push_back(whole);
   }
-  const Measurement summary = measure(dst.get(), src.get(), kSummaryBytes, o.runs);
-  std::printf("#\n# memcpy 64 MiB single thread: %.2f GB/s\n",
-              kSummaryBytes / summary.secondsPerCopy / 1e9);
-  return 0;
+  const size_t summary = o.summaryBytes - o.summaryBytes % sizeof(float);
+  const std::string label = sizeLabel(summary);
+
+  Measurement copyOne{}, reduceOne{};
+  {
+    const size_t largest = std::max(o.maxBytes, summary);
+    Buffer a = touched(largest), b = touched(largest), dst = touched(largest);
+    const Operands operands{dst.get(), a.get(), b.get()};
+    std::printf("# memcpy bandwidth: one thread, pre-faulted reused buffers, median of %d runs\n#\n",
+                o.runs);
+    printTable(Kernel::Copy, operands, sizes, o.runs);
+    std::printf("#\n# reduce bandwidth: float32 dst[i] = a[i] + b[i], one thread, pre-faulted reused"
+                " buffers, median of %d runs; bw = dst bytes / time\n#\n", o.runs);
+    printTable(Kernel::Reduce, operands, reduceSizes, o.runs);
+    copyOne = measure(Kernel::Copy, operands, summary, o.runs);
+    reduceOne = measure(Kernel::Reduce, operands, summary, o.runs);
+  }  // freed before the team allocates its own
+  std::printf("#\n# memcpy %s single thread: %.2f GB/s\n", label.c_str(),
+              summary / copyOne.secondsPerOp / 1e9);
+  std::printf("# reduce %s single thread: %.2f GB/s\n", label.c_str(),
+              summary / reduceOne.secondsPerOp / 1e9);
+  std::fflush(stdout);
+
+  int status = 0;
+  // Each thread repeats its kernel as often as one thread alone needed for a 5 ms run; sharing the
+  // memory bus only makes a run longer.
+  const TeamJob jobs[] = {{Kernel::Copy, copyOne.reps}, {Kernel::Reduce, reduceOne.reps}};
+  if (const auto team = measureTeam(jobs, o.threads, summary, o.runs)) {
+    const double total = static_cast<double>(summary) * o.threads;
+    std::printf("# memcpy %s, %d threads: %.2f GB/s (aggregate)\n", label.c_str(), o.threads,
+                total / (*team)[0] / 1e9);
+    std::printf("# reduce %s, %d threads: %.2f GB/s (aggregate)\n", label.c_str(), o.threads,
+                total / (*team)[1] / 1e9);
+  } else {
+    status = 1;
+  }
+  std::fflush(stdout);
+
+  if (o.latency) {
+    if (const auto oneWay = shmOneWayLatency(o.latencyTrips, o.runs)) {
+      std::printf("# shm one-way latency: %.1f ns (median of %d runs of %zu round trips)\n",
+                  *oneWay * 1e9, o.runs, o.latencyTrips);
+    } else {
+      status = 1;
+    }
+  }
+  return status;
 }

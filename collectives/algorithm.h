@@ -56,6 +56,9 @@ struct Context {
   // messages alike even when their links differ (shared memory here, TCP there). 0: this
   // rank's next link's slot size (all links alike).
   size_t chunkBytes = 0;
+  // Every rank can read every peer's memory through its link (Note [Peer reads]); agreed by all
+  // ranks at init, so that algorithms that need it are chosen alike everywhere.
+  bool peerReads = false;
 
   transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
   // The chunk size algorithms cut messages into (size > 1).

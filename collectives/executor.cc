@@ -45,6 +45,33 @@ std::string describe(const CollArgs& a) {
   return buf;
 }
 
+namespace {
+// The block a thread keeps (Note [Operation blocks]); freed when the thread ends.
+struct SpareBlock {
+  void* block = nullptr;
+  ~SpareBlock() { ::operator delete(block, Operation::kBlockBytes); }
+};
+thread_local SpareBlock tSpare;
+}  // namespace
+
+void* Operation::operator new(size_t bytes) {
+  if (bytes > kBlockBytes) return ::operator new(bytes);
+  if (void* p = tSpare.block) {
+    tSpare.block = nullptr;
+    return p;
+  }
+  return ::operator new(kBlockBytes);
+}
+
+void Operation::operator delete(void* p, size_t bytes) {
+  if (bytes > kBlockBytes) return ::operator delete(p, bytes);
+  if (tSpare.block == nullptr) {
+    tSpare.block = p;
+    return;
+  }
+  ::operator delete(p, kBlockBytes);
+}
+
 Progress LocalCopyOp::advance() {
   // Barriers carry no data; every other kind moves `count` elements from send to recv.
   if (args_.kind != CollKind::Barrier && args_.send != args_.recv && args_.count > 0) {

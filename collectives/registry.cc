@@ -17,7 +17,7 @@ std::span<const Algorithm* const> algorithms() {
       &disseminationBarrier(), &treeBroadcast(), &halvingDoublingAllReduce(),
       &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
       &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(), &treeAllReduce(),
-      &hierarchicalAllReduce(), &hierarchicalBroadcast(), &recursiveDoublingAllReduce(),
+      &hierarchicalAllReduce(), &hierarchicalBroadcast(), &recursiveDoublingAllReduce(), &directAllReduce(),
   };
   return all;
 }

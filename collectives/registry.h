@@ -15,6 +15,7 @@ namespace weft::coll {
 const Algorithm& ringAllReduce();
 const Algorithm& halvingDoublingAllReduce();
 const Algorithm& recursiveDoublingAllReduce();
+const Algorithm& directAllReduce();
 const Algorithm& chainBroadcast();
 const Algorithm& treeBroadcast();
 const Algorithm& chainReduce();

@@ -2,6 +2,8 @@
 // Deadlines: every wait in weft is bounded by one.
 #pragma once
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -18,6 +20,16 @@ class Deadline {
     return Deadline(Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                        std::chrono::duration<double>(seconds)),
                     seconds);
+  }
+  // The same from the kernel's coarse clock (a few ms behind, but read without a timer access):
+  // for deadlines of seconds set on a hot path, such as one per collective call.
+  static Deadline afterCoarse(double seconds) {
+    if (seconds <= 0 || seconds > 1e8) return Deadline(Clock::time_point::max(), seconds);
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // steady_clock is CLOCK_MONOTONIC: the same epoch
+    const auto now = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+    return Deadline(now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)), seconds);
   }
   bool expired() const { return Clock::now() >= at_; }
   Clock::time_point at() const { return at_; }

@@ -138,7 +138,8 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   const std::string transportSettings = config.transport + "|" + std::to_string(config.shmSlots) + "|" +
                                         std::to_string(config.shmSlotBytes) + "|" +
                                         std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks) + "|" +
-                                        std::to_string(config.socketFamily) + "|" + std::to_string(config.ucxSlotBytes);
+                                        std::to_string(config.socketFamily) + "|" + std::to_string(config.ucxSlotBytes) + "|" +
+                                        std::to_string(config.shmPeerReads);
   const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fnv1a(transportSettings),
                     uint32_t(ucxNetworkHere())};
   store.set(key("host", rank), me.encode());
@@ -183,9 +184,16 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
              mux.perPeer[size_t(peer)].c_str());
   }
   links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), me.host));
-  // Nobody may drop set-up resources (shared-memory names) until every rank has connected.
-  store.set(key("ready", rank), Bytes{1});
-  gatherAll(store, "ready", rank, size, size, deadline, "waiting for every rank to connect");
+  // Nobody may drop set-up resources (shared-memory names) until every rank has connected. Each
+  // rank says whether it can read every peer's memory; algorithms that do so run only where all
+  // can, so that every rank chooses alike (Note [Peer reads]).
+  bool readsAll = size > 1 && refusal.empty();
+  for (int peer = 0; peer < size && readsAll; ++peer) {
+    readsAll = peer == rank || links.endpoints[size_t(peer)]->canReadPeer();
+  }
+  store.set(key("ready", rank), Bytes{uint8_t(readsAll ? 1 : 0)});
+  const std::vector<Bytes> ready = gatherAll(store, "ready", rank, size, size, deadline, "waiting for every rank to connect");
+  links.peerReads = std::all_of(ready.begin(), ready.end(), [](const Bytes& b) { return b == Bytes{1}; });
   transport->finishSetup();
   links.transport = std::move(transport);
   // Rank 0 may host the store (or delete its file) as soon as init returns: it waits until every
@@ -201,6 +209,7 @@ void setTransportOptions(const Config& config, const std::string& tag, const std
   mux.shm.jobTag = tag;
   mux.shm.slots = config.shmSlots;
   mux.shm.slotBytes = config.shmSlotBytes;
+  mux.shm.peerReads = config.shmPeerReads;
   mux.tcp.jobTag = tag;
   mux.tcp.slots = config.shmSlots;
   mux.tcp.slotBytes = config.socketSlotBytes;

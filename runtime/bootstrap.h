@@ -19,6 +19,7 @@ struct Links {
   std::vector<std::unique_ptr<transport::Endpoint>> endpoints;  // by peer rank; null for self
   int ranksOnThisHost = 1;
   Placement where;  // every rank's host identity and network, by rank
+  bool peerReads = false;  // every rank can read every peer's memory (Note [Peer reads])
 };
 
 // The transport settings of `config` for a communicator whose bootstrap drew `tag`, on a rank

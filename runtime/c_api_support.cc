@@ -89,11 +89,11 @@ coll::ReduceOp checkedOp(weftRedOp_t op) {
 }
 
 size_t checkedBytes(size_t count, coll::DataType t, size_t blocks) {
-  const size_t elem = coll::dtypeSize(t);
-  if (count > SIZE_MAX / elem / blocks) {
+  size_t bytes = 0;
+  if (__builtin_mul_overflow(count, coll::dtypeSize(t), &bytes) || __builtin_mul_overflow(bytes, blocks, &bytes)) {
     throw InvalidArgument("count " + std::to_string(count) + " overflows the byte size");
   }
-  return count * elem * blocks;
+  return bytes;
 }
 
 void checkRoot(int root, const runtime::Communicator& c, const char* what) {

@@ -55,6 +55,7 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
   c->transport_ = std::move(links.transport);
   c->links_ = std::move(links.endpoints);
   c->where_ = std::move(links.where);
+  c->peerReads_ = links.peerReads;
   for (const auto& e : c->links_) c->linkPtrs_.push_back(e.get());
   std::vector<std::string> seen;  // hosts, numbered in order of first appearance
   for (const std::string& h : c->where_.hosts) {
@@ -130,7 +131,8 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.ranksPerHost = ranksPerHost_;
   ctx.wait = &config_.wait;
   ctx.chunkBytes = chunkBytes_;
-  ctx.deadline = Deadline::after(config_.timeoutSeconds);
+  ctx.peerReads = peerReads_;
+  ctx.deadline = Deadline::afterCoarse(config_.timeoutSeconds);
   const size_t bytes = p->args.count * coll::dtypeSize(p->args.dtype);
   LastChoice& last = lastChoice_[size_t(p->args.kind)];
   if (last.bytes != bytes) last = {bytes, coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_)};

@@ -87,6 +87,7 @@ class Communicator {
   std::vector<std::unique_ptr<transport::Endpoint>> links_;  // by peer; endpoints die first
   Placement where_;  // every rank's host identity and network
   size_t chunkBytes_ = 0;           // coll::Context::chunkBytes
+  bool peerReads_ = false;          // coll::Context::peerReads
   std::vector<transport::Endpoint*> linkPtrs_;  // links_, as coll::Context takes them
   std::vector<int> hostOf_;                     // coll::Context::hostOf
   int hostCount_ = 1;                           // coll::Context::hostCount

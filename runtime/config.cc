@@ -62,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 20>& table() {
-  static const std::array<Entry, 20> t = {{
+const std::array<Entry, 21>& table() {
+  static const std::array<Entry, 21> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -100,6 +100,8 @@ const std::array<Entry, 20>& table() {
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
       {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
+      {{"WEFT_SHM_PEER_READS", VarType::Int, "1", "1: ranks of one host may copy straight from each other's buffers (process_vm_readv) for large messages; 0: only through the FIFOs."},
+       [](Config& c, auto& n, auto& v) { c.shmPeerReads = parseInt(n, v, 0, 1) == 1; }},
       {{"WEFT_SPIN_US", VarType::Micros, "auto", "A waiting rank busy-polls this long before it yields its core (auto: 20, or 0 when a host has more ranks than cores)."},
        [](Config& c, auto& n, auto& v) { c.wait.spinUs = v == "auto" ? kAutoSpin : parseNumber(n, v); }},
       {{"WEFT_YIELD_COUNT", VarType::Int, "10", "Then it yields this many times before sleeping on a futex."},

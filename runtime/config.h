@@ -32,6 +32,7 @@ struct Config {
   size_t ucxSlotBytes = 512 << 10;     // WEFT_UCX_SLOT_BYTES
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;
+  bool shmPeerReads = true;  // Note [Peer reads]
   WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core
 };
 

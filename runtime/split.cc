@@ -86,9 +86,19 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
           links.transport->connect(i, std::span(addresses.data() + from * width, size_t(lengths[from])));
     }
   }
-  coll::CollArgs barrier{coll::CollKind::Barrier, nullptr, nullptr, 0, coll::DataType::Uint8};
-  run(barrier);
+  //    The same step agrees on peer reads (as connectRanks does): the minimum over the parent of
+  //    whether each member can read every peer in its group, so every group decides alike.
+  uint8_t readsAll = 1;
+  if (mine.color >= 0) {
+    for (int i = 0; i < newSize; ++i) {
+      if (i != newRank && !links.endpoints[size_t(i)]->canReadPeer()) readsAll = 0;
+    }
+  }
+  uint8_t agreed = 0;
+  coll::CollArgs agree{coll::CollKind::AllReduce, &readsAll, &agreed, 1, coll::DataType::Uint8, coll::ReduceOp::Min};
+  run(agree);
   if (mine.color < 0) return nullptr;
+  links.peerReads = agreed == 1;
   links.transport->finishSetup();
   WEFT_LOG(Info, "split: rank %d of %d is rank %d of %d in color %d", rank_, size_, newRank, newSize, mine.color);
   return assemble(newRank, newSize, config_, choosing_, std::move(links));

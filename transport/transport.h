@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,24 @@ class Endpoint {
   }
   // False while a message posted with postSendFrom may still read caller memory. Never blocks.
   virtual bool sendsDrained() { return true; }
+
+  // Note [Peer reads]: a link to a process on this host may read the peer's memory directly,
+  // one copy instead of two through a FIFO: the peer sends the address of its buffer as a small
+  // message, and this rank copies from there (process_vm_readv, or memcpy between thread ranks
+  // of one process). Whether this link can (probed when it was opened):
+  virtual bool canReadPeer() const { return false; }
+  // Copies `bytes` bytes at the peer's address `remote` into `dst`. Blocks only for the copy.
+  // Throws RemoteError when the peer's memory cannot be read (it exited, or sent a bad address).
+  virtual void readPeer(uint64_t remote, void* dst, size_t bytes) {
+    (void)remote, (void)dst, (void)bytes;
+    throw std::logic_error("readPeer on a link that cannot read its peer");
+  }
+  // The peer's address `remote` as a pointer this rank may load from (thread ranks of one
+  // process), or nullptr when only readPeer reaches it.
+  virtual const std::byte* peerPointer(uint64_t remote) const {
+    (void)remote;
+    return nullptr;
+  }
 
   // Receive side. Never blocks. The oldest received chunk not yet released (its size in *bytes),
   // or nullptr when none has arrived. Calling it again before releaseRecv returns the same chunk.

@@ -53,7 +53,7 @@ std::vector<weft::Comm> withAlgorithm(const std::string& algo, int ranks, weft::
 }  // namespace
 
 TEST_CASE("allreduce: every algorithm, datatype and op, small and awkward counts", "[allreduce]") {
-  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling");
+  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
   auto comms = withAlgorithm(algo, ranks);
   for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1000)}) {
@@ -70,7 +70,7 @@ TEST_CASE("allreduce: every algorithm, datatype and op, small and awkward counts
 }
 
 TEST_CASE("allreduce: a million and three elements, pipelined over many chunks", "[allreduce]") {
-  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling");
+  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct");
   const int ranks = GENERATE(2, 3, 5, 8);
   auto comms = withAlgorithm(algo, ranks);
   const size_t count = (1u << 20) + 3;
@@ -84,10 +84,34 @@ TEST_CASE("allreduce: a million and three elements, pipelined over many chunks",
 }
 
 TEST_CASE("allreduce: tiny slots force many rounds and full FIFOs", "[allreduce]") {
-  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling");
+  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct");
   auto comms = withAlgorithm(algo, GENERATE(2, 3, 4, 7), weft::test::kTinySlots);
   for (size_t count : {size_t(1), size_t(17), size_t(1001)}) {
     REQUIRE(checkAllReduce(comms, weftFloat64, weftSum, count, false) == "");
     REQUIRE(checkAllReduce(comms, weftInt8, weftMax, count, true) == "");
+  }
+}
+
+TEST_CASE("allreduce direct: ranks that disagree on the count get InvalidUsage naming the other side", "[allreduce]") {
+  // The direct algorithm reads peers' buffers: a peer with a shorter buffer must be refused before
+  // any read, not read past its end.
+  auto comms = withAlgorithm("direct", 2);
+  std::vector<std::string> messages(2);
+  std::vector<int> codes(2, 0);
+  weft::test::onEachRank(comms, [&](weft::Comm& c, int rank) {
+    const size_t count = rank == 0 ? 100 : 200;
+    std::vector<float> send(count, 1.0f), recv(count);
+    try {
+      c.allReduce(send.data(), recv.data(), count, weftFloat32, weftSum);
+    } catch (const weft::Error& e) {
+      codes[size_t(rank)] = e.code();
+      messages[size_t(rank)] = e.what();
+    }
+  });
+  for (int r = 0; r < 2; ++r) {
+    INFO("rank " << r << ": " << messages[size_t(r)]);
+    CHECK(codes[size_t(r)] == weftInvalidUsage);
+    CHECK_THAT(messages[size_t(r)], Catch::Contains("rank " + std::to_string(1 - r) + " called allreduce with count " +
+                                                    (r == 0 ? "200" : "100")));
   }
 }

@@ -116,7 +116,8 @@ TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[tr
   const std::string kind = GENERATE(from_range(builtTransports()));
   const int nranks = GENERATE(2, 3);
   TransportSetup s{kind, nranks, 8, 4096};
-  const std::vector<size_t> sizes{0, 1, 7, s.slotBytes};
+  // 47, 48, 49: around the largest chunk a shm slot header carries inline (Note [Slot FIFOs]).
+  const std::vector<size_t> sizes{0, 1, 7, 47, 48, 49, s.slotBytes};
   INFO(kind << " with " << nranks << " ranks");
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) {
     const int me = L.rank;

@@ -60,4 +60,13 @@ void ShmEndpoint::releaseRecv() {
   recv_.bell->ring();
 }
 
+void ShmEndpoint::readPeer(uint64_t remote, void* dst, size_t bytes) {
+  WEFT_CHECK(canReadPeer(), "readPeer on a link without peer reads");
+  if (reads_.how == PeerReads::SameProcess) {
+    std::memcpy(dst, reinterpret_cast<const void*>(remote), bytes);
+    return;
+  }
+  readCross(reads_.pid, peer_, remote, dst, bytes);
+}
+
 }  // namespace weft::transport::shm

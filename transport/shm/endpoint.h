@@ -3,6 +3,7 @@
 #pragma once
 
 #include "transport/shm/fifo.h"
+#include "transport/shm/peer_reads.h"
 #include "transport/transport.h"
 
 namespace weft::transport::shm {
@@ -16,8 +17,12 @@ class ShmEndpoint final : public Endpoint {
     std::byte* data;   // its slots
     Doorbell* bell;    // doorbell of the rank on the other side of this FIFO
   };
-  ShmEndpoint(int peer, uint32_t slots, size_t slotBytes, Side send, Side recv)
-      : peer_(peer), slots_(slots), slotBytes_(slotBytes), send_(send), recv_(recv) {}
+  struct Reads {
+    PeerReads how;
+    pid_t pid;  // the peer's process
+  };
+  ShmEndpoint(int peer, uint32_t slots, size_t slotBytes, Side send, Side recv, Reads reads)
+      : peer_(peer), slots_(slots), slotBytes_(slotBytes), send_(send), recv_(recv), reads_(reads) {}
 
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
@@ -26,6 +31,11 @@ class ShmEndpoint final : public Endpoint {
   void postSendFrom(const std::byte* src, size_t bytes) override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
   void releaseRecv() override;
+  bool canReadPeer() const override { return reads_.how != PeerReads::None; }
+  void readPeer(uint64_t remote, void* dst, size_t bytes) override;
+  const std::byte* peerPointer(uint64_t remote) const override {
+    return reads_.how == PeerReads::SameProcess ? reinterpret_cast<const std::byte*>(remote) : nullptr;
+  }
 
  private:
   const int peer_;
@@ -33,6 +43,7 @@ class ShmEndpoint final : public Endpoint {
   const size_t slotBytes_;
   Side send_;
   Side recv_;
+  const Reads reads_;
   void publish(SlotHeader& h, size_t bytes);
 
   uint64_t sendHead_ = 0;      // chunks we posted

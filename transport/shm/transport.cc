@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "transport/shm/endpoint.h"
+#include "transport/shm/peer_reads.h"
 
 namespace weft::transport::shm {
 namespace {
@@ -24,6 +25,7 @@ struct Address {
   int32_t rank;
   uint32_t slots;
   uint64_t slotBytes;
+  uint64_t probe;  // probeAddress(), or 0: this rank does not take part in peer reads
   char name[96];
 };
 constexpr uint32_t kAddressMagic = 0x5745534d;  // "WESM"
@@ -64,6 +66,10 @@ std::vector<std::byte> ShmTransport::listen() {
   a.rank = options_.rank;
   a.slots = options_.slots;
   a.slotBytes = options_.slotBytes;
+  if (options_.peerReads) {
+    allowPeerReads();
+    a.probe = probeAddress();
+  }
   WEFT_CHECK(name.size() < sizeof(a.name), "segment name too long");
   std::memcpy(a.name, name.c_str(), name.size() + 1);
   std::vector<std::byte> blob(sizeof(a));
@@ -93,8 +99,12 @@ std::unique_ptr<Endpoint> ShmTransport::connect(int peer, std::span<const std::b
   ShmEndpoint::Side recv{reinterpret_cast<FifoCtl*>(own_.data() + layout_.fifoOffset(peer)),
                          own_.data() + layout_.fifoOffset(peer) + layout_.ctlBytes(), &header(seg)->bell};
   peers_.push_back(Peer{peer, a.pid, std::move(seg)});
-  WEFT_LOG(Trace, "shm: connected to rank %d (pid %d) through %s", peer, int(a.pid), a.name);
-  return std::make_unique<ShmEndpoint>(peer, options_.slots, options_.slotBytes, send, recv);
+  std::string why = "WEFT_SHM_PEER_READS=0";
+  const PeerReads reads = options_.peerReads && a.probe != 0 ? probePeerReads(a.pid, a.probe, &why) : PeerReads::None;
+  WEFT_LOG(Trace, "shm: connected to rank %d (pid %d) through %s; peer reads: %s", peer, int(a.pid), a.name,
+           reads == PeerReads::None ? ("no (" + why + ")").c_str() : "yes");
+  return std::make_unique<ShmEndpoint>(peer, options_.slots, options_.slotBytes, send, recv,
+                                       ShmEndpoint::Reads{reads, a.pid});
 }
 
 void ShmTransport::finishSetup() {

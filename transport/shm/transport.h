@@ -19,6 +19,7 @@ struct ShmOptions {
   std::string jobTag;        // distinguishes jobs and communicators in segment names
   uint32_t slots = 8;        // per FIFO, 2..kMaxSlots (2 suffice to avoid deadlock in a ring)
   size_t slotBytes = 64 << 10;  // multiple of 64
+  bool peerReads = true;     // read peers' memory where the probe works (Note [Peer reads])
 };
 
 // Thread-compatible during set-up, then loop-bound (see Transport).

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// Direct all-reduce on one host (Note [Direct all-reduce]): every rank reduces its own segment by
+// reading the other ranks' inputs straight from their memory, then copies the other segments
+// straight from their owners' outputs. One copy of each byte where the FIFO ring makes two.
+#include <algorithm>
+#include <cstring>
+
+#include "collectives/kernels/reduce.h"
+#include "collectives/operation.h"
+#include "collectives/patterns/ring.h"
+#include "collectives/peer_messages.h"
+#include "collectives/registry.h"
+
+namespace weft::coll {
+namespace {
+
+// Note [Direct all-reduce]
+// Needs Context::peerReads (every rank reads every peer's memory: Note [Peer reads]). Rank r owns
+// segment r of the output (patterns::Segments). Steps, each a small message to every peer
+// through the FIFOs:
+//   1. announce: the addresses of this rank's input and output, with the call's number and count
+//      (a peer with another count is a mismatched call: InvalidUsage, not a wild read);
+//   2. reduce segment r: for each chunk, out = in (op) peer 1's in (op) peer 2's in ..., each
+//      peer's chunk read into a scratch buffer that stays in the cache (or loaded in place from
+//      a thread rank of this process); then say "ready";
+//   3. for each peer p that said ready, copy its segment p from its output into ours;
+//   4. say "done" and wait for every peer's "done": a rank returns only when no peer still
+//      reads its buffers, since the caller may change them as soon as the call returns.
+// In place, a peer reads our segment p of the input while we may already write segment r: never
+// the same bytes; and we overwrite our segment p only after p said ready, i.e. finished reading
+// it. Each segment is reduced by one rank in one order, so every rank gets identical results.
+class DirectAllReduceOp final : public Operation {
+ public:
+  DirectAllReduceOp(const Context& ctx, const CollArgs& a)
+      : ctx_(ctx), args_(a), elem_(dtypeSize(a.dtype)), segs_{a.count, ctx.size},
+        msgs_(ctx, a, {reinterpret_cast<uint64_t>(a.send), reinterpret_cast<uint64_t>(a.recv)}) {}
+
+  Progress advance() override {
+    bool advanced = false;
+    for (;;) {
+      PeerMessages::Step s = msgs_.step();
+      advanced = advanced || s.advanced;
+      if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
+      switch (s.stage) {
+        case PeerMessages::Stage::Work:
+          reduceOwnSegment();
+          msgs_.workDone();
+          advanced = true;
+          break;
+        case PeerMessages::Stage::PeerReady:
+          copySegmentOf(s.peer);
+          advanced = true;
+          break;
+        case PeerMessages::Stage::Finished:
+          return Progress::Done;
+      }
+    }
+  }
+  int blockedOn() const override { return msgs_.blockedOn(); }
+  std::string waitingFor() const override { return msgs_.waitingFor(); }
+
+ private:
+  void reduceOwnSegment() {
+    const int r = ctx_.rank;
+    const size_t begin = segs_.begin(r), length = segs_.length(r);
+    auto* out = static_cast<std::byte*>(args_.recv) + begin * elem_;
+    const auto* in = static_cast<const std::byte*>(args_.send) + begin * elem_;
+    const ReduceOp op = args_.op == ReduceOp::Avg ? ReduceOp::Sum : args_.op;
+    const size_t chunk = std::max<size_t>(1, kScratchBytes / elem_);
+    for (size_t off = 0; off < length; off += chunk) {
+      const size_t n = std::min(chunk, length - off);
+      const std::byte* acc = in + off * elem_;
+      for (int k = 1; k < ctx_.size; ++k) {
+        const int p = (r + k) % ctx_.size;
+        transport::Endpoint& link = ctx_.link(p);
+        const uint64_t remote = msgs_.addressOf(p).send + (begin + off) * elem_;
+        const std::byte* theirs = link.peerPointer(remote);
+        if (!theirs) {
+          link.readPeer(remote, scratch(), n * elem_);
+          theirs = scratch();
+        }
+        reduce::apply(op, args_.dtype, out + off * elem_, acc, theirs, n);
+        acc = out + off * elem_;
+      }
+    }
+    if (args_.op == ReduceOp::Avg) reduce::divide(args_.dtype, out, length, ctx_.size);
+  }
+
+  void copySegmentOf(int p) {
+    const size_t bytes = segs_.length(p) * elem_, offset = segs_.begin(p) * elem_;
+    if (bytes == 0) return;
+    auto* out = static_cast<std::byte*>(args_.recv) + offset;
+    transport::Endpoint& link = ctx_.link(p);
+    const uint64_t remote = msgs_.addressOf(p).recv + offset;
+    if (const std::byte* theirs = link.peerPointer(remote)) {
+      std::memcpy(out, theirs, bytes);
+    } else {
+      link.readPeer(remote, out, bytes);
+    }
+  }
+
+  // Peers' chunks land here: small enough to stay in the cache for the reduction that follows.
+  static constexpr size_t kScratchBytes = 128 << 10;
+  static std::byte* scratch() { return threadScratch(kScratchBytes); }
+
+  const Context& ctx_;
+  const CollArgs& args_;
+  const size_t elem_;
+  const patterns::Segments segs_;
+  PeerMessages msgs_;
+};
+
+class DirectAllReduce final : public Algorithm {
+ public:
+  std::string_view name() const override { return "direct"; }
+  CollKind kind() const override { return CollKind::AllReduce; }
+  bool supports(const CollArgs&, const Context& ctx) const override { return ctx.peerReads; }
+  // Three rounds of messages to every peer; each rank reads its segment of every peer's input
+  // and every peer's segment of the output: 2(n-1)/n of the message, the ring's volume, but
+  // copied once where the ring copies into a FIFO and out again.
+  CostShape shape(int n) const override { return {3.0 * (n - 1), 2.0 * (n - 1) / n}; }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<DirectAllReduceOp>(ctx, args);
+  }
+};
+
+}  // namespace
+
+const Algorithm& directAllReduce() {
+  static const DirectAllReduce algo;
+  return algo;
+}
+
+}  // namespace weft::coll

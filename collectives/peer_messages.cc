@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// The direct algorithms' message protocol and scratch buffer.
+#include "collectives/peer_messages.h"
+
+#include <cstring>
+#include <memory>
+
+#include "common/error.h"
+
+namespace weft::coll {
+namespace {
+
+constexpr uint32_t kAnnounce = 0x414e4e43, kReady = 0x52454459, kDone = 0x444f4e45;  // "ANNC" "REDY" "DONE"
+
+// Fits a shared-memory slot header (48 bytes inline: Note [Slot FIFOs]).
+struct Message {
+  uint32_t tag;
+  uint8_t kind;
+  uint8_t dtype;
+  uint8_t op;
+  uint8_t pad;
+  uint64_t count;
+  uint64_t send;
+  uint64_t recv;
+};
+
+const char* tagName(uint32_t tag) { return tag == kAnnounce ? "announce" : tag == kReady ? "ready" : "done"; }
+
+}  // namespace
+
+PeerMessages::PeerMessages(const Context& ctx, const CollArgs& args, PeerAddress mine)
+    : ctx_(ctx), args_(args), mine_(mine), peers_(size_t(ctx.size)), gathered_(size_t(ctx.size), false) {}
+
+bool PeerMessages::post(int peer, uint32_t tag) {
+  transport::Endpoint& link = ctx_.link(peer);
+  std::byte* slot = link.trySendSlot();
+  if (!slot) {
+    blockedPeer_ = peer;
+    blockedOnSlot_ = true;
+    return false;
+  }
+  Message m{tag, uint8_t(args_.kind), uint8_t(args_.dtype), uint8_t(args_.op), 0, args_.count, mine_.send, mine_.recv};
+  std::memcpy(slot, &m, sizeof(m));
+  link.postSend(sizeof(m));
+  return true;
+}
+
+void PeerMessages::check(int peer, const std::byte* data, size_t bytes, uint32_t tag) {
+  Message m;
+  if (bytes != sizeof(m)) {
+    throw RemoteError(describe(args_) + ": rank " + std::to_string(peer) + " sent a message of " + std::to_string(bytes) +
+                      " bytes where this rank expected its " + tagName(tag) + " (" + std::to_string(sizeof(m)) +
+                      " bytes); did the ranks call different collectives?");
+  }
+  std::memcpy(&m, data, sizeof(m));
+  if (m.tag != tag || m.kind != uint8_t(args_.kind) || m.count != args_.count || m.dtype != uint8_t(args_.dtype) ||
+      m.op != uint8_t(args_.op)) {
+    throw InvalidUsage(describe(args_) + ": rank " + std::to_string(peer) + " called " +
+                       collName(CollKind(m.kind)) + " with count " + std::to_string(m.count) +
+                       " (datatype " + std::to_string(m.dtype) + ", op " + std::to_string(m.op) +
+                       ") at this point: every rank must make the same calls in the same order");
+  }
+  if (tag == kAnnounce) peers_[size_t(peer)] = {m.send, m.recv};
+}
+
+bool PeerMessages::receive(int peer, uint32_t tag) {
+  transport::Endpoint& link = ctx_.link(peer);
+  size_t bytes = 0;
+  const std::byte* data = link.tryRecvSlot(&bytes);
+  if (!data) {
+    blockedPeer_ = peer;
+    blockedOnSlot_ = false;
+    return false;
+  }
+  check(peer, data, bytes, tag);
+  link.releaseRecv();
+  return true;
+}
+
+PeerMessages::Step PeerMessages::step() {
+  Step s;
+  const int peers = ctx_.size - 1;
+  auto finishPhase = [&](Phase next) {
+    phase_ = next;
+    next_ = 0;
+  };
+  for (;;) {
+    switch (phase_) {
+      case Phase::Announce:
+      case Phase::Ready:
+      case Phase::Done: {
+        const uint32_t tag = phase_ == Phase::Announce ? kAnnounce : phase_ == Phase::Ready ? kReady : kDone;
+        for (; next_ < peers; ++next_, s.advanced = true) {
+          if (!post(peerAt(next_), tag)) {
+            s.blocked = true;
+            return s;
+          }
+        }
+        finishPhase(phase_ == Phase::Announce ? Phase::Learn : phase_ == Phase::Ready ? Phase::Gather : Phase::Drain);
+        break;
+      }
+      case Phase::Learn:
+      case Phase::Drain:
+        for (; next_ < peers; ++next_, s.advanced = true) {
+          if (!receive(peerAt(next_), phase_ == Phase::Learn ? kAnnounce : kDone)) {
+            s.blocked = true;
+            return s;
+          }
+        }
+        finishPhase(phase_ == Phase::Learn ? Phase::Work : Phase::Finished);
+        break;
+      case Phase::Work:
+        if (!workDone_) {
+          s.stage = Stage::Work;
+          return s;
+        }
+        finishPhase(Phase::Ready);
+        break;
+      case Phase::Gather: {
+        // Whichever peer is ready first, not in a fixed order: with more ranks than cores the
+        // next one in order may not have run yet.
+        if (next_ == peers) {
+          finishPhase(Phase::Done);
+          break;
+        }
+        int waiting = -1;
+        for (int i = 0; i < peers; ++i) {
+          const int p = peerAt(i);
+          if (gathered_[size_t(p)]) continue;
+          if (receive(p, kReady)) {
+            gathered_[size_t(p)] = true;
+            ++next_;
+            s.advanced = true;
+            s.stage = Stage::PeerReady;
+            s.peer = p;
+            return s;
+          }
+          if (waiting < 0) waiting = p;
+        }
+        blockedPeer_ = waiting;
+        blockedOnSlot_ = false;
+        s.blocked = true;
+        return s;
+      }
+      case Phase::Finished:
+        s.stage = Stage::Finished;
+        return s;
+    }
+  }
+}
+
+std::string PeerMessages::waitingFor() const {
+  if (blockedPeer_ < 0) return "nothing";
+  const std::string who = "rank " + std::to_string(blockedPeer_);
+  if (blockedOnSlot_) return "a free slot at " + who + " (it has not consumed earlier messages)";
+  switch (phase_) {
+    case Phase::Learn: return who + "'s buffer addresses";
+    case Phase::Gather: return who + " to finish its segment";
+    case Phase::Drain: return who + " to finish reading this rank's buffers";
+    default: return "a message from " + who;
+  }
+}
+
+std::byte* threadScratch(size_t bytes) {
+  struct Scratch {
+    std::unique_ptr<std::byte[]> data;
+    size_t bytes = 0;
+  };
+  thread_local Scratch t;
+  if (t.bytes < bytes) {
+    t.data = std::make_unique<std::byte[]>(bytes);  // value-initialized: every page touched now
+    t.bytes = bytes;
+  }
+  return t.data.get();
+}
+
+}  // namespace weft::coll

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// process_vm_readv with its probe and its errors.
+#include "transport/shm/peer_reads.h"
+
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "common/error.h"
+
+namespace weft::transport::shm {
+namespace {
+
+constexpr uint64_t kProbeValue = 0x7765667470726f62ull;  // "weftprob"
+const volatile uint64_t gProbe = kProbeValue;
+
+}  // namespace
+
+uint64_t probeAddress() { return reinterpret_cast<uint64_t>(&gProbe); }
+
+void allowPeerReads() {
+  std::ifstream f("/proc/sys/kernel/yama/ptrace_scope");
+  int scope = 0;
+  if (!(f >> scope) || scope != 1) return;  // no Yama, or a scope that no prctl relaxes
+#ifdef PR_SET_PTRACER
+  ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+#endif
+}
+
+PeerReads probePeerReads(pid_t pid, uint64_t probe, std::string* why) {
+  if (pid == ::getpid()) return PeerReads::SameProcess;
+  uint64_t value = 0;
+  iovec local{&value, sizeof(value)};
+  iovec remote{reinterpret_cast<void*>(probe), sizeof(value)};
+  const ssize_t n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (n == ssize_t(sizeof(value)) && value == kProbeValue) return PeerReads::Cross;
+  *why = n < 0 ? std::string("process_vm_readv: ") + std::strerror(errno) : "the probe read a wrong value";
+  return PeerReads::None;
+}
+
+void readCross(pid_t pid, int rank, uint64_t remote, void* dst, size_t bytes) {
+  auto* to = static_cast<std::byte*>(dst);
+  while (bytes > 0) {
+    iovec local{to, bytes};
+    iovec from{reinterpret_cast<void*>(remote), bytes};
+    const ssize_t n = ::process_vm_readv(pid, &local, 1, &from, 1, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      throw RemoteError("cannot read " + std::to_string(bytes) + " bytes of rank " + std::to_string(rank) +
+                        "'s memory (process " + std::to_string(pid) + "): " +
+                        (n < 0 ? std::strerror(errno) : "nothing read") +
+                        (n < 0 && errno == ESRCH ? " (it exited)" : ""));
+    }
+    to += n;
+    remote += uint64_t(n);
+    bytes -= size_t(n);
+  }
+}
+
+}  // namespace weft::transport::shm
