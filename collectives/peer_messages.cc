@@ -28,8 +28,9 @@ const char* tagName(uint32_t tag) { return tag == kAnnounce ? "announce" : tag =
 
 }  // namespace
 
-PeerMessages::PeerMessages(const Context& ctx, const CollArgs& args, PeerAddress mine)
-    : ctx_(ctx), args_(args), mine_(mine), peers_(size_t(ctx.size)), gathered_(size_t(ctx.size), false) {}
+PeerMessages::PeerMessages(const Context& ctx, const CollArgs& args, PeerAddress mine, bool readyRound)
+    : ctx_(ctx), args_(args), mine_(mine), peers_(size_t(ctx.size)), gathered_(size_t(ctx.size), false),
+      readyRound_(readyRound) {}
 
 bool PeerMessages::post(int peer, uint32_t tag) {
   transport::Endpoint& link = ctx_.link(peer);
@@ -114,7 +115,7 @@ PeerMessages::Step PeerMessages::step() {
           s.stage = Stage::Work;
           return s;
         }
-        finishPhase(Phase::Ready);
+        finishPhase(readyRound_ ? Phase::Ready : Phase::Gather);
         break;
       case Phase::Gather: {
         // Whichever peer is ready first, not in a fixed order: with more ranks than cores the
@@ -127,7 +128,7 @@ PeerMessages::Step PeerMessages::step() {
         for (int i = 0; i < peers; ++i) {
           const int p = peerAt(i);
           if (gathered_[size_t(p)]) continue;
-          if (receive(p, kReady)) {
+          if (!readyRound_ || receive(p, kReady)) {
             gathered_[size_t(p)] = true;
             ++next_;
             s.advanced = true;

@@ -32,7 +32,9 @@ class PeerMessages {
     bool blocked = false;   // nothing to act on until a peer moves
   };
 
-  PeerMessages(const Context& ctx, const CollArgs& args, PeerAddress mine);
+  // `readyRound` false: peers' buffers may be read as soon as their addresses are known (they
+  // are inputs), so there is no ready message and PeerReady comes for every peer after Work.
+  PeerMessages(const Context& ctx, const CollArgs& args, PeerAddress mine, bool readyRound = true);
   Step step();
   void workDone() { workDone_ = true; }
   const PeerAddress& addressOf(int peer) const { return peers_[size_t(peer)]; }
@@ -54,6 +56,7 @@ class PeerMessages {
   Phase phase_ = Phase::Announce;
   int next_ = 0;          // peers done in the current phase
   bool workDone_ = false;
+  const bool readyRound_;
   int blockedPeer_ = -1;
   bool blockedOnSlot_ = false;
 };

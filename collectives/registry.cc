@@ -17,7 +17,7 @@ std::span<const Algorithm* const> algorithms() {
       &disseminationBarrier(), &treeBroadcast(), &halvingDoublingAllReduce(),
       &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
       &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(), &treeAllReduce(),
-      &hierarchicalAllReduce(), &hierarchicalBroadcast(), &recursiveDoublingAllReduce(), &directAllReduce(),
+      &hierarchicalAllReduce(), &hierarchicalBroadcast(), &recursiveDoublingAllReduce(), &directAllReduce(), &directAllGather(),
   };
   return all;
 }

@@ -16,6 +16,7 @@ const Algorithm& ringAllReduce();
 const Algorithm& halvingDoublingAllReduce();
 const Algorithm& recursiveDoublingAllReduce();
 const Algorithm& directAllReduce();
+const Algorithm& directAllGather();
 const Algorithm& chainBroadcast();
 const Algorithm& treeBroadcast();
 const Algorithm& chainReduce();

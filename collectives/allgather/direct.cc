@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// Direct all-gather on one host: every rank copies every peer's block straight from the peer's
+// input into its output (Note [Peer reads]): one copy per block where the ring makes two.
+#include <cstring>
+
+#include "collectives/kernels/copy.h"
+#include "collectives/operation.h"
+#include "collectives/peer_messages.h"
+#include "collectives/primitives.h"
+#include "collectives/registry.h"
+
+namespace weft::coll {
+namespace {
+
+// Addresses go out and come in (PeerMessages, with no ready round: the blocks read are inputs,
+// valid once their owner has entered the call); the rank copies its own block, then each peer's;
+// the done round keeps every input alive until no peer reads it any more.
+class DirectAllGatherOp final : public Operation {
+ public:
+  DirectAllGatherOp(const Context& ctx, const CollArgs& a)
+      : ctx_(ctx), args_(a), block_(a.count * dtypeSize(a.dtype)),
+        streaming_(block_ * size_t(ctx.size) >= Primitives::kStreamingBytes),
+        msgs_(ctx, a, {reinterpret_cast<uint64_t>(a.send), 0}, false) {}
+
+  Progress advance() override {
+    bool advanced = false;
+    for (;;) {
+      const PeerMessages::Step s = msgs_.step();
+      advanced = advanced || s.advanced;
+      if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
+      switch (s.stage) {
+        case PeerMessages::Stage::Work: {
+          std::byte* mine = out(ctx_.rank);
+          if (mine != args_.send) copyOut(mine, args_.send, block_, streaming_);
+          msgs_.workDone();
+          advanced = true;
+          break;
+        }
+        case PeerMessages::Stage::PeerReady: {
+          transport::Endpoint& link = ctx_.link(s.peer);
+          const uint64_t remote = msgs_.addressOf(s.peer).send;
+          if (const std::byte* theirs = link.peerPointer(remote)) {
+            copyOut(out(s.peer), theirs, block_, streaming_);
+          } else {
+            link.readPeer(remote, out(s.peer), block_);
+          }
+          advanced = true;
+          break;
+        }
+        case PeerMessages::Stage::Finished:
+          if (streaming_) streamingFence();
+          return Progress::Done;
+      }
+    }
+  }
+  int blockedOn() const override { return msgs_.blockedOn(); }
+  std::string waitingFor() const override { return msgs_.waitingFor(); }
+
+ private:
+  std::byte* out(int rank) const { return static_cast<std::byte*>(args_.recv) + size_t(rank) * block_; }
+
+  const Context& ctx_;
+  const CollArgs& args_;
+  const size_t block_;
+  const bool streaming_;
+  PeerMessages msgs_;
+};
+
+class DirectAllGather final : public Algorithm {
+ public:
+  std::string_view name() const override { return "direct"; }
+  CollKind kind() const override { return CollKind::AllGather; }
+  bool supports(const CollArgs&, const Context& ctx) const override { return ctx.peerReads; }
+  // Two rounds of messages to every peer; every peer's block copied once.
+  CostShape shape(int n) const override { return {2.0 * (n - 1), double(n - 1)}; }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<DirectAllGatherOp>(ctx, args);
+  }
+};
+
+}  // namespace
+
+const Algorithm& directAllGather() {
+  static const DirectAllGather algo;
+  return algo;
+}
+
+}  // namespace weft::coll
