@@ -21,8 +21,9 @@ class Deadline {
                                        std::chrono::duration<double>(seconds)),
                     seconds);
   }
-  // The same from the kernel's coarse clock (a few ms behind, but read without a timer access):
-  // for deadlines of seconds set on a hot path, such as one per collective call.
+  // The same from the kernel's coarse clock (up to a tick, a few ms, behind, so the deadline may
+  // come that much early; read without a timer access): for deadlines of seconds set on a hot
+  // path, such as one per collective call. Not for deadlines of milliseconds.
   static Deadline afterCoarse(double seconds) {
     if (seconds <= 0 || seconds > 1e8) return Deadline(Clock::time_point::max(), seconds);
     timespec ts;

@@ -158,17 +158,19 @@ void Communicator::logChoice(const coll::CollArgs& args, const coll::Context& ct
 
 void Communicator::finish(Pending& p, std::exception_ptr error) {
   if (error) {
+    // A collective that stopped halfway, whatever the reason (a timeout, a dead peer, a peer that
+    // called another collective), leaves messages in the FIFOs: the links are unusable. Errors of
+    // argument checks never get here (they come before the collective starts).
+    std::string what = "an unknown error";
     try {
       std::rethrow_exception(error);
-    } catch (const Error& e) {
-      // A collective that stopped halfway leaves chunks in the FIFOs: the links are unusable.
-      if (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::RemoteError) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (failure_.empty()) failure_ = e.what();
-        failed_.store(true, std::memory_order_release);
-      }
+    } catch (const std::exception& e) {
+      what = e.what();
     } catch (...) {
     }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failure_.empty()) failure_ = what;
+    failed_.store(true, std::memory_order_release);
   }
   if (p.work) p.work->complete(error);
 }

@@ -95,7 +95,8 @@ class Communicator {
   Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
   coll::Tuner tuner_;  // the table for this communicator's size and transport
   // The last choice per collective and its size in bytes: supports() depends only on the
-  // communicator, and the tuner and WEFT_ALGO only on (collective, bytes).
+  // communicator, and the tuner and WEFT_ALGO only on (collective, bytes). Loop-bound: written by
+  // whichever single thread prepares calls (the caller, or the progress thread once started).
   struct LastChoice {
     size_t bytes = SIZE_MAX;
     coll::Selection chosen{nullptr, coll::Selection::Why::Default};

@@ -100,7 +100,7 @@ const std::array<Entry, 21>& table() {
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
       {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
-      {{"WEFT_SHM_PEER_READS", VarType::Int, "1", "1: ranks of one host may copy straight from each other's buffers (process_vm_readv) for large messages; 0: only through the FIFOs."},
+      {{"WEFT_SHM_PEER_READS", VarType::Int, "1", "1: ranks of one host may copy straight from each other's buffers (process_vm_readv; where Yama's ptrace_scope is 1 each rank lets its user's processes attach to it); 0: only through the FIFOs."},
        [](Config& c, auto& n, auto& v) { c.shmPeerReads = parseInt(n, v, 0, 1) == 1; }},
       {{"WEFT_SPIN_US", VarType::Micros, "auto", "A waiting rank busy-polls this long before it yields its core (auto: 20, or 0 when a host has more ranks than cores)."},
        [](Config& c, auto& n, auto& v) { c.wait.spinUs = v == "auto" ? kAutoSpin : parseNumber(n, v); }},

@@ -118,7 +118,10 @@ void MuxTransport::waitChange(uint32_t token, double maxUs) {
   if (parts_.size() == 1) return parts_[0].transport->waitChange(parts_[0].token, maxUs);
   if (parts_.empty() || token != generation_) return;
   // Any change since waitToken shows as a part's token moving: its waitChange returns at once.
-  double left = maxUs;
+  // Right after arming, a post may have skipped the ring (Note [Armed waits]): one short pass,
+  // then back to the caller, which looks at its links again.
+  double left = justArmed_ ? std::min(maxUs, kFirstArmedSleepUs) : maxUs;
+  justArmed_ = false;
   do {
     for (Part& p : parts_) {
       const double slice = std::min(left, kSliceUs);
@@ -131,6 +134,8 @@ void MuxTransport::waitChange(uint32_t token, double maxUs) {
 
 void MuxTransport::armWait(bool on) {
   for (Part& p : parts_) p.transport->armWait(on);
+  if (on && armed_++ == 0) justArmed_ = true;
+  if (!on) --armed_;
 }
 
 bool MuxTransport::peerAlive(int peer) { return partFor(peer).transport->peerAlive(peer); }

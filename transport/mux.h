@@ -54,6 +54,8 @@ class MuxTransport final : public Transport {
   std::vector<Part> parts_;
   std::string name_;
   uint32_t generation_ = 0;
+  int armed_ = 0;           // armWait nesting
+  bool justArmed_ = false;  // armed since the last sliced wait (Note [Armed waits])
 };
 
 }  // namespace weft::transport

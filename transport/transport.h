@@ -98,9 +98,12 @@ class Transport {
   // about to sleep; shm does (Note [Doorbells]). A driver arms before it takes the token it may
   // sleep on, and disarms once it makes progress; arming nests. While spinning or yielding it
   // neither arms nor takes tokens. Unarmed, waitChange may sleep the whole maxUs.
+  // A transport whose ringers may miss a waiter that arms at the same moment (shm: Note
+  // [Doorbells]) caps the first sleep after arming at kFirstArmedSleepUs.
   virtual uint32_t waitToken() = 0;
   virtual void waitChange(uint32_t token, double maxUs) = 0;
   virtual void armWait(bool on) { (void)on; }
+  static constexpr double kFirstArmedSleepUs = 50;
 
   // False when `peer` is known to be gone (its process exited). A peer that finished and left
   // may still have posted chunks we have not read: callers re-check their FIFOs before treating

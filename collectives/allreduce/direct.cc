@@ -18,8 +18,9 @@ namespace {
 // Needs Context::peerReads (every rank reads every peer's memory: Note [Peer reads]). Rank r owns
 // segment r of the output (patterns::Segments). Steps, each a small message to every peer
 // through the FIFOs:
-//   1. announce: the addresses of this rank's input and output, with the call's number and count
-//      (a peer with another count is a mismatched call: InvalidUsage, not a wild read);
+//   1. announce: the addresses of this rank's input and output, with the call's collective,
+//      count, datatype and op (a peer with another is a mismatched call: InvalidUsage, not a wild
+//      read; the communicator is then unusable, as after any collective stopped halfway);
 //   2. reduce segment r: for each chunk, out = in (op) peer 1's in (op) peer 2's in ..., each
 //      peer's chunk read into a scratch buffer that stays in the cache (or loaded in place from
 //      a thread rank of this process); then say "ready";
@@ -29,6 +30,10 @@ namespace {
 // In place, a peer reads our segment p of the input while we may already write segment r: never
 // the same bytes; and we overwrite our segment p only after p said ready, i.e. finished reading
 // it. Each segment is reduced by one rank in one order, so every rank gets identical results.
+// A rank that leaves by an error (a timeout, a peer gone) skips the done round: a peer process
+// still reading its buffers then gets EFAULT (RemoteError), but a peer *thread* rank of the same
+// process loads from them directly and may read freed memory if the caller frees them at once.
+// Thread ranks share a fate anyway (a failed call leaves the communicator unusable for all).
 class DirectAllReduceOp final : public Operation {
  public:
   DirectAllReduceOp(const Context& ctx, const CollArgs& a)

@@ -28,12 +28,18 @@ class RecursiveDoublingOp final : public Operation {
         // Avg sums here and divides once, at the end: RecvReduceCopy would divide at every step.
         prims_(nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op, ctx.size, ctx.slotBytes()),
         elem_(prims_.elementSize()), nranks_(ctx.size) {
-    if (a.send != a.recv) std::memcpy(a.recv, a.send, a.count * elem_);
     plan(ctx);
   }
 
   Progress advance() override {
     bool advanced = false;
+    if (!copied_) {
+      // Here, not at start: in a group every call is started before any runs, and this call's
+      // input may be an earlier call's output.
+      if (args_.send != args_.recv) std::memcpy(args_.recv, args_.send, args_.count * elem_);
+      copied_ = true;
+      advanced = true;
+    }
     auto* buf = static_cast<std::byte*>(args_.recv);
     const size_t chunk = prims_.maxChunkElements();
     while (phase_ < nPhases_) {
@@ -101,6 +107,7 @@ class RecursiveDoublingOp final : public Operation {
   int nPhases_ = 0;
   int phase_ = 0;
   size_t sent_ = 0, received_ = 0;
+  bool copied_ = false;  // the input is in the output
 };
 
 class RecursiveDoublingAllReduce final : public Algorithm {

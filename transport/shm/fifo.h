@@ -33,8 +33,8 @@ namespace weft::transport::shm {
 // A ringer that sees `sleepers` zero skips both, and it has no fence between its store and that
 // load, so its store may still sit in its store buffer when the waiter re-checks (the one
 // ordering x86 allows); the waiter would then sleep past it. So the first sleep after arming is
-// short (kFirstSleepUs, far longer than a store takes to drain) and later sleeps, by which time
-// every ringer sees the waiter armed, may be long. The gain: a rank that only spins or yields is
+// short (Transport::kFirstArmedSleepUs, far longer than a store takes to drain) and later sleeps,
+// by which time every ringer sees the waiter armed, may be long. The gain: a rank that only spins or yields is
 // never armed, and its peers' posts cost no fence, no atomic increment on a line the waiter
 // polls and no system call (those were half the time of an 8-byte all-reduce at 2 ranks).
 struct alignas(64) Doorbell {
@@ -47,8 +47,6 @@ struct alignas(64) Doorbell {
     futexWakeAll(&seq);
   }
 };
-inline constexpr double kFirstSleepUs = 50;
-
 inline constexpr uint32_t kMaxSlots = 64;
 
 inline constexpr size_t kInlineBytes = 48;

@@ -9,18 +9,25 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 
 #include "common/error.h"
 
 namespace weft::transport::shm {
 namespace {
 
-constexpr uint64_t kProbeValue = 0x7765667470726f62ull;  // "weftprob"
-const volatile uint64_t gProbe = kProbeValue;
+// A random word per process: a pid can name another process than the one that published it
+// (ranks in different pid namespaces sharing /dev/shm), and a constant would pass the probe there.
+const volatile uint64_t gProbe = [] {
+  std::random_device rd;
+  return (uint64_t(rd()) << 32 | rd()) | 1;  // never 0, which means "no peer reads"
+}();
 
 }  // namespace
 
 uint64_t probeAddress() { return reinterpret_cast<uint64_t>(&gProbe); }
+
+uint64_t probeValue() { return gProbe; }
 
 void allowPeerReads() {
   std::ifstream f("/proc/sys/kernel/yama/ptrace_scope");
@@ -31,13 +38,18 @@ void allowPeerReads() {
 #endif
 }
 
-PeerReads probePeerReads(pid_t pid, uint64_t probe, std::string* why) {
-  if (pid == ::getpid()) return PeerReads::SameProcess;
+PeerReads probePeerReads(pid_t pid, uint64_t probe, uint64_t expect, std::string* why) {
+  if (pid == ::getpid()) {
+    // The same process only if its word is ours (a pid in another namespace may equal ours).
+    if (probe == probeAddress() && expect == probeValue()) return PeerReads::SameProcess;
+    *why = "the peer's pid is this process's, but its probe word is not";
+    return PeerReads::None;
+  }
   uint64_t value = 0;
   iovec local{&value, sizeof(value)};
   iovec remote{reinterpret_cast<void*>(probe), sizeof(value)};
   const ssize_t n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
-  if (n == ssize_t(sizeof(value)) && value == kProbeValue) return PeerReads::Cross;
+  if (n == ssize_t(sizeof(value)) && value == expect) return PeerReads::Cross;
   *why = n < 0 ? std::string("process_vm_readv: ") + std::strerror(errno) : "the probe read a wrong value";
   return PeerReads::None;
 }

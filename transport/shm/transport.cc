@@ -25,7 +25,8 @@ struct Address {
   int32_t rank;
   uint32_t slots;
   uint64_t slotBytes;
-  uint64_t probe;  // probeAddress(), or 0: this rank does not take part in peer reads
+  uint64_t probe;       // probeAddress(), or 0: this rank does not take part in peer reads
+  uint64_t probeValue;  // what a peer must read there
   char name[96];
 };
 constexpr uint32_t kAddressMagic = 0x5745534d;  // "WESM"
@@ -69,6 +70,7 @@ std::vector<std::byte> ShmTransport::listen() {
   if (options_.peerReads) {
     allowPeerReads();
     a.probe = probeAddress();
+    a.probeValue = probeValue();
   }
   WEFT_CHECK(name.size() < sizeof(a.name), "segment name too long");
   std::memcpy(a.name, name.c_str(), name.size() + 1);
@@ -100,7 +102,7 @@ std::unique_ptr<Endpoint> ShmTransport::connect(int peer, std::span<const std::b
                          own_.data() + layout_.fifoOffset(peer) + layout_.ctlBytes(), &header(seg)->bell};
   peers_.push_back(Peer{peer, a.pid, std::move(seg)});
   std::string why = "WEFT_SHM_PEER_READS=0";
-  const PeerReads reads = options_.peerReads && a.probe != 0 ? probePeerReads(a.pid, a.probe, &why) : PeerReads::None;
+  const PeerReads reads = options_.peerReads && a.probe != 0 ? probePeerReads(a.pid, a.probe, a.probeValue, &why) : PeerReads::None;
   WEFT_LOG(Trace, "shm: connected to rank %d (pid %d) through %s; peer reads: %s", peer, int(a.pid), a.name,
            reads == PeerReads::None ? ("no (" + why + ")").c_str() : "yes");
   return std::make_unique<ShmEndpoint>(peer, options_.slots, options_.slotBytes, send, recv,
@@ -116,9 +118,10 @@ uint32_t ShmTransport::waitToken() { return header(own_)->bell.seq.load(std::mem
 
 void ShmTransport::waitChange(uint32_t token, double maxUs) {
   Doorbell& bell = header(own_)->bell;
-  if (justArmed_) maxUs = std::min(maxUs, kFirstSleepUs);  // Note [Doorbells]
-  justArmed_ = false;
-  if (bell.seq.load(std::memory_order_seq_cst) == token) futexWait(&bell.seq, token, maxUs);
+  if (bell.seq.load(std::memory_order_seq_cst) != token) return;
+  if (justArmed_) maxUs = std::min(maxUs, kFirstArmedSleepUs);  // Note [Doorbells]
+  justArmed_ = false;  // cleared by a sleep only: a wake-up soon after arming proves nothing
+  futexWait(&bell.seq, token, maxUs);
 }
 
 void ShmTransport::armWait(bool on) {
