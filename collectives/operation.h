@@ -3,6 +3,7 @@
 // drives one to completion with the spin/yield/sleep wait.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,22 @@ void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
 // RemoteError when the peer the operation waits for has exited (after one more look, since a
 // peer may post everything and leave); otherwise returns that look's progress.
 Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op);
+
+// A copy of a rank's own data that an operation makes before anything else, deferred to its
+// first advance(): in a group every call is started before any runs (Note [Groups]), and an
+// earlier call of the group may still have to write the source.
+struct FirstCopy {
+  void* to = nullptr;
+  const void* from = nullptr;
+  size_t bytes = 0;
+  // Makes the copy once (nothing when to == from); true when it did something.
+  bool run() {
+    if (to == nullptr) return false;
+    if (bytes > 0 && to != from) std::memcpy(to, from, bytes);
+    to = nullptr;
+    return true;
+  }
+};
 
 // On one rank a collective is a copy (avg over one rank is the value itself): done at once.
 class LocalCopyOp final : public Operation {

@@ -33,19 +33,13 @@ class HalvingDoublingOp final : public Operation {
       : args_(a),
         // Avg sums here and divides once, below: RecvReduceCopy would divide at every step.
         prims_(nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op, ctx.size, ctx.slotBytes()),
-        elem_(prims_.elementSize()), nranks_(ctx.size) {
+        elem_(prims_.elementSize()), nranks_(ctx.size), input_{a.recv, a.send, a.count * elem_} {
     plan(ctx);
   }
 
   Progress advance() override {
     bool advanced = false;
-    if (!copied_) {
-      // Here, not at start: in a group every call is started before any runs, and this call's
-      // input may be an earlier call's output.
-      if (args_.send != args_.recv) std::memcpy(args_.recv, args_.send, args_.count * elem_);
-      copied_ = true;
-      advanced = true;
-    }
+    advanced = input_.run();
     auto* buf = static_cast<std::byte*>(args_.recv);
     const size_t chunk = prims_.maxChunkElements();
     while (phase_ < nPhases_) {
@@ -123,7 +117,7 @@ class HalvingDoublingOp final : public Operation {
   int divideAfter_ = -1;  // avg: the fully reduced range `owned_` is divided after this phase
   Range owned_;
   size_t sent_ = 0, received_ = 0;
-  bool copied_ = false;  // the input is in the output
+  FirstCopy input_;  // the input into the output, where everything happens
 };
 
 class HalvingDoublingAllReduce final : public Algorithm {

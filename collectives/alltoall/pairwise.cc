@@ -18,12 +18,12 @@ class PairwiseAllToAllOp final : public Operation {
         block_(a.count * prims_.elementSize()) {
     // Block r stays here. (In place is refused by the runtime: block r-k would be overwritten
     // at step k before it is sent at step size-k.)
-    std::memcpy(recvBlock(ctx.rank), sendBlock(ctx.rank), block_);
+    own_ = {recvBlock(ctx.rank), sendBlock(ctx.rank), block_};
     startStep();
   }
 
   Progress advance() override {
-    bool advanced = false;
+    bool advanced = own_.run();
     while (step_ < ctx_.size) {
       advanced |= send_.advance(prims_);
       advanced |= recv_.advance(prims_);
@@ -52,6 +52,7 @@ class PairwiseAllToAllOp final : public Operation {
   const CollArgs& args_;
   Primitives prims_;
   const size_t block_;
+  FirstCopy own_;  // this rank's own block, sendbuff to recvbuff
   int step_ = 1;
   Transfer send_, recv_;
 };

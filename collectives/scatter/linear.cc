@@ -29,7 +29,7 @@ class LinearOp final : public Operation {
     const auto* ownSrc = scatter ? static_cast<const std::byte*>(a.send) + size_t(a.root) * block
                                  : static_cast<const std::byte*>(a.send);
     auto* ownDst = scatter ? static_cast<std::byte*>(a.recv) : static_cast<std::byte*>(a.recv) + size_t(a.root) * block;
-    if (ownSrc != ownDst) std::memcpy(ownDst, ownSrc, block);
+    own_ = {ownDst, ownSrc, block};
     transfers_.reserve(size_t(ctx.size - 1));
     for (int j = 0; j < ctx.size; ++j) {
       if (j == a.root) continue;
@@ -42,7 +42,7 @@ class LinearOp final : public Operation {
   }
 
   Progress advance() override {
-    bool advanced = false, all = true;
+    bool advanced = own_.run(), all = true;
     for (Transfer& t : transfers_) {
       advanced |= t.advance(prims_);
       all = all && t.finished();
@@ -56,6 +56,7 @@ class LinearOp final : public Operation {
  private:
   Primitives prims_;
   std::vector<Transfer> transfers_;  // one per peer on the root, one on the others
+  FirstCopy own_;                    // the root's own block, unless in place
 };
 
 template <CollKind K>

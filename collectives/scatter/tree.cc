@@ -59,12 +59,12 @@ class TreeOp final : public Operation {
     if (v_ != 0 && tree_.childCount(v_) > 0) {
       scratch_.resize(subtree(v_) * block_);
       mine = scratch_.data();
-      if (!scatter_ && block_ > 0) std::memcpy(mine, send, block_);
+      if (!scatter_) own_ = {mine, send, block_};
     }
     if (v_ == 0 && block_ > 0) {  // the root's own block, unless in place
       const std::byte* from = scatter_ ? send + size_t(a.root) * block_ : send;
       std::byte* to = scatter_ ? recv : recv + size_t(a.root) * block_;
-      if (from != to) std::memcpy(to, from, block_);
+      own_ = {to, from, block_};
     }
     if (v_ != 0) {
       up_ = stream(scatter_ ? Prim::Recv : Prim::Send, &ctx.link(tree_.realRank(tree_.parent(v_))), v_, mine, false);
@@ -83,7 +83,7 @@ class TreeOp final : public Operation {
   }
 
   Progress advance() override {
-    bool advanced = false, all = true;
+    bool advanced = own_.run(), all = true;
     if (scatter_ && v_ != 0) advanced |= up_.advance(prims_, up_.total);
     size_t prefix = v_ == 0 ? 0 : args_.count;  // gather: the own block leads what goes up
     bool contiguous = true;
@@ -130,6 +130,7 @@ class TreeOp final : public Operation {
   Primitives prims_;
   const size_t elem_, block_;
   std::vector<std::byte> scratch_;
+  FirstCopy own_;  // the root's own block, or an inner gathering rank's into its scratch
   Stream up_;
   std::array<Stream, kMaxChildren> down_{};
   std::array<size_t, kMaxChildren> offsets_{};  // of each child's blocks in this subtree, elements
