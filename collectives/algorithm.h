@@ -59,6 +59,9 @@ struct Context {
   // Every rank can read every peer's memory through its link (Note [Peer reads]); agreed by all
   // ranks at init, so that algorithms that need it are chosen alike everywhere.
   bool peerReads = false;
+  // For an algorithm that hands some calls on (Algorithm::handsOff): the algorithm to hand them
+  // to, chosen as if the first did not exist (the same on every rank). Null: none was chosen.
+  const class Algorithm* fallback = nullptr;
 
   transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
   // The chunk size algorithms cut messages into (size > 1).
@@ -87,6 +90,10 @@ class Algorithm {
   virtual std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const = 0;
   // The default: a chain of nranks-1 steps, each passing the whole message on once.
   virtual CostShape shape(int nranks) const { return {double(nranks - 1), 1}; }
+  // Whether the algorithm may, after a first round of messages, hand the call to
+  // Context::fallback (the shared algorithms: Note [Shared algorithms] in peer_messages.h). Such
+  // an algorithm is never a fallback itself.
+  virtual bool handsOff() const { return false; }
 };
 
 }  // namespace weft::coll

@@ -68,10 +68,10 @@ class LocalCopyOp final : public Operation {
 };
 
 // The body of most Algorithm::start.
-template <class Op>
-std::unique_ptr<Operation> startOperation(const Context& ctx, const CollArgs& args) {
+template <class Op, class... Extra>
+std::unique_ptr<Operation> startOperation(const Context& ctx, const CollArgs& args, Extra... extra) {
   if (ctx.size == 1) return std::make_unique<LocalCopyOp>(args);
-  return std::make_unique<Op>(ctx, args);
+  return std::make_unique<Op>(ctx, args, extra...);
 }
 
 }  // namespace weft::coll

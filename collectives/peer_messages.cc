@@ -6,33 +6,52 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/log.h"
 
 namespace weft::coll {
 namespace {
 
-constexpr uint32_t kAnnounce = 0x414e4e43, kReady = 0x52454459, kDone = 0x444f4e45;  // "ANNC" "REDY" "DONE"
+constexpr uint8_t kAnnounce = 1, kReady = 2, kDone = 3;
+constexpr uint8_t kLoadable = 0x80;  // in Message::tag: the sender's buffers are loadable
 
 // Fits a shared-memory slot header (48 bytes inline: Note [Slot FIFOs]).
 struct Message {
-  uint32_t tag;
+  uint8_t tag;  // kAnnounce, kReady or kDone, | kLoadable
   uint8_t kind;
   uint8_t dtype;
   uint8_t op;
-  uint8_t pad;
+  uint32_t root;
   uint64_t count;
   uint64_t send;
   uint64_t recv;
+  int32_t sendFd;
+  uint32_t sendSerial;
+  int32_t recvFd;
+  uint32_t recvSerial;
 };
+static_assert(sizeof(Message) == 48);
 
-const char* tagName(uint32_t tag) { return tag == kAnnounce ? "announce" : tag == kReady ? "ready" : "done"; }
+const char* tagName(uint8_t tag) { return tag == kAnnounce ? "announce" : tag == kReady ? "ready" : "done"; }
 
 }  // namespace
 
 PeerMessages::PeerMessages(const Context& ctx, const CollArgs& args, PeerAddress mine, bool readyRound)
     : ctx_(ctx), args_(args), mine_(mine), peers_(size_t(ctx.size)), gathered_(size_t(ctx.size), false),
-      readyRound_(readyRound) {}
+      allLoadable_(mine.loadable), readyRound_(readyRound) {}
 
-bool PeerMessages::post(int peer, uint32_t tag) {
+PeerAddress PeerAddress::of(const Context& ctx, const void* send, const void* recv, size_t bytes) {
+  bool allThreads = true;
+  for (int p = 0; p < ctx.size; ++p) {
+    if (p != ctx.rank && !ctx.link(p).sharesAddressSpace()) allThreads = false;
+  }
+  PeerAddress a{reinterpret_cast<uint64_t>(send), reinterpret_cast<uint64_t>(recv), {}, {}, true};
+  if (send) a.sendShared = transport::findShared(send, bytes);
+  if (recv) a.recvShared = send == recv ? a.sendShared : transport::findShared(recv, bytes);
+  a.loadable = allThreads || ((!send || a.sendShared) && (!recv || a.recvShared));
+  return a;
+}
+
+bool PeerMessages::post(int peer, uint8_t tag) {
   transport::Endpoint& link = ctx_.link(peer);
   std::byte* slot = link.trySendSlot();
   if (!slot) {
@@ -40,13 +59,24 @@ bool PeerMessages::post(int peer, uint32_t tag) {
     blockedOnSlot_ = true;
     return false;
   }
-  Message m{tag, uint8_t(args_.kind), uint8_t(args_.dtype), uint8_t(args_.op), 0, args_.count, mine_.send, mine_.recv};
+  Message m{uint8_t(tag | (mine_.loadable ? kLoadable : 0)),
+            uint8_t(args_.kind),
+            uint8_t(args_.dtype),
+            uint8_t(args_.op),
+            uint32_t(args_.root),
+            args_.count,
+            mine_.send,
+            mine_.recv,
+            mine_.sendShared.fd,
+            mine_.sendShared.serial,
+            mine_.recvShared.fd,
+            mine_.recvShared.serial};
   std::memcpy(slot, &m, sizeof(m));
   link.postSend(sizeof(m));
   return true;
 }
 
-void PeerMessages::check(int peer, const std::byte* data, size_t bytes, uint32_t tag) {
+void PeerMessages::check(int peer, const std::byte* data, size_t bytes, uint8_t tag) {
   Message m;
   if (bytes != sizeof(m)) {
     throw RemoteError(describe(args_) + ": rank " + std::to_string(peer) + " sent a message of " + std::to_string(bytes) +
@@ -54,17 +84,21 @@ void PeerMessages::check(int peer, const std::byte* data, size_t bytes, uint32_t
                       " bytes); did the ranks call different collectives?");
   }
   std::memcpy(&m, data, sizeof(m));
-  if (m.tag != tag || m.kind != uint8_t(args_.kind) || m.count != args_.count || m.dtype != uint8_t(args_.dtype) ||
-      m.op != uint8_t(args_.op)) {
+  const bool loadable = (m.tag & kLoadable) != 0;
+  if ((m.tag & ~kLoadable) != tag || m.kind != uint8_t(args_.kind) || m.count != args_.count ||
+      m.dtype != uint8_t(args_.dtype) || m.op != uint8_t(args_.op) || m.root != uint32_t(args_.root)) {
     throw InvalidUsage(describe(args_) + ": rank " + std::to_string(peer) + " called " +
                        collName(CollKind(m.kind)) + " with count " + std::to_string(m.count) +
-                       " (datatype " + std::to_string(m.dtype) + ", op " + std::to_string(m.op) +
-                       ") at this point: every rank must make the same calls in the same order");
+                       " (datatype " + std::to_string(m.dtype) + ", op " + std::to_string(m.op) + ", root " +
+                       std::to_string(m.root) + ") at this point: every rank must make the same calls in the same order");
   }
-  if (tag == kAnnounce) peers_[size_t(peer)] = {m.send, m.recv};
+  if (tag == kAnnounce) {
+    peers_[size_t(peer)] = {m.send, m.recv, {m.sendFd, m.sendSerial}, {m.recvFd, m.recvSerial}, loadable};
+    allLoadable_ = allLoadable_ && loadable;
+  }
 }
 
-bool PeerMessages::receive(int peer, uint32_t tag) {
+bool PeerMessages::receive(int peer, uint8_t tag) {
   transport::Endpoint& link = ctx_.link(peer);
   size_t bytes = 0;
   const std::byte* data = link.tryRecvSlot(&bytes);
@@ -90,7 +124,7 @@ PeerMessages::Step PeerMessages::step() {
       case Phase::Announce:
       case Phase::Ready:
       case Phase::Done: {
-        const uint32_t tag = phase_ == Phase::Announce ? kAnnounce : phase_ == Phase::Ready ? kReady : kDone;
+        const uint8_t tag = phase_ == Phase::Announce ? kAnnounce : phase_ == Phase::Ready ? kReady : kDone;
         for (; next_ < peers; ++next_, s.advanced = true) {
           if (!post(peerAt(next_), tag)) {
             s.blocked = true;
@@ -160,6 +194,20 @@ std::string PeerMessages::waitingFor() const {
     case Phase::Drain: return who + " to finish reading this rank's buffers";
     default: return "a message from " + who;
   }
+}
+
+bool HandOff::start(const Context& ctx, const CollArgs& args, PeerMessages& msgs, const Algorithm* direct) {
+  if (msgs.allLoadable() || !ctx.fallback || ctx.fallback == direct) return false;
+  msgs.abandon();
+  WEFT_LOG(Info, "%s: not every rank's buffers are shared: runs as %s", describe(args).c_str(),
+           std::string(ctx.fallback->name()).c_str());
+  op_ = ctx.fallback->start(ctx, args);
+  return true;
+}
+
+Progress HandOff::advance(bool advancedBefore) {
+  const Progress p = op_->advance();
+  return p == Progress::Blocked && advancedBefore ? Progress::Advanced : p;
 }
 
 std::byte* threadScratch(size_t bytes) {

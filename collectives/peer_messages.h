@@ -10,13 +10,22 @@
 #include <vector>
 
 #include "collectives/algorithm.h"
+#include "collectives/operation.h"
 
 namespace weft::coll {
 
-// The buffers a rank lends its peers for one call, as addresses in its process.
+// The buffers a rank lends its peers for one call, as addresses in its process, with the shared
+// buffers they lie in (Note [Shared buffers]), and whether every peer can load from them (each
+// lies in a shared buffer, or every peer is a thread of this process).
 struct PeerAddress {
   uint64_t send = 0;
   uint64_t recv = 0;
+  transport::SharedRef sendShared;
+  transport::SharedRef recvShared;
+  bool loadable = false;
+
+  // The addresses of `send` and `recv` (either may be null: not lent), looked up.
+  static PeerAddress of(const Context& ctx, const void* send, const void* recv, size_t bytes);
 };
 
 // Loop-bound, like the operation that owns it. step() sends and receives what it can without
@@ -38,15 +47,21 @@ class PeerMessages {
   Step step();
   void workDone() { workDone_ = true; }
   const PeerAddress& addressOf(int peer) const { return peers_[size_t(peer)]; }
+  // Once Work came: whether every rank's buffers are loadable by every peer (the same answer on
+  // every rank, from what each announced).
+  bool allLoadable() const { return allLoadable_; }
+  // At Work, instead of working: ends the exchange here, with no further message (every rank
+  // must do the same, as it will when they decide by allLoadable()).
+  void abandon() { phase_ = Phase::Finished; }
   int blockedOn() const { return blockedPeer_; }
   std::string waitingFor() const;
 
  private:
   enum class Phase { Announce, Learn, Work, Ready, Gather, Done, Drain, Finished };
   int peerAt(int i) const { return (ctx_.rank + 1 + i) % ctx_.size; }  // i-th peer, from the next rank on
-  bool post(int peer, uint32_t tag);                       // false: no slot (blocked)
-  bool receive(int peer, uint32_t tag);                    // false: not arrived (blocked)
-  void check(int peer, const std::byte* m, size_t bytes, uint32_t tag);
+  bool post(int peer, uint8_t tag);                       // false: no slot (blocked)
+  bool receive(int peer, uint8_t tag);                    // false: not arrived (blocked)
+  void check(int peer, const std::byte* m, size_t bytes, uint8_t tag);
 
   const Context& ctx_;
   const CollArgs& args_;
@@ -56,9 +71,38 @@ class PeerMessages {
   Phase phase_ = Phase::Announce;
   int next_ = 0;          // peers done in the current phase
   bool workDone_ = false;
+  bool allLoadable_;
   const bool readyRound_;
   int blockedPeer_ = -1;
   bool blockedOnSlot_ = false;
+};
+
+// Note [Shared algorithms]
+// The direct algorithms load peers' data where it lies. Where a peer's buffer is in a shared
+// buffer (weftMemAlloc: Note [Shared buffers]) or the peer is a thread of this process, that is
+// a plain load, and one copy of each byte beats the FIFO's two; elsewhere it is process_vm_readv,
+// which may lose to the FIFO (it does on KVM guests, where it pins pages). Whether a call's
+// buffers are loadable is known only to the rank that owns them, and every rank must run the
+// same algorithm, so the "shared" algorithms decide after their announce round, from what every
+// rank announced (PeerMessages::allLoadable, the same answer everywhere): go on as the direct
+// algorithm, or stop the exchange there and run the call as Context::fallback, the algorithm
+// chosen as if "shared" did not exist (when that is "direct", the exchange so far already is its
+// start, and it goes on). The tuner picks "shared" where its measured time (with shared
+// buffers) beats every other; a job that never uses shared buffers pays one round of small
+// messages for it, which at those sizes is a few microseconds in milliseconds.
+class HandOff {
+ public:
+  // At PeerMessages' Work stage of a shared algorithm: when not every rank's buffers are
+  // loadable and ctx.fallback is not `direct`, abandons the exchange and starts the fallback.
+  // True: handed off (advance() from now on).
+  bool start(const Context& ctx, const CollArgs& args, PeerMessages& msgs, const Algorithm* direct);
+  bool active() const { return op_ != nullptr; }
+  Progress advance(bool advancedBefore = false);
+  int blockedOn() const { return op_->blockedOn(); }
+  std::string waitingFor() const { return op_->waitingFor(); }
+
+ private:
+  std::unique_ptr<Operation> op_;
 };
 
 // A buffer of at least `bytes` for this thread, kept and already touched across calls (the first

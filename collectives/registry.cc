@@ -18,6 +18,7 @@ std::span<const Algorithm* const> algorithms() {
       &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
       &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(), &treeAllReduce(),
       &hierarchicalAllReduce(), &hierarchicalBroadcast(), &recursiveDoublingAllReduce(), &directAllReduce(), &directAllGather(),
+      &sharedAllReduce(), &sharedAllGather(), &sharedBroadcast(),
   };
   return all;
 }
@@ -25,16 +26,26 @@ std::span<const Algorithm* const> algorithms() {
 Selection selectAlgorithm(const CollArgs& args, const Context& ctx, const AlgoSpec& spec, const Tuner& tuner) {
   const std::string_view forced = spec.forced(args.kind, args.count * dtypeSize(args.dtype));
   const Algorithm* first = nullptr;
+  const Algorithm* forcedAlgo = nullptr;
   for (const Algorithm* a : algorithms()) {
     if (a->kind() != args.kind || !a->supports(args, ctx)) continue;
-    if (!forced.empty() && a->name() == forced) return {a, Selection::Why::Forced};
-    if (!first) first = a;
+    if (!forced.empty() && a->name() == forced) forcedAlgo = a;
+    if (!first && !a->handsOff()) first = a;
   }
   WEFT_CHECK(first != nullptr, std::string("no algorithm supports ") + describe(args));
-  const Algorithm* tuned = tuner.choose(args, ctx);
-  if (!forced.empty()) return {tuned ? tuned : first, Selection::Why::ForcedDeclined};
-  if (tuned) return {tuned, Selection::Why::Tuned};
-  return {first, Selection::Why::Default};
+  Selection s{first, Selection::Why::Default};
+  if (forcedAlgo) {
+    s = {forcedAlgo, Selection::Why::Forced};
+  } else if (const Algorithm* tuned = tuner.choose(args, ctx, true)) {
+    s = {tuned, forced.empty() ? Selection::Why::Tuned : Selection::Why::ForcedDeclined};
+  } else if (!forced.empty()) {
+    s.why = Selection::Why::ForcedDeclined;
+  }
+  if (s.algorithm->handsOff()) {
+    const Algorithm* plain = tuner.choose(args, ctx, false);
+    s.fallback = plain ? plain : first;
+  }
+  return s;
 }
 
 }  // namespace weft::coll

@@ -17,6 +17,9 @@ const Algorithm& halvingDoublingAllReduce();
 const Algorithm& recursiveDoublingAllReduce();
 const Algorithm& directAllReduce();
 const Algorithm& directAllGather();
+const Algorithm& sharedAllReduce();
+const Algorithm& sharedAllGather();
+const Algorithm& sharedBroadcast();
 const Algorithm& chainBroadcast();
 const Algorithm& treeBroadcast();
 const Algorithm& chainReduce();
@@ -46,6 +49,7 @@ struct Selection {
   enum class Why { Forced, ForcedDeclined, Tuned, Default };
   const Algorithm* algorithm;
   Why why;
+  const Algorithm* fallback = nullptr;  // for Context::fallback, when `algorithm` hands off
 };
 
 // The algorithm for this call: the one `spec` (WEFT_ALGO) forces when it supports the call,

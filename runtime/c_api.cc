@@ -6,6 +6,7 @@
 #include "runtime/init.h"
 #include "runtime/launch_env.h"
 #include "runtime/weft.h"
+#include "transport/shared_memory.h"
 #include "weft_config.h"
 
 static_assert(int(weft::ErrorCode::Timeout) == weftTimeout, "ErrorCode mirrors weftResult_t");
@@ -103,6 +104,17 @@ weftResult_t weftCommUserRank(const weftComm_t comm, int* rank) {
     if (!rank) throw InvalidArgument("rank is NULL");
     *rank = c.rank();
   });
+}
+
+weftResult_t weftMemAlloc(void** ptr, size_t size) {
+  return guarded(__func__, [&] {
+    if (!ptr) throw InvalidArgument("ptr is NULL");
+    *ptr = size == 0 ? nullptr : weft::transport::allocateShared(size);
+  });
+}
+
+weftResult_t weftMemFree(void* ptr) {
+  return guarded(__func__, [&] { weft::transport::freeShared(ptr); });
 }
 
 const char* weftGetErrorString(weftResult_t result) {

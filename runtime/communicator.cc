@@ -137,6 +137,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   LastChoice& last = lastChoice_[size_t(p->args.kind)];
   if (last.bytes != bytes) last = {bytes, coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_)};
   const coll::Selection chosen = last.chosen;
+  ctx.fallback = chosen.fallback;
   if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);
   p->op = chosen.algorithm->start(ctx, p->args);
 }
@@ -152,8 +153,10 @@ void Communicator::logChoice(const coll::CollArgs& args, const coll::Context& ct
     case coll::Selection::Why::Tuned: why = tuner_.explain(args, ctx); break;
     case coll::Selection::Why::Default: why = "the default: no tuning constants for this call"; break;
   }
-  WEFT_LOG(Info, "%s, %zu bytes: %s (%s)", coll::describe(args).c_str(), bytes,
-           std::string(s.algorithm->name()).c_str(), why.c_str());
+  // A shared algorithm runs the fallback where the buffers are not all shared.
+  const std::string name = std::string(s.algorithm->name()) +
+                           (s.fallback ? ", else " + std::string(s.fallback->name()) : std::string());
+  WEFT_LOG(Info, "%s, %zu bytes: %s (%s)", coll::describe(args).c_str(), bytes, name.c_str(), why.c_str());
 }
 
 void Communicator::finish(Pending& p, std::exception_ptr error) {

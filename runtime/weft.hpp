@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "weft.h"
@@ -112,6 +113,33 @@ class Group {
 
  private:
   bool open_ = true;
+};
+
+// Owns memory from weftMemAlloc (move-only): `count` elements of T that peer processes on this
+// host can map, so collectives on it take the one-copy path.
+template <class T>
+class SharedBuffer {
+ public:
+  SharedBuffer() = default;
+  explicit SharedBuffer(size_t count) : count_(count) {
+    void* p = nullptr;
+    check(weftMemAlloc(&p, count * sizeof(T)));
+    data_ = static_cast<T*>(p);
+  }
+  SharedBuffer(SharedBuffer&& o) noexcept : data_(o.data_), count_(o.count_) { o.data_ = nullptr, o.count_ = 0; }
+  SharedBuffer& operator=(SharedBuffer&& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(count_, o.count_);
+    return *this;
+  }
+  ~SharedBuffer() { weftMemFree(data_); }
+  T* data() const { return data_; }
+  size_t size() const { return count_; }
+  T& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  T* data_ = nullptr;
+  size_t count_ = 0;
 };
 
 // Owns a weftComm_t (move-only); destroying it destroys the communicator.

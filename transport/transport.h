@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "transport/shared_memory.h"
 
 namespace weft::transport {
 
@@ -49,16 +50,19 @@ class Endpoint {
   // message, and this rank copies from there (process_vm_readv, or memcpy between thread ranks
   // of one process). Whether this link can (probed when it was opened):
   virtual bool canReadPeer() const { return false; }
+  // Whether the peer is a thread of this process (its addresses are ours).
+  virtual bool sharesAddressSpace() const { return false; }
   // Copies `bytes` bytes at the peer's address `remote` into `dst`. Blocks only for the copy.
   // Throws RemoteError when the peer's memory cannot be read (it exited, or sent a bad address).
   virtual void readPeer(uint64_t remote, void* dst, size_t bytes) {
     (void)remote, (void)dst, (void)bytes;
     throw std::logic_error("readPeer on a link that cannot read its peer");
   }
-  // The peer's address `remote` as a pointer this rank may load from (thread ranks of one
-  // process), or nullptr when only readPeer reaches it.
-  virtual const std::byte* peerPointer(uint64_t remote) const {
-    (void)remote;
+  // The peer's bytes [remote, remote + bytes) as a pointer this rank may load from, or nullptr
+  // when only readPeer reaches them: thread ranks of one process load each other's memory, and
+  // a process maps its peer's shared buffer `where` (Note [Shared buffers]) when it can.
+  virtual const std::byte* peerPointer(uint64_t remote, size_t bytes, SharedRef where) {
+    (void)remote, (void)bytes, (void)where;
     return nullptr;
   }
 

@@ -51,7 +51,7 @@ size_t sizeOf(const Flag& f, std::string_view v) {
 }
 
 // The flags, in nccl-tests' order. The letters and long names are what nccl-tests users type.
-const std::array<Flag, 18> kFlags = {{
+const std::array<Flag, 19> kFlags = {{
     {'t', "nthreads", "<num threads>", "ranks as threads of this process. Default: 1",
      [](const Flag& f, Options& o, std::string_view v) { o.nThreads = intIn(f, v, 1, 4096); }},
     {'g', "ngpus", "<1>", "devices per thread; weft ranks are host ranks, so only 1",
@@ -126,6 +126,9 @@ const std::array<Flag, 18> kFlags = {{
      }},
     {'s', "stats", "<0/1>", "also print per-iteration min/p50/p99/max times per size. Default: 0",
      [](const Flag& f, Options& o, std::string_view v) { o.stats = intIn(f, v, 0, 1) != 0; }},
+    {'R', "shared_buffers", "<0/1>", "take the buffers from weftMemAlloc, which peer processes map "
+     "(the one-copy \"shared\" algorithms; nccl-tests' -R registers buffers). Default: 0",
+     [](const Flag& f, Options& o, std::string_view v) { o.sharedBuffers = intIn(f, v, 0, 1) != 0; }},
 }};
 
 const Flag* findFlag(char letter) {

@@ -42,6 +42,7 @@ struct Options {
   std::string outputFile;           // -J: write the JSON report here (rank 0); empty: none
   std::string algorithm;            // -A: force this weft algorithm; empty: weft chooses
   bool stats = false;               // -s: per-iteration min/p50/p99/max table
+  bool sharedBuffers = false;       // -R: buffers from weftMemAlloc
   std::vector<std::string> commandLine;  // argv as given, for the JSON report
 };
 

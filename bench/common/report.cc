@@ -54,6 +54,7 @@ void writeConfig(JsonWriter& json, const RunRecord& run) {
     json.key("algorithm").string(o.algorithm);
   }
   json.key("stats").boolean(o.stats);
+  json.key("shared_buffers").boolean(o.sharedBuffers);
   json.endObject();
 }
 

@@ -27,15 +27,29 @@ namespace weft::bench {
 namespace {
 
 struct FreeDeleter {
-  void operator()(std::byte* p) const { std::free(p); }
+  bool shared = false;  // from weftMemAlloc
+  void operator()(std::byte* p) const {
+    if (shared) {
+      weftMemFree(p);
+    } else {
+      std::free(p);
+    }
+  }
 };
 using Buffer = std::unique_ptr<std::byte[], FreeDeleter>;
 
-// A page-aligned buffer, written once so that no timed call pays for first-touch page faults.
-Buffer allocateTouched(size_t bytes) {
+// A page-aligned buffer (from weftMemAlloc when `shared`), written once so that no timed call
+// pays for first-touch page faults.
+Buffer allocateTouched(size_t bytes, bool shared = false) {
   constexpr size_t kAlign = 4096;
   const size_t rounded = (std::max<size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
-  Buffer buffer(static_cast<std::byte*>(std::aligned_alloc(kAlign, rounded)));
+  void* p = nullptr;
+  if (shared) {
+    if (weftMemAlloc(&p, rounded) != weftSuccess) throw std::bad_alloc();
+  } else {
+    p = std::aligned_alloc(kAlign, rounded);
+  }
+  Buffer buffer(static_cast<std::byte*>(p), FreeDeleter{shared});
   if (!buffer) throw std::bad_alloc();
   std::memset(buffer.get(), 0, rounded);
   return buffer;
@@ -46,8 +60,8 @@ class RankRunner {
   RankRunner(const Options& options, const Collective& collective, Backend& backend)
       : options_(options), coll_(collective), backend_(backend), rank_(backend.rank()), nranks_(backend.size()) {
     // Every size rounds down, so maxBytes bounds every buffer.
-    send_ = allocateTouched(options_.maxBytes);
-    recv_ = allocateTouched(options_.maxBytes);
+    send_ = allocateTouched(options_.maxBytes, options_.sharedBuffers);
+    recv_ = allocateTouched(options_.maxBytes, options_.sharedBuffers);
     if (options_.check > 0) expected_ = allocateTouched(options_.maxBytes);
   }
 
@@ -145,6 +159,7 @@ class RankRunner {
   void printPreamble() {
     print(parameterLine(options_));
     if (options_.blocking) print("# Blocking Enabled: a barrier after every operation\n");
+    if (options_.sharedBuffers) print("# Shared buffers: send and receive buffers from weftMemAlloc\n");
     print("#\n# Using devices\n");
     // A slot: the pid (8 bytes), then the host name, NUL-terminated.
     constexpr size_t kSlot = 256;

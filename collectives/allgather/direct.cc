@@ -17,12 +17,14 @@ namespace {
 // the done round keeps every input alive until no peer reads it any more.
 class DirectAllGatherOp final : public Operation {
  public:
-  DirectAllGatherOp(const Context& ctx, const CollArgs& a)
+  // `shared`: the shared algorithm (Note [Shared algorithms]).
+  DirectAllGatherOp(const Context& ctx, const CollArgs& a, bool shared)
       : ctx_(ctx), args_(a), block_(a.count * dtypeSize(a.dtype)),
         streaming_(block_ * size_t(ctx.size) >= Primitives::kStreamingBytes),
-        msgs_(ctx, a, {reinterpret_cast<uint64_t>(a.send), 0}, false) {}
+        msgs_(ctx, a, PeerAddress::of(ctx, a.send, nullptr, block_), false), shared_(shared) {}
 
   Progress advance() override {
+    if (handOff_.active()) return handOff_.advance();
     bool advanced = false;
     for (;;) {
       const PeerMessages::Step s = msgs_.step();
@@ -30,6 +32,7 @@ class DirectAllGatherOp final : public Operation {
       if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
       switch (s.stage) {
         case PeerMessages::Stage::Work: {
+          if (shared_ && handOff_.start(ctx_, args_, msgs_, &directAllGather())) return handOff_.advance(advanced);
           std::byte* mine = out(ctx_.rank);
           if (mine != args_.send) copyOut(mine, args_.send, block_, streaming_);
           msgs_.workDone();
@@ -39,7 +42,7 @@ class DirectAllGatherOp final : public Operation {
         case PeerMessages::Stage::PeerReady: {
           transport::Endpoint& link = ctx_.link(s.peer);
           const uint64_t remote = msgs_.addressOf(s.peer).send;
-          if (const std::byte* theirs = link.peerPointer(remote)) {
+          if (const std::byte* theirs = link.peerPointer(remote, block_, msgs_.addressOf(s.peer).sendShared)) {
             copyOut(out(s.peer), theirs, block_, streaming_);
           } else {
             link.readPeer(remote, out(s.peer), block_);
@@ -53,8 +56,8 @@ class DirectAllGatherOp final : public Operation {
       }
     }
   }
-  int blockedOn() const override { return msgs_.blockedOn(); }
-  std::string waitingFor() const override { return msgs_.waitingFor(); }
+  int blockedOn() const override { return handOff_.active() ? handOff_.blockedOn() : msgs_.blockedOn(); }
+  std::string waitingFor() const override { return handOff_.active() ? handOff_.waitingFor() : msgs_.waitingFor(); }
 
  private:
   std::byte* out(int rank) const { return static_cast<std::byte*>(args_.recv) + size_t(rank) * block_; }
@@ -64,6 +67,8 @@ class DirectAllGatherOp final : public Operation {
   const size_t block_;
   const bool streaming_;
   PeerMessages msgs_;
+  const bool shared_;
+  HandOff handOff_;
 };
 
 class DirectAllGather final : public Algorithm {
@@ -74,7 +79,20 @@ class DirectAllGather final : public Algorithm {
   // Two rounds of messages to every peer; every peer's block copied once.
   CostShape shape(int n) const override { return {2.0 * (n - 1), double(n - 1)}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
-    return startOperation<DirectAllGatherOp>(ctx, args);
+    return startOperation<DirectAllGatherOp>(ctx, args, false);
+  }
+};
+
+// The same where every rank's buffers are loadable, the fallback's algorithm elsewhere.
+class SharedAllGather final : public Algorithm {
+ public:
+  std::string_view name() const override { return "shared"; }
+  CollKind kind() const override { return CollKind::AllGather; }
+  bool supports(const CollArgs&, const Context& ctx) const override { return ctx.peerReads; }
+  CostShape shape(int n) const override { return {2.0 * (n - 1), double(n - 1)}; }
+  bool handsOff() const override { return true; }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<DirectAllGatherOp>(ctx, args, true);
   }
 };
 
@@ -82,6 +100,11 @@ class DirectAllGather final : public Algorithm {
 
 const Algorithm& directAllGather() {
   static const DirectAllGather algo;
+  return algo;
+}
+
+const Algorithm& sharedAllGather() {
+  static const SharedAllGather algo;
   return algo;
 }
 

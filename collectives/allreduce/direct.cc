@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "collectives/kernels/copy.h"
 #include "collectives/kernels/reduce.h"
 #include "collectives/operation.h"
 #include "collectives/patterns/ring.h"
 #include "collectives/peer_messages.h"
+#include "collectives/primitives.h"
 #include "collectives/registry.h"
 
 namespace weft::coll {
@@ -36,11 +38,14 @@ namespace {
 // Thread ranks share a fate anyway (a failed call leaves the communicator unusable for all).
 class DirectAllReduceOp final : public Operation {
  public:
-  DirectAllReduceOp(const Context& ctx, const CollArgs& a)
+  // `shared`: the shared algorithm, which goes on only where every rank's buffers are loadable
+  // (Note [Shared algorithms]).
+  DirectAllReduceOp(const Context& ctx, const CollArgs& a, bool shared)
       : ctx_(ctx), args_(a), elem_(dtypeSize(a.dtype)), segs_{a.count, ctx.size},
-        msgs_(ctx, a, {reinterpret_cast<uint64_t>(a.send), reinterpret_cast<uint64_t>(a.recv)}) {}
+        msgs_(ctx, a, PeerAddress::of(ctx, a.send, a.recv, a.count * elem_)), shared_(shared) {}
 
   Progress advance() override {
+    if (handOff_.active()) return handOff_.advance();
     bool advanced = false;
     for (;;) {
       PeerMessages::Step s = msgs_.step();
@@ -48,6 +53,7 @@ class DirectAllReduceOp final : public Operation {
       if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
       switch (s.stage) {
         case PeerMessages::Stage::Work:
+          if (shared_ && handOff_.start(ctx_, args_, msgs_, &directAllReduce())) return handOff_.advance(advanced);
           reduceOwnSegment();
           msgs_.workDone();
           advanced = true;
@@ -61,8 +67,8 @@ class DirectAllReduceOp final : public Operation {
       }
     }
   }
-  int blockedOn() const override { return msgs_.blockedOn(); }
-  std::string waitingFor() const override { return msgs_.waitingFor(); }
+  int blockedOn() const override { return handOff_.active() ? handOff_.blockedOn() : msgs_.blockedOn(); }
+  std::string waitingFor() const override { return handOff_.active() ? handOff_.waitingFor() : msgs_.waitingFor(); }
 
  private:
   void reduceOwnSegment() {
@@ -79,7 +85,7 @@ class DirectAllReduceOp final : public Operation {
         const int p = (r + k) % ctx_.size;
         transport::Endpoint& link = ctx_.link(p);
         const uint64_t remote = msgs_.addressOf(p).send + (begin + off) * elem_;
-        const std::byte* theirs = link.peerPointer(remote);
+        const std::byte* theirs = link.peerPointer(remote, n * elem_, msgs_.addressOf(p).sendShared);
         if (!theirs) {
           link.readPeer(remote, scratch(), n * elem_);
           theirs = scratch();
@@ -97,8 +103,8 @@ class DirectAllReduceOp final : public Operation {
     auto* out = static_cast<std::byte*>(args_.recv) + offset;
     transport::Endpoint& link = ctx_.link(p);
     const uint64_t remote = msgs_.addressOf(p).recv + offset;
-    if (const std::byte* theirs = link.peerPointer(remote)) {
-      std::memcpy(out, theirs, bytes);
+    if (const std::byte* theirs = link.peerPointer(remote, bytes, msgs_.addressOf(p).recvShared)) {
+      copyOut(out, theirs, bytes, streaming_);
     } else {
       link.readPeer(remote, out, bytes);
     }
@@ -113,6 +119,10 @@ class DirectAllReduceOp final : public Operation {
   const size_t elem_;
   const patterns::Segments segs_;
   PeerMessages msgs_;
+  const bool shared_;
+  // Large out-of-place outputs go around the cache (they are not read again here).
+  const bool streaming_ = args_.send != args_.recv && args_.count * elem_ >= Primitives::kStreamingBytes;
+  HandOff handOff_;
 };
 
 class DirectAllReduce final : public Algorithm {
@@ -125,7 +135,20 @@ class DirectAllReduce final : public Algorithm {
   // copied once where the ring copies into a FIFO and out again.
   CostShape shape(int n) const override { return {3.0 * (n - 1), 2.0 * (n - 1) / n}; }
   std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
-    return startOperation<DirectAllReduceOp>(ctx, args);
+    return startOperation<DirectAllReduceOp>(ctx, args, false);
+  }
+};
+
+// The same where every rank's buffers are loadable, the fallback's algorithm elsewhere.
+class SharedAllReduce final : public Algorithm {
+ public:
+  std::string_view name() const override { return "shared"; }
+  CollKind kind() const override { return CollKind::AllReduce; }
+  bool supports(const CollArgs&, const Context& ctx) const override { return ctx.peerReads; }
+  CostShape shape(int n) const override { return {3.0 * (n - 1), 2.0 * (n - 1) / n}; }
+  bool handsOff() const override { return true; }
+  std::unique_ptr<Operation> start(const Context& ctx, const CollArgs& args) const override {
+    return startOperation<DirectAllReduceOp>(ctx, args, true);
   }
 };
 
@@ -133,6 +156,11 @@ class DirectAllReduce final : public Algorithm {
 
 const Algorithm& directAllReduce() {
   static const DirectAllReduce algo;
+  return algo;
+}
+
+const Algorithm& sharedAllReduce() {
+  static const SharedAllReduce algo;
   return algo;
 }
 

@@ -71,10 +71,11 @@ std::optional<double> Tuner::predict(const Algorithm& algo, size_t bytes) const 
   return m->predict(bytes);
 }
 
-const Algorithm* Tuner::choose(const CollArgs& args, const Context& ctx) const {
+const Algorithm* Tuner::choose(const CollArgs& args, const Context& ctx, bool withHandOff) const {
   const size_t bytes = args.count * dtypeSize(args.dtype);
   const Algorithm* best = nullptr;
-  double bestUs = 0;
+  const Algorithm* bestPlain = nullptr;
+  double bestUs = 0, bestPlainUs = 0, roundUs = 0;
   for (const Model& m : models_[size_t(args.kind)]) {
     if (!m.algo->supports(args, ctx)) continue;
     const double us = m.predict(bytes);
@@ -82,6 +83,18 @@ const Algorithm* Tuner::choose(const CollArgs& args, const Context& ctx) const {
       best = m.algo;
       bestUs = us;
     }
+    if (m.algo->handsOff()) continue;
+    if (!bestPlain || us < bestPlainUs) {
+      bestPlain = m.algo;
+      bestPlainUs = us;
+    }
+    const double smallest = m.predict(1);
+    if (roundUs == 0 || smallest < roundUs) roundUs = smallest;
+  }
+  // A call that is handed off pays one round of small messages more than its fallback (Note
+  // [Shared algorithms]): worth risking only where that is a small share of the call.
+  if (best && best->handsOff() && (!withHandOff || (bestPlain && roundUs > kHandOffShare * bestPlainUs))) {
+    return bestPlain;
   }
   return best;
 }

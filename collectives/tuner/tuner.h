@@ -29,8 +29,11 @@ class Tuner {
   Tuner(const TuningTable& table, std::string_view transport, int nranks);
 
   // The candidate with the least predicted time among those that support the call, or null
-  // when no candidate does.
-  const Algorithm* choose(const CollArgs& args, const Context& ctx) const;
+  // when no candidate does. `withHandOff` false: only among those that never hand off.
+  // An algorithm that hands off (the shared ones) only where one small-message round, the
+  // price of a hand-off, is at most kHandOffShare of the best other algorithm's time.
+  const Algorithm* choose(const CollArgs& args, const Context& ctx, bool withHandOff = true) const;
+  static constexpr double kHandOffShare = 0.02;
   // Predicted microseconds for `algo` at `bytes`; nullopt when it has no constants.
   std::optional<double> predict(const Algorithm& algo, size_t bytes) const;
   // Why choose() chose: "tree 12.1 us < ring 30.5 us (shm, 4 ranks measured, built-in)".

@@ -2,6 +2,8 @@
 // Bad input to the communicator calls, all-reduce and broadcast: weftInvalidArgument with a
 // message, no crash, nothing on stdout; and the inputs that look odd but are valid (NULL with
 // count 0, NULL sendbuff off the root).
+#include <algorithm>
+
 #include "tests/c_api/refusal.h"
 
 TEST_CASE("the stdout capture sees what is printed, by stdio and by write(2)", "[c_api]") {
@@ -174,3 +176,35 @@ TEST_CASE("weftGetEnvWorldSize reads the launcher's world size", "[c_api]") {
   unsetenv("OMPI_COMM_WORLD_RANK");
 }
 
+
+TEST_CASE("weftMemAlloc and weftMemFree: shared memory, and misuse refused", "[c_api]") {
+  void* p = reinterpret_cast<void*>(0x1);
+  REQUIRE(weftMemAlloc(&p, 0) == weftSuccess);
+  CHECK(p == nullptr);
+  REQUIRE(weftMemAlloc(&p, 10000) == weftSuccess);
+  REQUIRE(p != nullptr);
+  CHECK(reinterpret_cast<uintptr_t>(p) % 4096 == 0);
+  const auto* bytes = static_cast<const unsigned char*>(p);
+  CHECK(std::all_of(bytes, bytes + 10000, [](unsigned char b) { return b == 0; }));
+  std::memset(p, 7, 10000);
+  StdoutCapture capture;
+  REQUIRE(capture.active());
+  CHECK(weftMemAlloc(nullptr, 16) == weftInvalidArgument);
+  CHECK(std::string(weftGetLastError(nullptr)).find("ptr is NULL") != std::string::npos);
+  CHECK(weftMemAlloc(&p, SIZE_MAX) == weftInvalidArgument);
+  float heap[4];
+  CHECK(weftMemFree(heap) == weftInvalidArgument);
+  CHECK(std::string(weftGetLastError(nullptr)).find("did not come from weftMemAlloc") != std::string::npos);
+  CHECK(weftMemFree(static_cast<char*>(p) + 64) == weftInvalidArgument);  // inside, not the start
+  CHECK(weftMemFree(p) == weftSuccess);
+  CHECK(weftMemFree(p) == weftInvalidArgument);  // twice
+  CHECK(weftMemFree(nullptr) == weftSuccess);
+  CHECK(capture.text().empty());
+  // The C++ owner.
+  weft::SharedBuffer<double> b(1000);
+  CHECK(b.size() == 1000);
+  b[999] = 2.5;
+  weft::SharedBuffer<double> moved(std::move(b));
+  CHECK(moved[999] == 2.5);
+  CHECK(b.data() == nullptr);
+}

@@ -53,7 +53,7 @@ std::vector<weft::Comm> withAlgorithm(const std::string& algo, int ranks, weft::
 }  // namespace
 
 TEST_CASE("allreduce: every algorithm, datatype and op, small and awkward counts", "[allreduce]") {
-  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct");
+  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct", "shared");
   const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
   auto comms = withAlgorithm(algo, ranks);
   for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1000)}) {
@@ -70,7 +70,7 @@ TEST_CASE("allreduce: every algorithm, datatype and op, small and awkward counts
 }
 
 TEST_CASE("allreduce: a million and three elements, pipelined over many chunks", "[allreduce]") {
-  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct");
+  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct", "shared");
   const int ranks = GENERATE(2, 3, 5, 8);
   auto comms = withAlgorithm(algo, ranks);
   const size_t count = (1u << 20) + 3;
@@ -84,7 +84,7 @@ TEST_CASE("allreduce: a million and three elements, pipelined over many chunks",
 }
 
 TEST_CASE("allreduce: tiny slots force many rounds and full FIFOs", "[allreduce]") {
-  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct");
+  const std::string algo = GENERATE("ring", "halving_doubling", "tree", "recursive_doubling", "direct", "shared");
   auto comms = withAlgorithm(algo, GENERATE(2, 3, 4, 7), weft::test::kTinySlots);
   for (size_t count : {size_t(1), size_t(17), size_t(1001)}) {
     REQUIRE(checkAllReduce(comms, weftFloat64, weftSum, count, false) == "");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/weft.hpp"
+#include "tests/support/buffers.h"
 
 namespace weft::test {
 
@@ -38,7 +39,7 @@ class GuardedBuffer {
   bool guardsIntact() const;
 
  private:
-  std::vector<unsigned char> bytes_;
+  TestBuffer bytes_;  // the heap's, or weftMemAlloc's (tests/support/buffers.h)
   size_t size_;
 };
 

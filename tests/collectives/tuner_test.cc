@@ -141,6 +141,30 @@ TEST_CASE("Tuner: algorithms that decline a call are passed over", "[tuner]") {
   CHECK(tuner.choose(a, contextOf(3))->name() == "ring");  // recursive doubling: powers of two only
 }
 
+TEST_CASE("Tuner: a shared algorithm only where a hand-off costs little, with its fallback", "[tuner]") {
+  // shared is the cheapest everywhere; a hand-off costs one round, about ring's 1 us at 1 byte,
+  // which is at most 2% of ring's time from 50 us (ring: 1 us + 1 ns/B, past 49000 bytes).
+  const Tuner tuner(TuningTable::parse("weft-tuning 1\nallreduce ring shm 2 0-inf 1 1\n"
+                                       "allreduce shared shm 2 0-inf 0.5 0.5\n", "t"), "shm", 2);
+  const Context ctx = contextOf(2);
+  CHECK(tuner.choose(allReduce(40000), ctx)->name() == "ring");
+  CHECK(tuner.choose(allReduce(60000), ctx)->name() == "shared");
+  CHECK(tuner.choose(allReduce(60000), ctx, false)->name() == "ring");
+  const Selection s = selectAlgorithm(allReduce(60000), ctx, AlgoSpec::parse(""), tuner);
+  CHECK(s.algorithm->name() == "shared");
+  REQUIRE(s.fallback != nullptr);
+  CHECK(s.fallback->name() == "ring");
+  CHECK(selectAlgorithm(allReduce(40000), ctx, AlgoSpec::parse(""), tuner).fallback == nullptr);
+  // Forced, it still gets the tuner's fallback; without peer reads it declines altogether.
+  const Selection forced = selectAlgorithm(allReduce(8), ctx, AlgoSpec::parse("allreduce:shared"), tuner);
+  CHECK(forced.algorithm->name() == "shared");
+  REQUIRE(forced.fallback != nullptr);
+  CHECK(forced.fallback->name() == "ring");
+  Context far = contextOf(2);
+  far.peerReads = false;
+  CHECK(selectAlgorithm(allReduce(60000), far, AlgoSpec::parse("allreduce:shared"), tuner).algorithm->name() == "ring");
+}
+
 TEST_CASE("selectAlgorithm: WEFT_ALGO, then the tuner, then the default", "[tuner]") {
   const Tuner tuner(TuningTable::parse(kTable, "test"), "shm", 4);
   const Context ctx = contextOf(4);

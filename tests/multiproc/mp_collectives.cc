@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // One rank of a real multi-process job (run under weftrun): all-reduce for every datatype and op
 // and broadcast from every root, checked against exact values; exits non-zero on any mismatch.
+// Buffers from weftMemAlloc where WEFT_TEST_SHARED_BUFFERS says (tests/support/buffers.h).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "runtime/weft.h"
+#include "tests/support/buffers.h"
 #include "tests/support/values.h"
 
 namespace {
@@ -43,7 +45,7 @@ std::string describe(const char* coll, weftDataType_t t, size_t count, const std
 
 void allReduce(Job& job, weftDataType_t t, weftRedOp_t op, size_t count, bool inPlace) {
   const size_t elem = elementSize(t);
-  std::vector<unsigned char> send(count * elem + 1), recv(count * elem + 1, kRecvFill);
+  weft::test::TestBuffer send(count * elem + 1, 0), recv(count * elem + 1, kRecvFill);
   for (size_t i = 0; i < count; ++i) weft::test::store(t, send.data(), i, input(op, t, job.rank, i));
   send[count * elem] = kSendGuard;
   unsigned char* out = inPlace ? send.data() : recv.data();
@@ -66,7 +68,7 @@ void allReduce(Job& job, weftDataType_t t, weftRedOp_t op, size_t count, bool in
 // The root's sendbuff is separate from every recvbuff (or the same, in place); others pass NULL.
 void broadcast(Job& job, weftDataType_t t, size_t count, int root, bool inPlace) {
   const size_t elem = elementSize(t);
-  std::vector<unsigned char> send(count * elem + 1), recv(count * elem + 1, kRecvFill);
+  weft::test::TestBuffer send(count * elem + 1, 0), recv(count * elem + 1, kRecvFill);
   const bool isRoot = job.rank == root;
   for (size_t i = 0; i < count; ++i) weft::test::store(t, send.data(), i, input(weftSum, t, root, i));
   send[count * elem] = kSendGuard;
@@ -91,6 +93,7 @@ int main() {
   job.call(weftCommInitFromEnv(&job.comm), "weftCommInitFromEnv");
   job.call(weftCommCount(job.comm, &job.size), "weftCommCount");
   job.call(weftCommUserRank(job.comm, &job.rank), "weftCommUserRank");
+  weft::test::chooseBuffersFor(job.rank);
   if (const char* ws = std::getenv("WORLD_SIZE"); ws && std::atoi(ws) != job.size) {
     job.mismatch("WORLD_SIZE is " + std::string(ws) + " but the communicator has " + std::to_string(job.size) + " ranks");
   }

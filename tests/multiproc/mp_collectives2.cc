@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/collectives/rank_checks.h"
+#include "tests/support/buffers.h"
 
 namespace {
 
@@ -118,6 +119,7 @@ int main() {
     Job job{weft::Comm::fromEnv()};
     job.rank = job.comm.rank();
     job.size = job.comm.size();
+    weft::test::chooseBuffersFor(job.rank);
     return run(job);
   } catch (const weft::Error& e) {
     // A failed call cannot be recovered from: the job is over.

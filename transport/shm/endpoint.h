@@ -3,6 +3,7 @@
 #pragma once
 
 #include "transport/shm/fifo.h"
+#include "transport/shm/peer_maps.h"
 #include "transport/shm/peer_reads.h"
 #include "transport/transport.h"
 
@@ -22,7 +23,7 @@ class ShmEndpoint final : public Endpoint {
     pid_t pid;  // the peer's process
   };
   ShmEndpoint(int peer, uint32_t slots, size_t slotBytes, Side send, Side recv, Reads reads)
-      : peer_(peer), slots_(slots), slotBytes_(slotBytes), send_(send), recv_(recv), reads_(reads) {}
+      : peer_(peer), slots_(slots), slotBytes_(slotBytes), send_(send), recv_(recv), reads_(reads), maps_(peer, reads.pid) {}
 
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
@@ -32,9 +33,11 @@ class ShmEndpoint final : public Endpoint {
   const std::byte* tryRecvSlot(size_t* bytes) override;
   void releaseRecv() override;
   bool canReadPeer() const override { return reads_.how != PeerReads::None; }
+  bool sharesAddressSpace() const override { return reads_.how == PeerReads::SameProcess; }
   void readPeer(uint64_t remote, void* dst, size_t bytes) override;
-  const std::byte* peerPointer(uint64_t remote) const override {
-    return reads_.how == PeerReads::SameProcess ? reinterpret_cast<const std::byte*>(remote) : nullptr;
+  const std::byte* peerPointer(uint64_t remote, size_t bytes, SharedRef where) override {
+    if (reads_.how == PeerReads::SameProcess) return reinterpret_cast<const std::byte*>(remote);
+    return reads_.how == PeerReads::Cross ? maps_.find(where, remote, bytes) : nullptr;
   }
 
  private:
@@ -44,6 +47,7 @@ class ShmEndpoint final : public Endpoint {
   Side send_;
   Side recv_;
   const Reads reads_;
+  PeerMaps maps_;  // the peer's shared buffers this rank has loaded from
   void publish(SlotHeader& h, size_t bytes);
 
   uint64_t sendHead_ = 0;      // chunks we posted

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The shared algorithms between processes (Note [Shared algorithms]): with buffers from
+# weftMemAlloc on every rank they load peers' data where it lies; with shared buffers on rank 0
+# only they must hand every call to the fallback (and a broadcast whose root has one need not).
+# Results are checked by the programs; this script checks which path ran, from the INFO log.
+# Usage: shared_buffers_test.sh WEFTRUN MP_COLLECTIVES MP_COLLECTIVES2
+set -u
+weftrun=$1 mp1=$2 mp2=$3
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+fail=0
+export WEFT_ALGO='allreduce:shared;broadcast:shared;allgather:shared' WEFT_DEBUG=INFO
+
+run() {  # MODE RANKS PROGRAM
+  if ! WEFT_TEST_SHARED_BUFFERS=$1 "$weftrun" -n "$2" "$3" >"$out" 2>&1; then
+    echo "FAIL: $1, $2 ranks, $(basename "$3"):"; grep -v " INFO " "$out" | tail -20; fail=1; return 1
+  fi
+  # Calls that ran shared, and calls handed off, but for the programs' own calls on heap buffers:
+  # the final tally (an int) and mp_collectives2's barrier timing (all-gathers of 2 int64).
+  shared=$(grep -c "bytes: shared" "$out")
+  handed=$(grep "runs as" "$out" | grep -v "(count=1, int32, sum)" | grep -vc "(count=2, int64)")
+  echo "$1, $2 ranks, $(basename "$3"): $shared calls chose shared, $handed handed off"
+}
+
+expect() {  # WHAT CONDITION
+  if ! eval "$2"; then echo "FAIL: $1 ($2)"; fail=1; fi
+}
+
+for n in 2 3; do
+  run all "$n" "$mp1" && expect "all shared: nothing handed off" '[ "$shared" -gt 0 ] && [ "$handed" -eq 0 ]' &&
+    expect "all shared: every peer buffer mapped" '! grep -q "cannot map" "$out"'
+done
+run all 3 "$mp2" && expect "all-gather, all shared: nothing handed off" \
+  '[ "$(grep -c "allgather.*bytes: shared" "$out")" -gt 0 ] && [ "$handed" -eq 0 ]'
+run rank0 3 "$mp1" && {
+  expect "rank 0 only: every all-reduce handed off" \
+    '[ "$(grep "runs as" "$out" | grep -c "allreduce.*count=1000")" -gt 0 ]'
+  expect "rank 0 only: broadcasts from rank 1 handed off" \
+    '[ "$(grep "runs as" "$out" | grep -c "broadcast")" -gt 0 ]'
+}
+run rank0 3 "$mp2" && expect "rank 0 only: all-gathers handed off" \
+  '[ "$(grep "runs as" "$out" | grep -c "allgather")" -gt 0 ]'
+[ "$fail" -eq 0 ] && echo "shared_buffers_test: all passed"
+exit "$fail"
