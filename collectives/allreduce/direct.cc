@@ -63,6 +63,7 @@ class DirectAllReduceOp final : public Operation {
           advanced = true;
           break;
         case PeerMessages::Stage::Finished:
+          if (streaming_) streamingFence();
           return Progress::Done;
       }
     }
@@ -71,6 +72,8 @@ class DirectAllReduceOp final : public Operation {
   std::string waitingFor() const override { return handOff_.active() ? handOff_.waitingFor() : msgs_.waitingFor(); }
 
  private:
+  // Chunk by chunk, so that each chunk's partial results stay in the cache (Avg's division too):
+  // out = in (op) peer 1's in (op) peer 2's in ...
   void reduceOwnSegment() {
     const int r = ctx_.rank;
     const size_t begin = segs_.begin(r), length = segs_.length(r);
@@ -80,6 +83,7 @@ class DirectAllReduceOp final : public Operation {
     const size_t chunk = std::max<size_t>(1, kScratchBytes / elem_);
     for (size_t off = 0; off < length; off += chunk) {
       const size_t n = std::min(chunk, length - off);
+      std::byte* const to = out + off * elem_;
       const std::byte* acc = in + off * elem_;
       for (int k = 1; k < ctx_.size; ++k) {
         const int p = (r + k) % ctx_.size;
@@ -90,11 +94,11 @@ class DirectAllReduceOp final : public Operation {
           link.readPeer(remote, scratch(), n * elem_);
           theirs = scratch();
         }
-        reduce::apply(op, args_.dtype, out + off * elem_, acc, theirs, n);
-        acc = out + off * elem_;
+        reduce::apply(op, args_.dtype, to, acc, theirs, n);
+        acc = to;
       }
+      if (args_.op == ReduceOp::Avg) reduce::divide(args_.dtype, to, n, ctx_.size);
     }
-    if (args_.op == ReduceOp::Avg) reduce::divide(args_.dtype, out, length, ctx_.size);
   }
 
   void copySegmentOf(int p) {
