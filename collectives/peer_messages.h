@@ -53,6 +53,9 @@ class PeerMessages {
   // At Work, instead of working: ends the exchange here, with no further message (every rank
   // must do the same, as it will when they decide by allLoadable()).
   void abandon() { phase_ = Phase::Finished; }
+  // At Work: no ready round for this call after all (every rank must decide alike, as from what
+  // every rank announced); PeerReady then comes for every peer at once after Work.
+  void skipReadyRound() { readyRound_ = false; }
   int blockedOn() const { return blockedPeer_; }
   std::string waitingFor() const;
 
@@ -72,7 +75,7 @@ class PeerMessages {
   int next_ = 0;          // peers done in the current phase
   bool workDone_ = false;
   bool allLoadable_;
-  const bool readyRound_;
+  bool readyRound_;
   int blockedPeer_ = -1;
   bool blockedOnSlot_ = false;
 };

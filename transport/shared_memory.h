@@ -13,8 +13,8 @@ namespace weft::transport {
 // first page holds a SharedHeader and the rest the caller's bytes. The owner maps it once; a peer
 // process of the same user opens the owner's descriptor as /proc/<pid>/fd/<fd> (an access the
 // kernel grants by the same rule as reading the peer's /proc/<pid>/maps, which Yama leaves alone)
-// and maps it read-only, so a collective can load the peer's data where it lies: no FIFO copy, no
-// process_vm_readv. The descriptor number can be reused once the owner frees the buffer, so
+// and maps it, so a collective can load the peer's data where it lies and store its results
+// into the peer's output: no FIFO copy, no process_vm_readv. The descriptor number can be reused once the owner frees the buffer, so
 // every reference carries the buffer's serial, which the peer checks against the header. A peer
 // keeps its mapping (and so the memory) until its communicator is destroyed or it needs the room
 // (transport/shm/peer_maps.h); the owner's weftMemFree only drops the owner's own mapping.

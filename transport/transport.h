@@ -58,10 +58,17 @@ class Endpoint {
     (void)remote, (void)dst, (void)bytes;
     throw std::logic_error("readPeer on a link that cannot read its peer");
   }
-  // The peer's bytes [remote, remote + bytes) as a pointer this rank may load from, or nullptr
-  // when only readPeer reaches them: thread ranks of one process load each other's memory, and
-  // a process maps its peer's shared buffer `where` (Note [Shared buffers]) when it can.
-  virtual const std::byte* peerPointer(uint64_t remote, size_t bytes, SharedRef where) {
+  // Copies `bytes` bytes from `src` to the peer's address `remote` (process_vm_writev, or memcpy
+  // between thread ranks). Blocks only for the copy. Throws RemoteError when it cannot.
+  virtual void writePeer(uint64_t remote, const void* src, size_t bytes) {
+    (void)remote, (void)src, (void)bytes;
+    throw std::logic_error("writePeer on a link that cannot reach its peer's memory");
+  }
+  // The peer's bytes [remote, remote + bytes) as a pointer this rank may load from and store to,
+  // or nullptr when only readPeer/writePeer reach them: thread ranks of one process share their
+  // memory, and a process maps its peer's shared buffer `where` (Note [Shared buffers]) when it
+  // can.
+  virtual std::byte* peerPointer(uint64_t remote, size_t bytes, SharedRef where) {
     (void)remote, (void)bytes, (void)where;
     return nullptr;
   }

@@ -4,9 +4,11 @@
 # weftMemAlloc on every rank they load peers' data where it lies; with shared buffers on rank 0
 # only they must hand every call to the fallback (and a broadcast whose root has one need not).
 # Results are checked by the programs; this script checks which path ran, from the INFO log.
-# Usage: shared_buffers_test.sh WEFTRUN MP_COLLECTIVES MP_COLLECTIVES2
+# Then the all-reduce's push at 64 MiB out of place (Note [Shared all-reduce]; the programs'
+# messages are smaller), checked by all_reduce_perf.
+# Usage: shared_buffers_test.sh WEFTRUN MP_COLLECTIVES MP_COLLECTIVES2 ALL_REDUCE_PERF
 set -u
-weftrun=$1 mp1=$2 mp2=$3
+weftrun=$1 mp1=$2 mp2=$3 perf=$4
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 fail=0
@@ -41,5 +43,15 @@ run rank0 3 "$mp1" && {
 }
 run rank0 3 "$mp2" && expect "rank 0 only: all-gathers handed off" \
   '[ "$(grep "runs as" "$out" | grep -c "allgather")" -gt 0 ]'
+for spec in "2 -d float -o sum" "3 -d double -o avg"; do
+  set -- $spec
+  n=$1; shift
+  if ! "$weftrun" -n "$n" "$perf" -R 1 -b 64M -e 64M -n 1 -w 1 -c 1 "$@" >"$out" 2>&1 ||
+     ! grep -q "Out of bounds values : 0 OK" "$out"; then
+    echo "FAIL: all_reduce_perf -R 1 at 64 MiB, $n ranks, $*:"; tail -8 "$out"; fail=1
+  else
+    echo "all_reduce_perf -R 1 at 64 MiB, $n ranks, $*: 0 wrong"
+  fi
+done
 [ "$fail" -eq 0 ] && echo "shared_buffers_test: all passed"
 exit "$fail"

@@ -69,4 +69,13 @@ void ShmEndpoint::readPeer(uint64_t remote, void* dst, size_t bytes) {
   readCross(reads_.pid, peer_, remote, dst, bytes);
 }
 
+void ShmEndpoint::writePeer(uint64_t remote, const void* src, size_t bytes) {
+  WEFT_CHECK(canReadPeer(), "writePeer on a link without peer reads");
+  if (reads_.how == PeerReads::SameProcess) {
+    std::memcpy(reinterpret_cast<void*>(remote), src, bytes);
+    return;
+  }
+  writeCross(reads_.pid, peer_, remote, src, bytes);
+}
+
 }  // namespace weft::transport::shm

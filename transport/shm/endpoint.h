@@ -35,8 +35,9 @@ class ShmEndpoint final : public Endpoint {
   bool canReadPeer() const override { return reads_.how != PeerReads::None; }
   bool sharesAddressSpace() const override { return reads_.how == PeerReads::SameProcess; }
   void readPeer(uint64_t remote, void* dst, size_t bytes) override;
-  const std::byte* peerPointer(uint64_t remote, size_t bytes, SharedRef where) override {
-    if (reads_.how == PeerReads::SameProcess) return reinterpret_cast<const std::byte*>(remote);
+  void writePeer(uint64_t remote, const void* src, size_t bytes) override;
+  std::byte* peerPointer(uint64_t remote, size_t bytes, SharedRef where) override {
+    if (reads_.how == PeerReads::SameProcess) return reinterpret_cast<std::byte*>(remote);
     return reads_.how == PeerReads::Cross ? maps_.find(where, remote, bytes) : nullptr;
   }
 

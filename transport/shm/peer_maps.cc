@@ -31,12 +31,12 @@ void PeerMaps::open(Map& m) const {
     WEFT_LOG(Info, "cannot map rank %d's shared buffer %u (%s): %s; reading it with process_vm_readv", peer_,
              m.serial, path.c_str(), why);
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return fail(std::strerror(errno));
   struct stat st {};
   void* map = MAP_FAILED;
   if (::fstat(fd, &st) == 0 && size_t(st.st_size) > kSharedHeaderBytes) {
-    map = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
+    map = ::mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   }
   const int err = errno;
   ::close(fd);  // the mapping keeps the file
@@ -55,7 +55,7 @@ void PeerMaps::open(Map& m) const {
   m.mapped = size_t(st.st_size);
 }
 
-const std::byte* PeerMaps::find(SharedRef ref, uint64_t remote, size_t bytes) {
+std::byte* PeerMaps::find(SharedRef ref, uint64_t remote, size_t bytes) {
   if (!ref) return nullptr;
   auto it = std::find_if(maps_.begin(), maps_.end(), [&](const Map& m) { return m.fd == ref.fd; });
   if (it != maps_.end() && it->serial != ref.serial) {

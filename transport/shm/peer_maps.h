@@ -21,9 +21,9 @@ class PeerMaps {
   PeerMaps& operator=(const PeerMaps&) = delete;
 
   // The peer's bytes [remote, remote + bytes), which it says lie in shared buffer `ref`, as a
-  // pointer this process may load from; nullptr when they cannot be mapped (the buffer is gone,
+  // pointer this process may load from and store to; nullptr when they cannot be mapped (the buffer is gone,
   // the range is not inside it, the kernel refuses): the caller then reads them another way.
-  const std::byte* find(SharedRef ref, uint64_t remote, size_t bytes);
+  std::byte* find(SharedRef ref, uint64_t remote, size_t bytes);
 
  private:
   struct Map {

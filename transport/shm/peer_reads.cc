@@ -54,23 +54,37 @@ PeerReads probePeerReads(pid_t pid, uint64_t probe, uint64_t expect, std::string
   return PeerReads::None;
 }
 
-void readCross(pid_t pid, int rank, uint64_t remote, void* dst, size_t bytes) {
-  auto* to = static_cast<std::byte*>(dst);
+namespace {
+
+// process_vm_readv or process_vm_writev of `bytes` at `remote`, in as many calls as it takes.
+template <bool kWrite>
+void crossCopy(pid_t pid, int rank, uint64_t remote, std::byte* local, size_t bytes) {
   while (bytes > 0) {
-    iovec local{to, bytes};
-    iovec from{reinterpret_cast<void*>(remote), bytes};
-    const ssize_t n = ::process_vm_readv(pid, &local, 1, &from, 1, 0);
+    iovec mine{local, bytes};
+    iovec theirs{reinterpret_cast<void*>(remote), bytes};
+    const ssize_t n = kWrite ? ::process_vm_writev(pid, &mine, 1, &theirs, 1, 0)
+                             : ::process_vm_readv(pid, &mine, 1, &theirs, 1, 0);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
-      throw RemoteError("cannot read " + std::to_string(bytes) + " bytes of rank " + std::to_string(rank) +
-                        "'s memory (process " + std::to_string(pid) + "): " +
-                        (n < 0 ? std::strerror(errno) : "nothing read") +
+      throw RemoteError(std::string("cannot ") + (kWrite ? "write " : "read ") + std::to_string(bytes) +
+                        " bytes of rank " + std::to_string(rank) + "'s memory (process " + std::to_string(pid) +
+                        "): " + (n < 0 ? std::strerror(errno) : "nothing copied") +
                         (n < 0 && errno == ESRCH ? " (it exited)" : ""));
     }
-    to += n;
+    local += n;
     remote += uint64_t(n);
     bytes -= size_t(n);
   }
+}
+
+}  // namespace
+
+void readCross(pid_t pid, int rank, uint64_t remote, void* dst, size_t bytes) {
+  crossCopy<false>(pid, rank, remote, static_cast<std::byte*>(dst), bytes);
+}
+
+void writeCross(pid_t pid, int rank, uint64_t remote, const void* src, size_t bytes) {
+  crossCopy<true>(pid, rank, remote, const_cast<std::byte*>(static_cast<const std::byte*>(src)), bytes);
 }
 
 }  // namespace weft::transport::shm

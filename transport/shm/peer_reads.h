@@ -31,5 +31,7 @@ PeerReads probePeerReads(pid_t pid, uint64_t probe, uint64_t expect, std::string
 // Copies `bytes` from `remote` in process `pid` (rank `rank`, for messages) into `dst`.
 // Throws RemoteError when the memory cannot be read.
 void readCross(pid_t pid, int rank, uint64_t remote, void* dst, size_t bytes);
+// The same the other way: `bytes` from `src` to `remote` in process `pid` (process_vm_writev).
+void writeCross(pid_t pid, int rank, uint64_t remote, const void* src, size_t bytes);
 
 }  // namespace weft::transport::shm
