@@ -198,8 +198,9 @@ WEFT_API weftResult_t weftGroupEnd(void);
 
 /* Host memory that peer processes on this host can map (as ncclMemAlloc): collectives whose
  * buffers lie in it on every rank load peers' data where it lies, one copy instead of two
- * ("shared" algorithms, docs/architecture.md). *ptr is page-aligned and zero-filled; size 0
- * gives NULL. Any buffer may be passed to any call; this one is only faster. */
+ * ("shared" algorithms, docs/api.md). *ptr is 4096-byte aligned and zero-filled; size 0 gives
+ * NULL; each buffer holds a file descriptor. Any buffer may be passed to any call; this one is
+ * only faster. */
 WEFT_API weftResult_t weftMemAlloc(void** ptr, size_t size);
 /* Frees memory from weftMemAlloc; NULL is accepted. Peers that mapped it keep their mapping (and
  * the memory) until their communicator is destroyed. */

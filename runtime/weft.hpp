@@ -123,7 +123,8 @@ class SharedBuffer {
   SharedBuffer() = default;
   explicit SharedBuffer(size_t count) : count_(count) {
     void* p = nullptr;
-    check(weftMemAlloc(&p, count * sizeof(T)));
+    // weftMemAlloc refuses SIZE_MAX; a product that overflowed would allocate too little.
+    check(weftMemAlloc(&p, count > SIZE_MAX / sizeof(T) ? SIZE_MAX : count * sizeof(T)));
     data_ = static_cast<T*>(p);
   }
   SharedBuffer(SharedBuffer&& o) noexcept : data_(o.data_), count_(o.count_) { o.data_ = nullptr, o.count_ = 0; }

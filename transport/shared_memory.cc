@@ -64,7 +64,13 @@ void* allocateShared(size_t bytes) {
   const uint32_t serial = r.lastSerial;
   auto* h = static_cast<SharedHeader*>(map);
   *h = {SharedHeader::kMagic, serial, reinterpret_cast<uint64_t>(user), bytes};
-  r.byBase[reinterpret_cast<uintptr_t>(user)] = {bytes, mapped, fd, serial};
+  try {
+    r.byBase[reinterpret_cast<uintptr_t>(user)] = {bytes, mapped, fd, serial};
+  } catch (...) {
+    ::munmap(map, mapped);
+    ::close(fd);
+    throw;
+  }
   return user;
 }
 

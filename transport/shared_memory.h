@@ -35,7 +35,8 @@ struct SharedRef {
   explicit operator bool() const { return serial != 0; }
 };
 
-// A new shared buffer of `bytes` bytes (> 0), page-aligned, zero-filled, not yet touched.
+// A new shared buffer of `bytes` bytes (> 0), 4096-byte aligned, zero-filled, not yet touched.
+// Each holds one file descriptor until freed.
 // Throws SystemError when the kernel refuses (no memory, too many descriptors).
 void* allocateShared(size_t bytes);
 // Frees a buffer from allocateShared; nullptr is a no-op. Throws InvalidArgument for any other

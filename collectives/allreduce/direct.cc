@@ -12,6 +12,7 @@
 #include "collectives/peer_messages.h"
 #include "collectives/primitives.h"
 #include "collectives/registry.h"
+#include "common/log.h"
 
 namespace weft::coll {
 namespace {
@@ -33,9 +34,12 @@ namespace {
 // the same bytes; and we overwrite our segment p only after p said ready, i.e. finished reading
 // it. Each segment is reduced by one rank in one order, so every rank gets identical results.
 // A rank that leaves by an error (a timeout, a peer gone) skips the done round: a peer process
-// still reading its buffers then gets EFAULT (RemoteError), but a peer *thread* rank of the same
-// process loads from them directly and may read freed memory if the caller frees them at once.
-// Thread ranks share a fate anyway (a failed call leaves the communicator unusable for all).
+// still reading its heap buffers then gets EFAULT (RemoteError), but a peer *thread* rank of the
+// same process loads from them directly and may read freed memory if the caller frees them at
+// once, and a peer that maps them (shared buffers) keeps its mapping, so it may still read them,
+// and when pushing (Note [Shared all-reduce]) store into the output, after the failed call
+// returned. Such a call's buffers must not be reused while the job's other ranks may still be in
+// the call (docs/api.md). A failed call leaves the communicator unusable for all ranks anyway.
 //
 // Note [Shared all-reduce]
 // The shared algorithm (Note [Shared algorithms]) runs where every rank's buffers are loadable
@@ -69,10 +73,11 @@ class DirectAllReduceOp final : public Operation {
       if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
       switch (s.stage) {
         case PeerMessages::Stage::Work:
-          // The shared algorithm has no ready round, so it cannot go on as direct: it hands off.
-          if (shared_ && handOff_.start(ctx_, args_, msgs_, nullptr)) return handOff_.advance(advanced);
-          push_ = shared_ && shouldPush();
+          // Where the fallback is direct, the exchange so far is its start: pull, as it would.
+          if (shared_ && handOff_.start(ctx_, args_, msgs_, &directAllReduce())) return handOff_.advance(advanced);
+          push_ = shared_ && msgs_.allLoadable() && shouldPush();
           if (push_) {
+            WEFT_LOG(Info, "%s: pushes into every rank's output", describe(args_).c_str());
             msgs_.skipReadyRound();
             reduceAndPush();
           } else {

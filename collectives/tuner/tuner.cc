@@ -75,7 +75,7 @@ const Algorithm* Tuner::choose(const CollArgs& args, const Context& ctx, bool wi
   const size_t bytes = args.count * dtypeSize(args.dtype);
   const Algorithm* best = nullptr;
   const Algorithm* bestPlain = nullptr;
-  double bestUs = 0, bestPlainUs = 0, roundUs = 0;
+  double bestUs = 0, bestPlainUs = 0, roundUs = -1;  // -1: no plain candidate yet
   for (const Model& m : models_[size_t(args.kind)]) {
     if (!m.algo->supports(args, ctx)) continue;
     const double us = m.predict(bytes);
@@ -89,7 +89,7 @@ const Algorithm* Tuner::choose(const CollArgs& args, const Context& ctx, bool wi
       bestPlainUs = us;
     }
     const double smallest = m.predict(1);
-    if (roundUs == 0 || smallest < roundUs) roundUs = smallest;
+    if (roundUs < 0 || smallest < roundUs) roundUs = smallest;
   }
   // A call that is handed off pays one round of small messages more than its fallback (Note
   // [Shared algorithms]): worth risking only where that is a small share of the call.
@@ -112,6 +112,10 @@ std::string Tuner::explain(const CollArgs& args, const Context& ctx) const {
     std::snprintf(buf, sizeof(buf), "%s%s %.3g us", i ? " < " : "", std::string(ranked[i].second->algo->name()).c_str(),
                   ranked[i].first);
     out += buf;
+  }
+  if (!ranked.empty() && ranked.front().second->algo->handsOff() && choose(args, ctx) != ranked.front().second->algo) {
+    out += "; " + std::string(ranked.front().second->algo->name()) + " passed over: a hand-off would cost over " +
+           std::to_string(int(kHandOffShare * 100)) + "% of the next";
   }
   const int measured = ranked.empty() ? nranks_ : ranked.front().second->measuredRanks;
   std::snprintf(buf, sizeof(buf), " (%s, %d ranks, constants measured at %d; ", transport_.c_str(), nranks_, measured);

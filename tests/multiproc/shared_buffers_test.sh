@@ -31,7 +31,8 @@ expect() {  # WHAT CONDITION
 
 for n in 2 3; do
   run all "$n" "$mp1" && expect "all shared: nothing handed off" '[ "$shared" -gt 0 ] && [ "$handed" -eq 0 ]' &&
-    expect "all shared: every peer buffer mapped" '! grep -q "cannot map" "$out"'
+    expect "all shared: every peer buffer mapped" '! grep -q "cannot map" "$out"' &&
+    expect "all shared: in-place all-reduces push" 'grep -q "pushes into every rank" "$out"'
 done
 run all 3 "$mp2" && expect "all-gather, all shared: nothing handed off" \
   '[ "$(grep -c "allgather.*bytes: shared" "$out")" -gt 0 ] && [ "$handed" -eq 0 ]'
@@ -40,6 +41,7 @@ run rank0 3 "$mp1" && {
     '[ "$(grep "runs as" "$out" | grep -c "allreduce.*count=1000")" -gt 0 ]'
   expect "rank 0 only: broadcasts from rank 1 handed off" \
     '[ "$(grep "runs as" "$out" | grep -c "broadcast")" -gt 0 ]'
+  expect "rank 0 only: no all-reduce pushed" '! grep -q "pushes into every rank" "$out"'
 }
 run rank0 3 "$mp2" && expect "rank 0 only: all-gathers handed off" \
   '[ "$(grep "runs as" "$out" | grep -c "allgather")" -gt 0 ]'
@@ -47,10 +49,10 @@ for spec in "2 -d float -o sum" "3 -d double -o avg"; do
   set -- $spec
   n=$1; shift
   if ! "$weftrun" -n "$n" "$perf" -R 1 -b 64M -e 64M -n 1 -w 1 -c 1 "$@" >"$out" 2>&1 ||
-     ! grep -q "Out of bounds values : 0 OK" "$out"; then
+     ! grep -q "Out of bounds values : 0 OK" "$out" || ! grep -q "pushes into every rank" "$out"; then
     echo "FAIL: all_reduce_perf -R 1 at 64 MiB, $n ranks, $*:"; tail -8 "$out"; fail=1
   else
-    echo "all_reduce_perf -R 1 at 64 MiB, $n ranks, $*: 0 wrong"
+    echo "all_reduce_perf -R 1 at 64 MiB, $n ranks, $*: pushed, 0 wrong"
   fi
 done
 [ "$fail" -eq 0 ] && echo "shared_buffers_test: all passed"

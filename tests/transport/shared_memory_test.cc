@@ -41,7 +41,7 @@ TEST_CASE("PeerMaps: maps a peer's shared buffer, checks the serial and the rang
   const SharedRef ref = weft::transport::findShared(p, 1 << 20);
   const auto remote = reinterpret_cast<uint64_t>(p);
   weft::transport::shm::PeerMaps maps(1, ::getpid());
-  const std::byte* view = maps.find(ref, remote + 4096, 8192);
+  std::byte* view = maps.find(ref, remote + 4096, 8192);
   REQUIRE(view != nullptr);
   CHECK(static_cast<const void*>(view) != static_cast<const void*>(p + 4096));  // a mapping of its own
   CHECK(std::memcmp(view, p + 4096, 8192) == 0);
@@ -50,20 +50,26 @@ TEST_CASE("PeerMaps: maps a peer's shared buffer, checks the serial and the rang
   CHECK(maps.find(ref, remote + (1 << 20) - 8, 16) == nullptr);   // past the end
   CHECK(maps.find(ref, remote - 8, 16) == nullptr);               // before the start
   CHECK(maps.find(SharedRef{}, remote, 16) == nullptr);           // not shared
-  CHECK(maps.find(SharedRef{ref.fd, ref.serial + 1000}, remote, 16) == nullptr);  // another serial
   CHECK(maps.find(SharedRef{-1, 7}, remote, 16) == nullptr);      // no such descriptor
+  view[100] = std::byte{0x5A};  // stores go through to the owner
+  CHECK(p[4096 + 100] == 0x5A);
+  {
+    weft::transport::shm::PeerMaps other(1, ::getpid());
+    CHECK(other.find(SharedRef{ref.fd, ref.serial + 1000}, remote, 16) == nullptr);  // another serial
+  }
 
-  // Freed and a new buffer on the same descriptor number: the old mapping is dropped, the new
-  // buffer mapped.
+  // Freed, and a new buffer on the same descriptor number (the lowest free one): the live but
+  // stale mapping is replaced by one of the new buffer.
   weft::transport::freeShared(p);
   auto* n = static_cast<unsigned char*>(weft::transport::allocateShared(4096));
   n[10] = 42;
   const SharedRef again = weft::transport::findShared(n, 4096);
-  if (again.fd == ref.fd) {
-    const std::byte* v2 = maps.find(again, reinterpret_cast<uint64_t>(n), 4096);
-    REQUIRE(v2 != nullptr);
-    CHECK(static_cast<unsigned char>(v2[10]) == 42);
-  }
+  REQUIRE(again.fd == ref.fd);
+  REQUIRE(again.serial != ref.serial);
+  const std::byte* v2 = maps.find(again, reinterpret_cast<uint64_t>(n), 4096);
+  REQUIRE(v2 != nullptr);
+  CHECK(static_cast<unsigned char>(v2[10]) == 42);
+  CHECK(maps.find(ref, remote, 16) == nullptr);  // the old buffer: gone with its serial
   weft::transport::freeShared(n);
 }
 

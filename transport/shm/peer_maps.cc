@@ -28,17 +28,20 @@ void PeerMaps::close(Map& m) {
 void PeerMaps::open(Map& m) const {
   const std::string path = "/proc/" + std::to_string(pid_) + "/fd/" + std::to_string(m.fd);
   auto fail = [&](const char* why) {
-    WEFT_LOG(Info, "cannot map rank %d's shared buffer %u (%s): %s; reading it with process_vm_readv", peer_,
-             m.serial, path.c_str(), why);
+    WEFT_LOG(Info, "cannot map rank %d's shared buffer %u (%s): %s; reaching it with process_vm_readv/writev",
+             peer_, m.serial, path.c_str(), why);
   };
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return fail(std::strerror(errno));
   struct stat st {};
   void* map = MAP_FAILED;
-  if (::fstat(fd, &st) == 0 && size_t(st.st_size) > kSharedHeaderBytes) {
+  int err = EINVAL;  // a file too small to be a shared buffer
+  if (::fstat(fd, &st) != 0) {
+    err = errno;
+  } else if (size_t(st.st_size) > kSharedHeaderBytes) {
     map = ::mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) err = errno;
   }
-  const int err = errno;
   ::close(fd);  // the mapping keeps the file
   if (map == MAP_FAILED) return fail(std::strerror(err));
   const auto* h = static_cast<const SharedHeader*>(map);
