@@ -196,19 +196,46 @@ std::string PeerMessages::waitingFor() const {
   }
 }
 
-bool HandOff::start(const Context& ctx, const CollArgs& args, PeerMessages& msgs, const Algorithm* direct) {
-  if (msgs.allLoadable() || !ctx.fallback || ctx.fallback == direct) return false;
-  msgs.abandon();
-  WEFT_LOG(Info, "%s: not every rank's buffers are shared: runs as %s", describe(args).c_str(),
-           std::string(ctx.fallback->name()).c_str());
-  op_ = ctx.fallback->start(ctx, args);
+bool PeerMessageOp::handOff() {
+  if (!shared_ || msgs_.allLoadable() || !ctx_.fallback || ctx_.fallback == direct_) return false;
+  msgs_.abandon();
+  WEFT_LOG(Info, "%s: not every rank's buffers are shared: runs as %s", describe(args_).c_str(),
+           std::string(ctx_.fallback->name()).c_str());
+  handedTo_ = ctx_.fallback->start(ctx_, args_);
   return true;
 }
 
-Progress HandOff::advance(bool advancedBefore) {
-  const Progress p = op_->advance();
-  return p == Progress::Blocked && advancedBefore ? Progress::Advanced : p;
+Progress PeerMessageOp::advance() {
+  if (handedTo_) return handedTo_->advance();
+  bool advanced = false;
+  for (;;) {
+    const PeerMessages::Step s = msgs_.step();
+    advanced = advanced || s.advanced;
+    if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
+    switch (s.stage) {
+      case PeerMessages::Stage::Work:
+        if (handOff()) {
+          const Progress p = handedTo_->advance();
+          return p == Progress::Blocked && advanced ? Progress::Advanced : p;
+        }
+        work();
+        msgs_.workDone();
+        advanced = true;
+        break;
+      case PeerMessages::Stage::PeerReady:
+        peerReady(s.peer);
+        advanced = true;
+        break;
+      case PeerMessages::Stage::Finished:
+        finished();
+        return Progress::Done;
+    }
+  }
 }
+
+int PeerMessageOp::blockedOn() const { return handedTo_ ? handedTo_->blockedOn() : msgs_.blockedOn(); }
+
+std::string PeerMessageOp::waitingFor() const { return handedTo_ ? handedTo_->waitingFor() : msgs_.waitingFor(); }
 
 std::byte* threadScratch(size_t bytes) {
   struct Scratch {

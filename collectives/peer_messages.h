@@ -93,19 +93,35 @@ class PeerMessages {
 // start, and it goes on). The tuner picks "shared" where its measured time (with shared
 // buffers) beats every other; a job that never uses shared buffers pays one round of small
 // messages for it, which at those sizes is a few microseconds in milliseconds.
-class HandOff {
+//
+// PeerMessageOp is the operation of every direct and shared algorithm: it drives PeerMessages
+// and calls its subclass at each stage; a shared one first hands the call off where it must.
+class PeerMessageOp : public Operation {
  public:
-  // At PeerMessages' Work stage of a shared algorithm: when not every rank's buffers are
-  // loadable and ctx.fallback is not `direct`, abandons the exchange and starts the fallback.
-  // True: handed off (advance() from now on).
-  bool start(const Context& ctx, const CollArgs& args, PeerMessages& msgs, const Algorithm* direct);
-  bool active() const { return op_ != nullptr; }
-  Progress advance(bool advancedBefore = false);
-  int blockedOn() const { return op_->blockedOn(); }
-  std::string waitingFor() const { return op_->waitingFor(); }
+  Progress advance() final;
+  int blockedOn() const final;
+  std::string waitingFor() const final;
+
+ protected:
+  // `shared`: a shared algorithm, which hands off unless every rank's buffers are loadable (or
+  // ctx.fallback is `direct`, the direct algorithm of the collective, when there is one).
+  PeerMessageOp(const Context& ctx, const CollArgs& args, PeerAddress mine, bool readyRound, bool shared,
+                const Algorithm* direct)
+      : ctx_(ctx), args_(args), msgs_(ctx, args, mine, readyRound), shared_(shared), direct_(direct) {}
+  virtual void work() = 0;               // at Work, once
+  virtual void peerReady(int peer) = 0;  // at PeerReady, once per peer
+  virtual void finished() {}             // at Finished, once
+
+  const Context& ctx_;
+  const CollArgs& args_;
+  PeerMessages msgs_;
 
  private:
-  std::unique_ptr<Operation> op_;
+  bool handOff();  // at Work: true when the call now runs as ctx.fallback
+
+  const bool shared_;
+  const Algorithm* const direct_;
+  std::unique_ptr<Operation> handedTo_;
 };
 
 // A buffer of at least `bytes` for this thread, kept and already touched across calls (the first

@@ -15,60 +15,36 @@ namespace {
 // Addresses go out and come in (PeerMessages, with no ready round: the blocks read are inputs,
 // valid once their owner has entered the call); the rank copies its own block, then each peer's;
 // the done round keeps every input alive until no peer reads it any more.
-class DirectAllGatherOp final : public Operation {
+class DirectAllGatherOp final : public PeerMessageOp {
  public:
   // `shared`: the shared algorithm (Note [Shared algorithms]).
   DirectAllGatherOp(const Context& ctx, const CollArgs& a, bool shared)
-      : ctx_(ctx), args_(a), block_(a.count * dtypeSize(a.dtype)),
-        streaming_(block_ * size_t(ctx.size) >= Primitives::kStreamingBytes),
-        msgs_(ctx, a, PeerAddress::of(ctx, a.send, nullptr, block_), false), shared_(shared) {}
-
-  Progress advance() override {
-    if (handOff_.active()) return handOff_.advance();
-    bool advanced = false;
-    for (;;) {
-      const PeerMessages::Step s = msgs_.step();
-      advanced = advanced || s.advanced;
-      if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
-      switch (s.stage) {
-        case PeerMessages::Stage::Work: {
-          if (shared_ && handOff_.start(ctx_, args_, msgs_, &directAllGather())) return handOff_.advance(advanced);
-          std::byte* mine = out(ctx_.rank);
-          if (mine != args_.send) copyOut(mine, args_.send, block_, streaming_);
-          msgs_.workDone();
-          advanced = true;
-          break;
-        }
-        case PeerMessages::Stage::PeerReady: {
-          transport::Endpoint& link = ctx_.link(s.peer);
-          const uint64_t remote = msgs_.addressOf(s.peer).send;
-          if (const std::byte* theirs = link.peerPointer(remote, block_, msgs_.addressOf(s.peer).sendShared)) {
-            copyOut(out(s.peer), theirs, block_, streaming_);
-          } else {
-            link.readPeer(remote, out(s.peer), block_);
-          }
-          advanced = true;
-          break;
-        }
-        case PeerMessages::Stage::Finished:
-          if (streaming_) streamingFence();
-          return Progress::Done;
-      }
-    }
-  }
-  int blockedOn() const override { return handOff_.active() ? handOff_.blockedOn() : msgs_.blockedOn(); }
-  std::string waitingFor() const override { return handOff_.active() ? handOff_.waitingFor() : msgs_.waitingFor(); }
+      : PeerMessageOp(ctx, a, PeerAddress::of(ctx, a.send, nullptr, a.count * dtypeSize(a.dtype)), false, shared,
+                      &directAllGather()),
+        block_(a.count * dtypeSize(a.dtype)), streaming_(block_ * size_t(ctx.size) >= Primitives::kStreamingBytes) {}
 
  private:
+  void work() override {
+    std::byte* mine = out(ctx_.rank);
+    if (mine != args_.send) copyOut(mine, args_.send, block_, streaming_);
+  }
+  void peerReady(int peer) override {
+    transport::Endpoint& link = ctx_.link(peer);
+    const PeerAddress& theirs = msgs_.addressOf(peer);
+    if (const std::byte* from = link.peerPointer(theirs.send, block_, theirs.sendShared)) {
+      copyOut(out(peer), from, block_, streaming_);
+    } else {
+      link.readPeer(theirs.send, out(peer), block_);
+    }
+  }
+  void finished() override {
+    if (streaming_) streamingFence();
+  }
+
   std::byte* out(int rank) const { return static_cast<std::byte*>(args_.recv) + size_t(rank) * block_; }
 
-  const Context& ctx_;
-  const CollArgs& args_;
   const size_t block_;
   const bool streaming_;
-  PeerMessages msgs_;
-  const bool shared_;
-  HandOff handOff_;
 };
 
 class DirectAllGather final : public Algorithm {

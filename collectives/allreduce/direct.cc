@@ -56,50 +56,34 @@ namespace {
 // ranks) and won from 64 MiB (6.1 against 4.8 at 256 MiB), and in place won everywhere (8 against
 // 5.5). Every rank decides from the addresses all announced, so all skip the ready round alike.
 // The done round still holds every rank until no peer reads or writes its buffers.
-class DirectAllReduceOp final : public Operation {
+class DirectAllReduceOp final : public PeerMessageOp {
  public:
   // `shared`: the shared algorithm, which hands the call off unless every rank's buffers are
-  // loadable (Note [Shared algorithms]) and otherwise pushes (Note [Shared all-reduce]).
+  // loadable (Note [Shared algorithms]) and may then push (Note [Shared all-reduce]).
   DirectAllReduceOp(const Context& ctx, const CollArgs& a, bool shared)
-      : ctx_(ctx), args_(a), elem_(dtypeSize(a.dtype)), segs_{a.count, ctx.size},
-        msgs_(ctx, a, PeerAddress::of(ctx, a.send, a.recv, a.count * elem_)), shared_(shared) {}
-
-  Progress advance() override {
-    if (handOff_.active()) return handOff_.advance();
-    bool advanced = false;
-    for (;;) {
-      PeerMessages::Step s = msgs_.step();
-      advanced = advanced || s.advanced;
-      if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
-      switch (s.stage) {
-        case PeerMessages::Stage::Work:
-          // Where the fallback is direct, the exchange so far is its start: pull, as it would.
-          if (shared_ && handOff_.start(ctx_, args_, msgs_, &directAllReduce())) return handOff_.advance(advanced);
-          push_ = shared_ && msgs_.allLoadable() && shouldPush();
-          if (push_) {
-            WEFT_LOG(Info, "%s: pushes into every rank's output", describe(args_).c_str());
-            msgs_.skipReadyRound();
-            reduceAndPush();
-          } else {
-            reduceOwnSegment();
-          }
-          msgs_.workDone();
-          advanced = true;
-          break;
-        case PeerMessages::Stage::PeerReady:
-          if (!push_) copySegmentOf(s.peer);  // pushed: nothing to fetch
-          advanced = true;
-          break;
-        case PeerMessages::Stage::Finished:
-          if (streaming_) streamingFence();
-          return Progress::Done;
-      }
-    }
-  }
-  int blockedOn() const override { return handOff_.active() ? handOff_.blockedOn() : msgs_.blockedOn(); }
-  std::string waitingFor() const override { return handOff_.active() ? handOff_.waitingFor() : msgs_.waitingFor(); }
+      : PeerMessageOp(ctx, a, PeerAddress::of(ctx, a.send, a.recv, a.count * dtypeSize(a.dtype)), true, shared,
+                      &directAllReduce()),
+        elem_(dtypeSize(a.dtype)), segs_{a.count, ctx.size}, shared_(shared) {}
 
  private:
+  void work() override {
+    // Where the fallback is direct, the exchange so far is its start: pull, as it would.
+    push_ = shared_ && msgs_.allLoadable() && shouldPush();
+    if (push_) {
+      WEFT_LOG(Info, "%s: pushes into every rank's output", describe(args_).c_str());
+      msgs_.skipReadyRound();
+      reduceAndPush();
+    } else {
+      reduceOwnSegment();
+    }
+  }
+  void peerReady(int peer) override {
+    if (!push_) copySegmentOf(peer);  // pushed: nothing to fetch
+  }
+  void finished() override {
+    if (streaming_) streamingFence();
+  }
+
   // Chunk by chunk, so that each chunk's partial results stay in the cache (Avg's division too):
   // out = in (op) peer 1's in (op) peer 2's in ...
   void reduceOwnSegment() {
@@ -197,18 +181,14 @@ class DirectAllReduceOp final : public Operation {
   static constexpr size_t kScratchBytes = 128 << 10;
   static std::byte* scratch() { return threadScratch(kScratchBytes); }
 
-  const Context& ctx_;
-  const CollArgs& args_;
   const size_t elem_;
   const patterns::Segments segs_;
-  PeerMessages msgs_;
   const bool shared_;
   bool push_ = false;  // decided at Work
   static constexpr size_t kPushBytes = size_t(64) << 20;
   // Large out-of-place outputs go around the cache (they are not read again here or by the
   // pushing peers).
   const bool streaming_ = args_.send != args_.recv && args_.count * elem_ >= Primitives::kStreamingBytes;
-  HandOff handOff_;
 };
 
 class DirectAllReduce final : public Algorithm {

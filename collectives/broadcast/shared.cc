@@ -14,40 +14,16 @@ namespace {
 // output while the root copies it into its own (out of place); the done round keeps the root in
 // the call until no receiver reads its input any more. Where the root's input is not loadable,
 // the call goes to the fallback.
-class SharedBroadcastOp final : public Operation {
+class SharedBroadcastOp final : public PeerMessageOp {
  public:
   SharedBroadcastOp(const Context& ctx, const CollArgs& a)
-      : ctx_(ctx), args_(a), bytes_(a.count * dtypeSize(a.dtype)),
-        streaming_(a.send != a.recv && bytes_ >= Primitives::kStreamingBytes),
-        msgs_(ctx, a, PeerAddress::of(ctx, ctx.rank == a.root ? a.send : nullptr, nullptr, bytes_), false) {}
-
-  Progress advance() override {
-    if (handOff_.active()) return handOff_.advance();
-    bool advanced = false;
-    for (;;) {
-      const PeerMessages::Step s = msgs_.step();
-      advanced = advanced || s.advanced;
-      if (s.blocked) return advanced ? Progress::Advanced : Progress::Blocked;
-      switch (s.stage) {
-        case PeerMessages::Stage::Work:
-          if (handOff_.start(ctx_, args_, msgs_, nullptr)) return handOff_.advance(advanced);
-          copy();
-          msgs_.workDone();
-          advanced = true;
-          break;
-        case PeerMessages::Stage::PeerReady:
-          break;  // no ready round: nothing to do per peer
-        case PeerMessages::Stage::Finished:
-          if (streaming_) streamingFence();
-          return Progress::Done;
-      }
-    }
-  }
-  int blockedOn() const override { return handOff_.active() ? handOff_.blockedOn() : msgs_.blockedOn(); }
-  std::string waitingFor() const override { return handOff_.active() ? handOff_.waitingFor() : msgs_.waitingFor(); }
+      : PeerMessageOp(ctx, a,
+                      PeerAddress::of(ctx, ctx.rank == a.root ? a.send : nullptr, nullptr, a.count * dtypeSize(a.dtype)),
+                      false, true, nullptr),
+        bytes_(a.count * dtypeSize(a.dtype)), streaming_(a.send != a.recv && bytes_ >= Primitives::kStreamingBytes) {}
 
  private:
-  void copy() {
+  void work() override {
     if (ctx_.rank == args_.root) {
       if (args_.send != args_.recv) copyOut(args_.recv, args_.send, bytes_, streaming_);
       return;
@@ -60,13 +36,13 @@ class SharedBroadcastOp final : public Operation {
       link.readPeer(root.send, args_.recv, bytes_);  // a mapping failed here: still correct
     }
   }
+  void peerReady(int) override {}  // no ready round: nothing to do per peer
+  void finished() override {
+    if (streaming_) streamingFence();
+  }
 
-  const Context& ctx_;
-  const CollArgs& args_;
   const size_t bytes_;
   const bool streaming_;
-  PeerMessages msgs_;
-  HandOff handOff_;
 };
 
 class SharedBroadcast final : public Algorithm {
