@@ -56,12 +56,25 @@ class ExchangeOp final : public Operation {
   FirstCopy input_;  // the input into the output, where everything happens
 };
 
-// Algorithm::start of an exchange-based all-reduce: `plan(op, ctx, args)` adds its phases.
-template <class Plan>
-std::unique_ptr<Operation> startExchanges(const Context& ctx, const CollArgs& args, Plan plan) {
+// Algorithm::start of an exchange-based all-reduce over the power-of-two core of
+// patterns::HalvingDoubling: an extra (folded) rank hands its input to the rank after it and gets
+// the result back; that rank reduces it in first and sends the result back last; in between,
+// `core(op, hd, v, all)` adds the core's exchanges for virtual rank v (and says when avg divides).
+template <class Core>
+std::unique_ptr<Operation> startExchanges(const Context& ctx, const CollArgs& args, Core core) {
   if (ctx.size == 1) return std::make_unique<LocalCopyOp>(args);
   auto op = std::make_unique<ExchangeOp>(ctx, args);
-  plan(*op, ctx, args);
+  const patterns::HalvingDoubling hd(ctx.size);
+  const int r = ctx.rank;
+  const patterns::Range all{0, args.count};
+  if (hd.folded(r)) {
+    op->add(r + 1, all, {}, false);
+    op->add(r + 1, {}, all, false);
+    return op;
+  }
+  if (hd.absorbs(r)) op->add(r - 1, {}, all, true);
+  core(*op, hd, hd.virtualRank(r), all);
+  if (hd.absorbs(r)) op->add(r - 1, all, {}, false);
   return op;
 }
 

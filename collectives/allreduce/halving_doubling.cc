@@ -14,17 +14,7 @@ namespace {
 using patterns::Range;
 
 // Rabenseifner's schedule as exchanges (collectives/allreduce/exchange_op.h).
-void plan(ExchangeOp& op, const Context& ctx, const CollArgs& args) {
-  const patterns::HalvingDoubling hd(ctx.size);
-  const int r = ctx.rank;
-  const Range all{0, args.count};
-  if (hd.folded(r)) {  // hand the input over, get the result back
-    op.add(r + 1, all, {}, false);
-    op.add(r + 1, {}, all, false);
-    return;
-  }
-  if (hd.absorbs(r)) op.add(r - 1, {}, all, true);
-  const int v = hd.virtualRank(r);
+void plan(ExchangeOp& op, const patterns::HalvingDoubling& hd, int v, Range all) {
   std::array<Range, 32> kept{}, given{};
   int steps = 0;
   Range range = all;
@@ -39,7 +29,6 @@ void plan(ExchangeOp& op, const Context& ctx, const CollArgs& args) {
   for (int k = steps - 1, mask = hd.pow2 / 2; k >= 0; --k, mask >>= 1) {  // doubling, in reverse
     op.add(hd.realRank(v ^ mask), kept[size_t(k)], given[size_t(k)], false);
   }
-  if (hd.absorbs(r)) op.add(r - 1, all, {}, false);
 }
 
 class HalvingDoublingAllReduce final : public Algorithm {

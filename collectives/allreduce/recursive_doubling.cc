@@ -12,20 +12,9 @@ namespace {
 
 // Every exchange sends and reduces the whole buffer (collectives/allreduce/exchange_op.h); avg is
 // divided once the last exchange is done, before the fold-back, so a folded rank gets it divided.
-void plan(ExchangeOp& op, const Context& ctx, const CollArgs& args) {
-  const patterns::HalvingDoubling hd(ctx.size);
-  const int r = ctx.rank;
-  const patterns::Range all{0, args.count};
-  if (hd.folded(r)) {  // hand the input over, get the result back
-    op.add(r + 1, all, {}, false);
-    op.add(r + 1, {}, all, false);
-    return;
-  }
-  if (hd.absorbs(r)) op.add(r - 1, {}, all, true);
-  const int v = hd.virtualRank(r);
+void plan(ExchangeOp& op, const patterns::HalvingDoubling& hd, int v, patterns::Range all) {
   for (int mask = 1; mask < hd.pow2; mask <<= 1) op.add(hd.realRank(v ^ mask), all, all, true);
   op.divideNow(all);
-  if (hd.absorbs(r)) op.add(r - 1, all, {}, false);
 }
 
 class RecursiveDoublingAllReduce final : public Algorithm {
