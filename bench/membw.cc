@@ -46,7 +46,9 @@ void usage() {
       "             [--latency-trips <n>] [--no-latency] [-h,--help]\n"
       "Single-thread memcpy and float32 sum (dst = a + b; bandwidth counts dst bytes) on\n"
       "pre-faulted, reused buffers, the median of -n runs (default 5) per size, from -b (8)\n"
-      "to -e (256M) times -f (4). Then, at -s (64M) per thread: one thread, and -t threads\n"
+      "to -e (256M) times -f (4); as in the perf tools, successive calls at one size walk\n"
+      "the -e buffers (the next size-long slice each time, wrapping around), so compare with\n"
+      "a perf tool run with the same -e. Then, at -s (64M) per thread: one thread, and -t threads\n"
       "(default: all cores) at once (aggregate). Then the one-way latency between two\n"
       "processes through shared memory: -n runs of --latency-trips (100000) round trips.");
 }
@@ -128,15 +130,18 @@ int main(int argc, char** argv) {
   {
     const size_t largest = std::max(o.maxBytes, summary);
     Buffer a = touched(largest), b = touched(largest), dst = touched(largest);
-    const Operands operands{dst.get(), a.get(), b.get()};
+    // The tables walk the -e buffers as the perf tools do; the summary reuses its bytes, as the
+    // team's threads do, so that one thread and the team are measured alike.
+    const Operands operands{dst.get(), a.get(), b.get(), o.maxBytes};
+    const Operands summaryOperands{dst.get(), a.get(), b.get()};
     std::printf("# memcpy bandwidth: one thread, pre-faulted reused buffers, median of %d runs\n#\n",
                 o.runs);
     printTable(Kernel::Copy, operands, sizes, o.runs);
     std::printf("#\n# reduce bandwidth: float32 dst[i] = a[i] + b[i], one thread, pre-faulted reused"
                 " buffers, median of %d runs; bw = dst bytes / time\n#\n", o.runs);
     printTable(Kernel::Reduce, operands, reduceSizes, o.runs);
-    copyOne = measure(Kernel::Copy, operands, summary, o.runs);
-    reduceOne = measure(Kernel::Reduce, operands, summary, o.runs);
+    copyOne = measure(Kernel::Copy, summaryOperands, summary, o.runs);
+    reduceOne = measure(Kernel::Reduce, summaryOperands, summary, o.runs);
   }  // freed before the team allocates its own
   std::printf("#\n# memcpy %s single thread: %.2f GB/s\n", label.c_str(),
               summary / copyOne.secondsPerOp / 1e9);

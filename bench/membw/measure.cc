@@ -33,20 +33,26 @@ void sumFloats(float* __restrict dst, const float* __restrict a, const float* __
   for (size_t i = body; i < n; ++i) dst[i] = a[i] + b[i];
 }
 
-// Seconds for `reps` back-to-back calls of the kernel.
-double timeRun(Kernel kernel, const Operands& o, size_t bytes, size_t reps) {
+// Seconds for `reps` back-to-back calls of the kernel, the first on slice `*slice` of the span (see
+// Operands), which is left at the slice after the last: successive runs go on walking the span.
+double timeRun(Kernel kernel, const Operands& o, size_t bytes, size_t reps, size_t* slice) {
   // The buffers come from allocate() (no declared type), so reading them as floats is fine.
   auto* dstFloats = reinterpret_cast<float*>(o.dst);
   const auto* aFloats = reinterpret_cast<const float*>(o.a);
   const auto* bFloats = reinterpret_cast<const float*>(o.b);
   const size_t floats = bytes / sizeof(float);
+  const size_t slices = bytes == 0 ? 1 : std::max<size_t>(o.span / bytes, 1);
   weft::bench::Stopwatch watch;
-  for (size_t i = 0; i < reps; ++i) {
-    if (kernel == Kernel::Copy) std::memcpy(o.dst, o.a, bytes);
-    else sumFloats(dstFloats, aFloats, bFloats, floats);
+  size_t at = *slice % slices;
+  for (size_t i = 0; i < reps; ++i, at = at + 1 == slices ? 0 : at + 1) {
+    const size_t shift = at * bytes, shiftFloats = shift / sizeof(float);  // bytes % 4 == 0 for Reduce
+    if (kernel == Kernel::Copy) std::memcpy(o.dst + shift, o.a + shift, bytes);
+    else sumFloats(dstFloats + shiftFloats, aFloats + shiftFloats, bFloats + shiftFloats, floats);
     asm volatile("" : : "r"(o.dst) : "memory");  // keep every call: dst is "read" after each
   }
-  return watch.seconds();
+  const double seconds = watch.seconds();
+  *slice = at;
+  return seconds;
 }
 
 double median(std::vector<double> values) {
@@ -79,10 +85,10 @@ Buffer touched(size_t bytes) {
 }
 
 Measurement measure(Kernel kernel, const Operands& operands, size_t bytes, int runs) {
-  size_t reps = 1;
-  while (timeRun(kernel, operands, bytes, reps) < kRunSeconds && reps < (size_t{1} << 40)) reps *= 2;
+  size_t reps = 1, slice = 0;
+  while (timeRun(kernel, operands, bytes, reps, &slice) < kRunSeconds && reps < (size_t{1} << 40)) reps *= 2;
   std::vector<double> perOp;
-  for (int r = 0; r < runs; ++r) perOp.push_back(timeRun(kernel, operands, bytes, reps) / reps);
+  for (int r = 0; r < runs; ++r) perOp.push_back(timeRun(kernel, operands, bytes, reps, &slice) / reps);
   return {reps, median(std::move(perOp))};
 }
 
@@ -101,12 +107,13 @@ std::optional<std::vector<double>> measureTeam(std::span<const TeamJob> jobs, in
   auto work = [&](int t) {
     for (auto& b : buffers[t]) prefault(b.get(), bytes);
     const Operands operands{buffers[t][0].get(), buffers[t][1].get(), buffers[t][2].get()};
+    size_t slice = 0;  // one slice: these buffers are the size measured
     for (size_t j = 0; j < jobs.size(); ++j) {
-      timeRun(jobs[j].kernel, operands, bytes, 1);  // untimed: brings the buffers into cache and TLB
+      timeRun(jobs[j].kernel, operands, bytes, 1, &slice);  // untimed: brings the buffers into cache and TLB
       for (int r = 0; r < runs; ++r) {
         start.arrive_and_wait();  // the previous run has ended on every thread
         seconds[(t * jobs.size() + j) * runs + r] =
-            timeRun(jobs[j].kernel, operands, bytes, jobs[j].reps);
+            timeRun(jobs[j].kernel, operands, bytes, jobs[j].reps, &slice);
       }
     }
   };

@@ -33,10 +33,15 @@ void prefault(char* buffer, size_t bytes);
 Buffer touched(size_t bytes);
 
 // A kernel's buffers: Copy reads a; Reduce reads a and b; both write dst. Borrowed for the call only.
+// Each holds `span` bytes (0: just the size measured). Call i of a run works on the size's i-th
+// slice of the span, wrapping around, as the perf tools' iterations do (nccl-tests' shifting
+// offsets): sizes well under the span are then measured on data the last calls did not leave in
+// the cache, as the collectives are; with span 0 the same bytes are reused, hot where they fit.
 struct Operands {
   char* dst;
   const char* a;
   const char* b;
+  size_t span = 0;
 };
 
 struct Measurement {
