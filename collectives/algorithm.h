@@ -2,6 +2,7 @@
 // What an algorithm is given (arguments and this rank's links) and what it offers (Algorithm).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -52,6 +53,8 @@ struct Context {
   int ranksPerHost = 0;
   const WaitPolicy* wait = nullptr;
   Deadline deadline = Deadline::after(0);
+  // Set by weftCommAbort from any thread (Note [Abort]): a waiting call gives up at its next look.
+  const std::atomic<bool>* aborted = nullptr;
   // The largest chunk every link of every rank carries: the same on all ranks, so that they cut
   // messages alike even when their links differ (shared memory here, TCP there). 0: this
   // rank's next link's slot size (all links alike).

@@ -81,6 +81,11 @@ Progress LocalCopyOp::advance() {
 }
 
 Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
+  if (ctx.aborted && ctx.aborted->load(std::memory_order_acquire)) {
+    throw InvalidUsage(describe(args) + " on rank " + std::to_string(ctx.rank) +
+                       ": the communicator was aborted (weftCommAbort) while this rank waited for " +
+                       op.waitingFor());
+  }
   if (ctx.deadline.expired()) {
     throw Timeout(describe(args) + " on rank " + std::to_string(ctx.rank) + " timed out " +
                   ctx.deadline.describe() + " waiting for " + op.waitingFor() +

@@ -34,9 +34,11 @@ class Operation {
 // common/wait.h). Throws Timeout naming the call, the deadline and what was awaited.
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
 
-// For a driver that found `op` Blocked long enough to sleep: throws Timeout past ctx.deadline and
-// RemoteError when the peer the operation waits for has exited (after one more look, since a
-// peer may post everything and leave); otherwise returns that look's progress.
+// For a driver that found `op` Blocked long enough to sleep: throws InvalidUsage once the
+// communicator was aborted (ctx.aborted), Timeout past ctx.deadline and RemoteError when the peer
+// the operation waits for has exited (after one more look, since a peer may post everything and
+// leave); otherwise returns that look's progress. Drivers sleep at most WaitPolicy::sleepCapMs
+// between calls, which bounds how long an abort or a deadline goes unnoticed.
 Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op);
 
 // A copy of a rank's own data that an operation makes before anything else, deferred to its

@@ -90,6 +90,22 @@ weftResult_t weftCommDestroy(weftComm_t comm) {
   });
 }
 
+weftResult_t weftCommAbort(weftComm_t comm) {
+  return guarded(__func__, [&] {
+    if (!comm) return;
+    lookup(comm).abort();  // returns once no thread is inside a call on it
+    destroy(comm);
+  });
+}
+
+weftResult_t weftCommGetAsyncError(weftComm_t comm, weftResult_t* asyncError) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    if (!asyncError) throw InvalidArgument("asyncError is NULL");
+    *asyncError = static_cast<weftResult_t>(c.asyncError());
+  });
+}
+
 weftResult_t weftCommCount(const weftComm_t comm, int* count) {
   return guarded(__func__, [&] {
     auto& c = lookup(comm);

@@ -3,6 +3,8 @@
 #include "runtime/communicator.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "collectives/registry.h"
 #include "common/error.h"
@@ -133,6 +135,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.chunkBytes = chunkBytes_;
   ctx.peerReads = peerReads_;
   ctx.deadline = Deadline::afterCoarse(config_.timeoutSeconds);
+  ctx.aborted = &aborted_;
   const size_t bytes = p->args.count * coll::dtypeSize(p->args.dtype);
   LastChoice& last = lastChoice_[size_t(p->args.kind)];
   if (last.bytes != bytes) last = {bytes, coll::selectAlgorithm(p->args, ctx, choosing_.spec, tuner_)};
@@ -165,14 +168,24 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
     // called another collective), leaves messages in the FIFOs: the links are unusable. Errors of
     // argument checks never get here (they come before the collective starts).
     std::string what = "an unknown error";
+    ErrorCode code = ErrorCode::InternalError;
     try {
       std::rethrow_exception(error);
+    } catch (const Error& e) {
+      what = e.what();
+      code = e.code();
+    } catch (const std::bad_alloc&) {
+      what = "out of memory";
+      code = ErrorCode::SystemError;
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {
     }
     std::lock_guard<std::mutex> lock(mu_);
-    if (failure_.empty()) failure_ = what;
+    if (failure_.empty()) {
+      failure_ = what;
+      failureCode_ = code;
+    }
     failed_.store(true, std::memory_order_release);
   }
   if (p.work) p.work->complete(error);
@@ -190,6 +203,7 @@ void Communicator::execute(Pending& p) {
 }
 
 void Communicator::run(const coll::CollArgs& args) {
+  Inside inside(*this);
   BusyGuard guard(busy_);
   if (async_.load(std::memory_order_acquire)) {
     submit(args)->wait(-1);  // rethrows the collective's error
@@ -240,6 +254,7 @@ void Communicator::progressLoop() {
       running_ = true;
     }
     std::unique_ptr<Pending> p;
+    Inside inside(*this);
     try {
       p = prepareNow(queued->args);
       p->work = queued->work;
@@ -253,6 +268,41 @@ void Communicator::progressLoop() {
     }
     cv_.notify_all();
   }
+}
+
+}  // namespace weft::runtime
+
+namespace weft::runtime {
+
+// Note [Abort]: the flag is read by every waiting call before it naps (coll::checkStalled), so no
+// call sleeps through it for longer than one nap; the progress thread takes nothing more from a
+// queue emptied here. Waiting for the threads inside is what lets the caller free the
+// communicator at once, as ncclCommAbort does: none of them touches it after leaving.
+void Communicator::abort() {
+  std::deque<std::unique_ptr<Pending>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failure_.empty()) {
+      failure_ = "aborted by weftCommAbort on rank " + std::to_string(rank_);
+      failureCode_ = ErrorCode::InvalidUsage;
+    }
+    failed_.store(true, std::memory_order_release);
+    aborted_.store(true, std::memory_order_release);
+    dropped.swap(queue_);
+  }
+  cv_.notify_all();
+  for (auto& p : dropped) {
+    p->work->complete(std::make_exception_ptr(InvalidUsage(
+        std::string("a queued ") + coll::collName(p->args.kind) + " on rank " + std::to_string(rank_) +
+        ": the communicator was aborted (weftCommAbort) before it started")));
+  }
+  while (inside_.load(std::memory_order_acquire) > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+ErrorCode Communicator::asyncError() const {
+  if (!failed_.load(std::memory_order_acquire)) return ErrorCode::Success;
+  std::lock_guard<std::mutex> lock(mu_);
+  return failureCode_;
 }
 
 }  // namespace weft::runtime

@@ -19,6 +19,7 @@
 #include "collectives/operation.h"
 #include "collectives/registry.h"
 #include "collectives/tuner/tuner.h"
+#include "common/error.h"
 #include "runtime/choosing.h"
 #include "runtime/config.h"
 #include "runtime/store/store.h"
@@ -75,6 +76,28 @@ class Communicator {
   // and completes its Work, if it has one.
   void finish(Pending& p, std::exception_ptr error);
 
+  // Note [Abort]: callable from any thread, also while another thread runs a call here. Marks
+  // the communicator aborted and failed, ends the nonblocking calls still queued with that error,
+  // and returns once no thread runs a call on it any more: a call waiting for peers gives up at
+  // its next look (within WaitPolicy::sleepCapMs) with InvalidUsage, and a call between two
+  // looks finishes its step first. The caller then destroys the communicator. Peers are not
+  // told: their calls with this rank end by their own timeout or when this process exits.
+  void abort();
+  // The error that failed the communicator, ErrorCode::Success while none has.
+  ErrorCode asyncError() const;
+  // Counts the calling thread as running calls on the communicator while it lives, for abort():
+  // run() and the progress thread hold one, and so does a group driver for each communicator.
+  class Inside {
+   public:
+    explicit Inside(Communicator& c) : c_(c) { c_.inside_.fetch_add(1, std::memory_order_acq_rel); }
+    ~Inside() { c_.inside_.fetch_sub(1, std::memory_order_acq_rel); }
+    Inside(const Inside&) = delete;
+    Inside& operator=(const Inside&) = delete;
+
+   private:
+    Communicator& c_;
+  };
+
  private:
   Communicator(int rank, int size, const Config& config) : rank_(rank), size_(size), config_(config) {}
   static std::unique_ptr<Communicator> assemble(int rank, int size, const Config& config,
@@ -110,12 +133,15 @@ class Communicator {
   void execute(Pending& p);
   void progressLoop();
   // Lock order: mu_ is a leaf (never held while a collective runs).
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   // The hot path (run, prepareInto) takes no lock: the call number is atomic, and failure_ is
   // read only once failed_ says it was set.
   std::atomic<uint64_t> seq_{0};
   std::atomic<bool> failed_{false};                  // failure_ is set
+  std::atomic<bool> aborted_{false};                 // abort() was called (coll::Context::aborted)
+  std::atomic<int> inside_{0};                       // threads holding an Inside
+  ErrorCode failureCode_ = ErrorCode::Success;       // guarded by mu_; the code of failure_
   std::atomic<bool> async_{false};                   // progress_ was started
   std::string failure_;                              // guarded by mu_; set by Timeout/RemoteError
   std::deque<std::unique_ptr<Pending>> queue_;       // guarded by mu_

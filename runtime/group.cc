@@ -2,6 +2,7 @@
 // The group driver: prepares recorded calls and advances them together (Note [Groups]).
 #include "runtime/group.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -42,6 +43,14 @@ void Group::run() {
   std::vector<Call> calls = std::move(calls_);
   calls_.clear();
   const size_t n = calls.size();
+  // Each communicator counts this thread as inside until the group is done (Note [Abort]).
+  std::vector<std::unique_ptr<Communicator::Inside>> inside;
+  std::vector<const Communicator*> seen;
+  for (const Call& c : calls) {
+    if (std::find(seen.begin(), seen.end(), c.comm) != seen.end()) continue;
+    seen.push_back(c.comm);
+    inside.push_back(std::make_unique<Communicator::Inside>(*c.comm));
+  }
   std::vector<std::unique_ptr<Communicator::Pending>> pending(n);
   std::vector<bool> done(n, false);
   std::exception_ptr firstError;

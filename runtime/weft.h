@@ -107,6 +107,19 @@ WEFT_API weftResult_t weftCommSplit(weftComm_t comm, int color, int key, weftCom
 /* Frees the communicator. Not collective; NULL is accepted. */
 WEFT_API weftResult_t weftCommDestroy(weftComm_t comm);
 
+/* Aborts and frees the communicator, from any thread (as ncclCommAbort): calls that other threads
+ * are running on it give up within about 10 ms with weftInvalidUsage ("aborted"), queued
+ * nonblocking calls end with that error, and it returns once no thread is inside a call on it,
+ * having freed it. Not collective: peers waiting for this rank end by their own timeout or when
+ * this process exits. A call that starts on the handle while this runs is a use after free, as
+ * with weftCommDestroy. NULL is accepted. */
+WEFT_API weftResult_t weftCommAbort(weftComm_t comm);
+
+/* *asyncError = the first error that failed the communicator (a timeout, a lost peer), or
+ * weftSuccess while it works; as ncclCommGetAsyncError. A failed communicator refuses further
+ * calls; destroy (or abort) it. */
+WEFT_API weftResult_t weftCommGetAsyncError(weftComm_t comm, weftResult_t* asyncError);
+
 WEFT_API weftResult_t weftCommCount(const weftComm_t comm, int* count);
 WEFT_API weftResult_t weftCommUserRank(const weftComm_t comm, int* rank);
 

@@ -76,6 +76,9 @@ static void* runRank(void* p) {
   }
   a->failures += checkAllReduce(a, send, recv);
   a->failures += checkBroadcast(a, recv);
+  weftResult_t state = weftInternalError;
+  a->failures += checkCall(weftCommGetAsyncError(a->comm, &state), a->rank, "weftCommGetAsyncError");
+  a->failures += check(state == weftSuccess, a->rank, "a working communicator reports an async error");
   free(send);
   free(recv);
   return NULL;

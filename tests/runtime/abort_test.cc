@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// weftCommAbort from another thread (a blocking call, queued nonblocking calls, a group) and
+// weftCommGetAsyncError. Thread ranks: rank 1 never joins the calls rank 0 makes, so rank 0's
+// calls wait until the abort (WEFT_TIMEOUT is far longer than any wait here).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/weft.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Two thread-rank communicators with the given WEFT_TIMEOUT (seconds).
+std::vector<weftComm_t> twoRanks(const char* timeout) {
+  setenv("WEFT_TIMEOUT", timeout, 1);
+  std::vector<weftComm_t> comms(2, nullptr);
+  const weftResult_t r = weftCommInitAll(comms.data(), 2, nullptr);
+  unsetenv("WEFT_TIMEOUT");
+  REQUIRE(r == weftSuccess);
+  return comms;
+}
+
+struct Outcome {
+  weftResult_t result = weftSuccess;
+  std::string error;       // weftGetLastError on the calling thread
+  Clock::time_point done;  // when the call returned
+};
+
+// Runs `call` on a thread, aborts comm after it had time to start waiting, and returns how the
+// call ended and how long after the abort began it returned.
+template <class Call>
+std::pair<Outcome, double> abortDuring(weftComm_t comm, Call&& call) {
+  Outcome out;
+  std::thread t([&] {
+    out.result = call();
+    out.error = weftGetLastError(nullptr);
+    out.done = Clock::now();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto start = Clock::now();
+  const weftResult_t aborted = weftCommAbort(comm);
+  t.join();
+  CHECK(aborted == weftSuccess);
+  return {out, std::chrono::duration<double>(out.done - start).count()};
+}
+
+}  // namespace
+
+TEST_CASE("weftCommAbort ends a call waiting for a peer and frees the communicator", "[abort]") {
+  auto comms = twoRanks("60");
+  std::vector<float> x(1000, 1.0f);
+  auto [out, seconds] = abortDuring(comms[0], [&] {
+    return weftAllReduce(x.data(), x.data(), x.size(), weftFloat32, weftSum, comms[0], nullptr);
+  });
+  CHECK(out.result == weftInvalidUsage);
+  CHECK(out.error.find("allreduce #1") != std::string::npos);
+  CHECK(out.error.find("aborted (weftCommAbort)") != std::string::npos);
+  // Within one nap of the waiting call (about 10 ms); 2 s leaves room for a loaded machine and
+  // is still far from the 60 s timeout.
+  INFO("returned " << seconds << " s after the abort began");
+  CHECK(seconds < 2.0);
+  int n = 0;
+  CHECK(weftCommCount(comms[0], &n) == weftInvalidArgument);  // freed
+  CHECK(weftCommDestroy(comms[1]) == weftSuccess);
+}
+
+TEST_CASE("weftCommAbort ends queued nonblocking calls with its error", "[abort]") {
+  auto comms = twoRanks("60");
+  std::vector<std::vector<int>> bufs(3, std::vector<int>(100, 1));
+  std::vector<weftRequest_t> reqs(3, nullptr);
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    REQUIRE(weftAllReduceAsync(bufs[i].data(), bufs[i].data(), 100, weftInt32, weftSum, comms[0], nullptr,
+                               &reqs[i]) == weftSuccess);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first waits for rank 1
+  REQUIRE(weftCommAbort(comms[0]) == weftSuccess);
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    INFO("request " << i);
+    CHECK(weftWait(&reqs[i]) == weftInvalidUsage);
+    CHECK(std::string(weftGetLastError(nullptr)).find("aborted (weftCommAbort)") != std::string::npos);
+    CHECK(reqs[i] == nullptr);
+  }
+  CHECK(weftCommDestroy(comms[1]) == weftSuccess);
+}
+
+TEST_CASE("weftCommAbort ends a group waiting for a peer", "[abort]") {
+  auto comms = twoRanks("60");
+  std::vector<double> big(size_t(1) << 22, 2.0);  // 32 MiB: far more than the link holds
+  auto [out, seconds] = abortDuring(comms[0], [&] {
+    weftGroupStart();
+    weftSend(big.data(), big.size(), weftFloat64, 1, comms[0], nullptr);
+    return weftGroupEnd();
+  });
+  CHECK(out.result == weftInvalidUsage);
+  CHECK(out.error.find("aborted (weftCommAbort)") != std::string::npos);
+  INFO("returned " << seconds << " s after the abort began");
+  CHECK(seconds < 2.0);
+  CHECK(weftCommDestroy(comms[1]) == weftSuccess);
+}
+
+TEST_CASE("weftCommAbort of an idle communicator, and of NULL", "[abort]") {
+  auto comms = twoRanks("60");
+  CHECK(weftCommAbort(nullptr) == weftSuccess);
+  CHECK(weftCommAbort(comms[1]) == weftSuccess);
+  CHECK(weftCommAbort(comms[1]) == weftInvalidArgument);  // already freed
+  CHECK(weftCommDestroy(comms[0]) == weftSuccess);
+}
+
+TEST_CASE("weftCommGetAsyncError reports the error that failed the communicator", "[abort]") {
+  auto comms = twoRanks("0.3");
+  weftResult_t state = weftInternalError;
+  REQUIRE(weftCommGetAsyncError(comms[0], &state) == weftSuccess);
+  CHECK(state == weftSuccess);
+  CHECK(weftCommGetAsyncError(comms[0], nullptr) == weftInvalidArgument);
+  CHECK(weftCommGetAsyncError(nullptr, &state) == weftInvalidArgument);
+
+  // Both ranks: a call that works leaves it healthy.
+  std::vector<int> v0(10, 1), v1(10, 2);
+  std::thread peer([&] { weftAllReduce(v1.data(), v1.data(), 10, weftInt32, weftSum, comms[1], nullptr); });
+  REQUIRE(weftAllReduce(v0.data(), v0.data(), 10, weftInt32, weftSum, comms[0], nullptr) == weftSuccess);
+  peer.join();
+  CHECK(v0[0] == 3);
+  REQUIRE(weftCommGetAsyncError(comms[0], &state) == weftSuccess);
+  CHECK(state == weftSuccess);
+
+  // Rank 0 alone: the call times out, and the communicator says so from then on.
+  CHECK(weftAllReduce(v0.data(), v0.data(), 10, weftInt32, weftSum, comms[0], nullptr) == weftTimeout);
+  REQUIRE(weftCommGetAsyncError(comms[0], &state) == weftSuccess);
+  CHECK(state == weftTimeout);
+  CHECK(weftBarrier(comms[0], nullptr) == weftInvalidUsage);
+  REQUIRE(weftCommGetAsyncError(comms[0], &state) == weftSuccess);
+  CHECK(state == weftTimeout);  // the first failure, not the refusal after it
+  REQUIRE(weftCommGetAsyncError(comms[1], &state) == weftSuccess);
+  CHECK(state == weftSuccess);  // rank 1 was never in the failed call
+  CHECK(weftCommDestroy(comms[0]) == weftSuccess);
+  CHECK(weftCommDestroy(comms[1]) == weftSuccess);
+}
