@@ -143,6 +143,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.fallback = chosen.fallback;
   if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);
   p->op = chosen.algorithm->start(ctx, p->args);
+  p->flight = flight_.start(p->args, chosen.algorithm->name());
 }
 
 void Communicator::logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const {
@@ -181,12 +182,18 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
       what = e.what();
     } catch (...) {
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (failure_.empty()) {
-      failure_ = what;
-      failureCode_ = code;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (failure_.empty()) {
+        failure_ = what;
+        failureCode_ = code;
+      }
+      failed_.store(true, std::memory_order_release);
     }
-    failed_.store(true, std::memory_order_release);
+    flight_.end(p.flight, p.args.seq, false);
+    flight_.dump(rank_);
+  } else {
+    flight_.end(p.flight, p.args.seq, true);
   }
   if (p.work) p.work->complete(error);
 }
@@ -219,6 +226,7 @@ void Communicator::run(const coll::CollArgs& args) {
     finish(p, std::current_exception());
     throw;
   }
+  flight_.end(p.flight, p.args.seq, true);
 }
 
 std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {

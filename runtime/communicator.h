@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "runtime/choosing.h"
 #include "runtime/config.h"
+#include "runtime/flight_recorder.h"
 #include "runtime/store/store.h"
 #include "runtime/transport_choice.h"
 #include "runtime/work.h"
@@ -68,6 +69,7 @@ class Communicator {
     coll::Context ctx;
     std::unique_ptr<coll::Operation> op;  // null for an empty call: nothing to do
     std::shared_ptr<Work> work;
+    size_t flight = FlightRecorder::kNone;  // its slot in the flight recorder
   };
   // Waits until the progress thread has nothing queued or running, then prepares `args`
   // (numbering it, choosing the algorithm, starting its deadline).
@@ -125,6 +127,7 @@ class Communicator {
     coll::Selection chosen{nullptr, coll::Selection::Why::Default};
   };
   std::array<LastChoice, coll::kCollKinds> lastChoice_{};
+  FlightRecorder flight_{config_.flightRecorder};  // loop-bound, as lastChoice_
   std::atomic<bool> busy_{false};
 
   std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);

@@ -62,14 +62,16 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 21>& table() {
-  static const std::array<Entry, 21> t = {{
+const std::array<Entry, 22>& table() {
+  static const std::array<Entry, 22> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
        [](Config& c, auto&, auto& v) { c.debugFile = v; }},
       {{"WEFT_TIMEOUT", VarType::Seconds, "300", "Deadline of every wait inside a collective; 0 waits forever."},
        [](Config& c, auto& n, auto& v) { c.timeoutSeconds = parseNumber(n, v); }},
+      {{"WEFT_FLIGHT_RECORDER", VarType::Int, "16", "Calls each communicator remembers (0 to 4096); a failed call logs them at WARN, oldest first (0: off)."},
+       [](Config& c, auto& n, auto& v) { c.flightRecorder = size_t(parseInt(n, v, 0, 4096)); }},
       {{"WEFT_BOOTSTRAP_TIMEOUT", VarType::Seconds, "60", "Deadline for all ranks to arrive and connect at init."},
        [](Config& c, auto& n, auto& v) { c.bootstrapTimeoutSeconds = parseNumber(n, v); }},
       {{"WEFT_INIT", VarType::String, "", "Rendezvous for weftCommInitFromEnv: tcp://host:port, file:///path or env://."},

@@ -33,6 +33,7 @@ struct Config {
   uint32_t shmSlots = 8;
   size_t shmSlotBytes = 64 << 10;
   bool shmPeerReads = true;  // Note [Peer reads]
+  size_t flightRecorder = 16;  // WEFT_FLIGHT_RECORDER: calls kept for the dump on error
   WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core
 };
 

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// weftCommAbort from another thread (a blocking call, queued nonblocking calls, a group) and
-// weftCommGetAsyncError. Thread ranks: rank 1 never joins the calls rank 0 makes, so rank 0's
-// calls wait until the abort (WEFT_TIMEOUT is far longer than any wait here).
+// weftCommAbort from another thread (a blocking call, queued nonblocking calls, a group),
+// weftCommGetAsyncError and the flight recorder's dump. Thread ranks: rank 1 never joins the calls
+// rank 0 makes, so rank 0's calls wait until the abort (WEFT_TIMEOUT is far longer than any wait
+// here) or their timeout.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,12 +21,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Two thread-rank communicators with the given WEFT_TIMEOUT (seconds).
-std::vector<weftComm_t> twoRanks(const char* timeout) {
+// Two thread-rank communicators with the given WEFT_TIMEOUT (seconds) and, if given,
+// WEFT_FLIGHT_RECORDER and a WEFT_DEBUG_FILE.
+std::vector<weftComm_t> twoRanks(const char* timeout, const char* recorder = nullptr, const char* logFile = nullptr) {
   setenv("WEFT_TIMEOUT", timeout, 1);
+  if (recorder) setenv("WEFT_FLIGHT_RECORDER", recorder, 1);
+  if (logFile) setenv("WEFT_DEBUG_FILE", logFile, 1);
   std::vector<weftComm_t> comms(2, nullptr);
   const weftResult_t r = weftCommInitAll(comms.data(), 2, nullptr);
   unsetenv("WEFT_TIMEOUT");
+  unsetenv("WEFT_FLIGHT_RECORDER");
+  unsetenv("WEFT_DEBUG_FILE");
   REQUIRE(r == weftSuccess);
   return comms;
 }
@@ -140,4 +150,70 @@ TEST_CASE("weftCommGetAsyncError reports the error that failed the communicator"
   CHECK(state == weftSuccess);  // rank 1 was never in the failed call
   CHECK(weftCommDestroy(comms[0]) == weftSuccess);
   CHECK(weftCommDestroy(comms[1]) == weftSuccess);
+}
+
+namespace {
+
+// Rank 0 and 1 make `good` all-reduces together, then rank 0 one alone, which times out; returns
+// the log (WEFT_DEBUG_FILE) of the whole run.
+std::string logOfFailedRun(const char* recorder, int good) {
+  namespace fs = std::filesystem;
+  const fs::path log = fs::temp_directory_path() / ("weft-flight-" + std::to_string(getpid()) + ".txt");
+  fs::remove(log);
+  {
+    auto comms = twoRanks("0.3", recorder, log.c_str());
+    std::vector<int> v0(10, 1), v1(10, 2);
+    std::thread peer([&] {
+      for (int i = 0; i < good; ++i) weftAllReduce(v1.data(), v1.data(), 10, weftInt32, weftSum, comms[1], nullptr);
+    });
+    for (int i = 0; i < good; ++i) {
+      REQUIRE(weftAllReduce(v0.data(), v0.data(), 10, weftInt32, weftSum, comms[0], nullptr) == weftSuccess);
+    }
+    peer.join();
+    CHECK(weftBroadcast(v0.data(), v0.data(), 7, weftInt32, 1, comms[0], nullptr) == weftTimeout);
+    weftCommDestroy(comms[0]);
+    weftCommDestroy(comms[1]);
+  }
+  { weftComm_t quiet = nullptr; weftCommInitAll(&quiet, 1, nullptr); weftCommDestroy(quiet); }  // log back to stderr
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  fs::remove(log);
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("a failed call logs the communicator's last calls", "[flight]") {
+  SECTION("all of them, oldest first, when they fit") {
+    const std::string log = logOfFailedRun("16", 2);
+    INFO(log);
+    const size_t head = log.find("rank 0: the last 3 calls on this communicator, oldest first (WEFT_FLIGHT_RECORDER=16):");
+    REQUIRE(head != std::string::npos);
+    const size_t first = log.find("  allreduce #1 (count=10, int32, sum) by ", head);
+    const size_t second = log.find("  allreduce #2 (count=10, int32, sum) by ", head);
+    const size_t failed = log.find("  broadcast #3 (count=7, int32, root=1) by ", head);
+    REQUIRE(first != std::string::npos);
+    REQUIRE(second != std::string::npos);
+    REQUIRE(failed != std::string::npos);
+    CHECK(first < second);
+    CHECK(second < failed);
+    CHECK(log.find(": done, started ", first) < second);
+    CHECK(log.find(": failed after ", failed) != std::string::npos);
+    CHECK(log.find("rank 1: the last") == std::string::npos);  // rank 1 did not fail
+  }
+  SECTION("the newest ones when they do not") {
+    const std::string log = logOfFailedRun("2", 4);
+    INFO(log);
+    CHECK(log.find("rank 0: the last 2 calls on this communicator, oldest first (WEFT_FLIGHT_RECORDER=2):") != std::string::npos);
+    CHECK(log.find("allreduce #3 ") == std::string::npos);
+    CHECK(log.find("  allreduce #4 (count=10, int32, sum) by ") != std::string::npos);
+    CHECK(log.find("  broadcast #5 (count=7, int32, root=1) by ") != std::string::npos);
+  }
+  SECTION("none with WEFT_FLIGHT_RECORDER=0") {
+    const std::string log = logOfFailedRun("0", 1);
+    INFO(log);
+    CHECK(log.find("timed out") != std::string::npos);
+    CHECK(log.find("calls on this communicator") == std::string::npos);
+  }
 }
