@@ -55,6 +55,23 @@ TEST_CASE("a SIGKILLed peer makes the survivor's all-reduce fail, not hang", "[m
   CHECK(seconds < 5.5);
 }
 
+TEST_CASE("a SIGKILLed peer nobody has reaped yet fails the survivor at once, naming it", "[multiproc]") {
+  // A zombie still answers kill(pid, 0); its pidfd is readable (Note [Peer liveness]). WEFT_TIMEOUT
+  // is long, so only the liveness check can end the survivor's wait in time.
+  const int victim = GENERATE(1, 0);
+  weft::test::TempDir dir;
+  auto ranks = startPair(dir, "30");
+  const auto killedAt = Clock::now();
+  REQUIRE(::kill(ranks[size_t(victim)]->pid(), SIGKILL) == 0);  // not reaped until the end
+  const weft::test::ProcessResult survivor = ranks[size_t(1 - victim)]->wait(std::chrono::seconds(60));
+  const double seconds = secondsSince(killedAt);
+  INFO("survivor: " << weft::test::describe(survivor) << " (" << seconds << " s after the kill)");
+  CHECK(survivor.exitCode == 100 + weftRemoteError);
+  CHECK(survivor.err.find("rank " + std::to_string(victim) + " exited") != std::string::npos);
+  CHECK(seconds < 2);
+  CHECK(ranks[size_t(victim)]->wait().signal == SIGKILL);
+}
+
 TEST_CASE("a stopped peer makes the survivor time out after WEFT_TIMEOUT, naming the peer", "[multiproc]") {
   weft::test::TempDir dir;
   auto ranks = startPair(dir, "1");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "transport/shm/fifo.h"
+#include "transport/process_watch.h"
 #include "transport/shm/segment.h"
 #include "transport/transport.h"
 
@@ -41,6 +42,7 @@ class ShmTransport final : public Transport {
     int rank;
     pid_t pid;
     Segment segment;
+    ProcessWatch watch;  // Note [Peer liveness]
   };
   ShmOptions options_;
   Layout layout_;

@@ -45,7 +45,7 @@ UcxTransport::UcxTransport(const UcxOptions& options) : options_(options) {
   }
   if (options.slots < 1) throw InvalidArgument("ucx: slots must be at least 1");
   if (options.slotBytes < 1) throw InvalidArgument("ucx: slot size must be at least 1 byte");
-  localPids_.assign(size_t(options.nranks), 0);
+  for (int i = 0; i < options.nranks; ++i) localWatch_.emplace_back(0);
 }
 
 UcxTransport::~UcxTransport() = default;
@@ -92,7 +92,8 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
                           ": set WEFT_UCX_SLOT_BYTES and WEFT_SHM_SLOTS alike on every rank");
   }
   const bool sameHost = h.hostHash == fnv1a(options_.hostId);
-  localPids_[size_t(peer)] = sameHost ? h.pid : 0;
+  // Another process of this host; not this one (thread ranks), which is never asked about.
+  if (sameHost && h.pid != ::getpid()) localWatch_[size_t(peer)] = ProcessWatch(h.pid);
 
   std::lock_guard<std::mutex> lock(worker_->mu());
   ucp_ep_params_t p{};
@@ -126,8 +127,8 @@ bool UcxTransport::peerAlive(int peer) {
     worker_->progress();
   }
   if (worker_->failed(peer)) return false;
-  const int32_t pid = localPids_[size_t(peer)];
-  return !(pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH);
+  const ProcessWatch& watch = localWatch_[size_t(peer)];
+  return watch.pid() <= 0 || watch.alive();
 }
 
 }  // namespace weft::transport::ucx

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "transport/process_watch.h"
 #include "transport/transport.h"
 #include "transport/ucx/options.h"
 #include "transport/ucx/worker.h"
@@ -44,7 +45,7 @@ class UcxTransport final : public Transport {
  private:
   UcxOptions options_;
   std::shared_ptr<Worker> worker_;
-  std::vector<int32_t> localPids_;  // by peer: its pid if it runs on this host, else 0
+  std::vector<ProcessWatch> localWatch_;  // by peer: its process if it runs on this host (Note [Peer liveness])
 };
 
 }  // namespace weft::transport::ucx
