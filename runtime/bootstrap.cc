@@ -216,6 +216,7 @@ void setTransportOptions(const Config& config, const std::string& tag, const std
   mux.tcp.nsocks = config.socketNsocks;
   mux.tcp.nthreads = config.socketNthreads;
   mux.tcp.ifname = config.socketIfname;
+  mux.tcp.ports = config.portRange;
   mux.tcp.family = config.socketFamily == 4 ? AF_INET : config.socketFamily == 6 ? AF_INET6 : AF_UNSPEC;
   mux.tcp.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;
   mux.ucx.jobTag = tag;

@@ -62,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 22>& table() {
-  static const std::array<Entry, 22> t = {{
+const std::array<Entry, 23>& table() {
+  static const std::array<Entry, 23> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -90,6 +90,8 @@ const std::array<Entry, 22>& table() {
        [](Config& c, auto&, auto& v) { c.socketIfname = v; }},
       {{"WEFT_SOCKET_FAMILY", VarType::String, "", "Address family for tcp: ipv4 (AF_INET) or ipv6 (AF_INET6); empty: IPv4 where the interface has it."},
        [](Config& c, auto& n, auto& v) { c.socketFamily = parseFamily(n, v); }},
+      {{"WEFT_PORT_RANGE", VarType::String, "", "Ports for weft's listening sockets (TCP transport, weftGetUniqueId's server), LO-HI; empty: any free port."},
+       [](Config& c, auto& n, auto& v) { c.portRange = parsePortRange(n, v); }},
       {{"WEFT_SOCKET_NSOCKS", VarType::Int, "1", "TCP connections per pair of ranks (1 to 16); messages alternate between them."},
        [](Config& c, auto& n, auto& v) { c.socketNsocks = int(parseInt(n, v, 1, 16)); }},
       {{"WEFT_SOCKET_NTHREADS", VarType::Int, "1", "Progress threads per TCP transport (1 to 16); socket i of each pair is served by thread i mod n, so at most WEFT_SOCKET_NSOCKS are used."},

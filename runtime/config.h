@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "common/port_range.h"
 #include "common/wait.h"
 
 namespace weft::runtime {
@@ -25,6 +26,7 @@ struct Config {
   std::string tuneFile;   // WEFT_TUNE_FILE
   std::string transport;     // WEFT_TRANSPORT
   std::string socketIfname;  // WEFT_SOCKET_IFNAME
+  PortRange portRange;       // WEFT_PORT_RANGE
   int socketNsocks = 1;      // WEFT_SOCKET_NSOCKS
   int socketNthreads = 1;    // WEFT_SOCKET_NTHREADS
   int socketFamily = 0;      // WEFT_SOCKET_FAMILY: 0 either, 4 or 6

@@ -20,6 +20,7 @@
 #include "runtime/store/prefix_store.h"
 #include "runtime/store/tcp_store.h"
 #include "runtime/store/tcp_store_server.h"
+#include "transport/tcp/interfaces.h"
 
 namespace weft::runtime {
 namespace {
@@ -69,13 +70,16 @@ std::string nextEnvScope() {
 
 }  // namespace
 
-void makeUniqueId(char (&id)[kUniqueIdBytes], const Config&) {
+void makeUniqueId(char (&id)[kUniqueIdBytes], const Config& config) {
   UniqueIdData d{};
   d.magic = kUniqueIdMagic;
   const std::string key = randomHex() + randomHex();
-  auto server = store::TcpStoreServer::start("", 0, key);
+  // The server listens only on the address the id names: the interface WEFT_SOCKET_IFNAME chooses,
+  // else the first non-loopback IPv4 one; on a port of WEFT_PORT_RANGE where that is set.
+  const std::string host = config.socketIfname.empty() ? reachableAddress()
+                                                       : transport::tcp::chooseInterface(config.socketIfname).addr.host();
+  auto server = store::TcpStoreServer::start(host, 0, key, config.portRange);
   d.port = uint16_t(server->port());
-  const std::string host = reachableAddress();
   std::snprintf(d.host, sizeof(d.host), "%s", host.c_str());
   std::snprintf(d.key, sizeof(d.key), "%s", key.c_str());
   {

@@ -177,9 +177,14 @@ void setPort(sockaddr* sa, int port) {
   }
 }
 
+// The port is taken: listenOn(bindHost, range, ...) goes on to the next one.
+struct PortInUse : SystemError {
+  using SystemError::SystemError;
+};
+
 [[noreturn]] void throwListenError(int port, int err) {
   std::string msg = "cannot listen on port " + std::to_string(port) + ": " + std::strerror(err);
-  if (err == EADDRINUSE) msg += " (another job may be using this MASTER_PORT)";
+  if (err == EADDRINUSE) throw PortInUse(msg + " (another job may be using this MASTER_PORT)");
   throw SystemError(msg);
 }
 }  // namespace
@@ -225,6 +230,24 @@ std::vector<UniqueFd> listenOn(const std::string& bindHost, int port, int* bound
   }
   if (fds.empty()) throwListenError(port, lastErr);
   *boundPort = chosen;
+  return fds;
+}
+
+std::vector<UniqueFd> listenOn(const std::string& bindHost, const PortRange& range, int* boundPort) {
+  if (range.any()) return listenOn(bindHost, 0, boundPort);
+  std::vector<UniqueFd> fds;
+  const int port = firstFreePort(range, [&](int p) {
+    try {
+      fds = listenOn(bindHost, p, boundPort);
+      return true;
+    } catch (const PortInUse&) {
+      return false;
+    }
+  });
+  if (port == 0) {
+    throw SystemError("no free port" + (bindHost.empty() ? std::string() : " on " + bindHost) +
+                      " in WEFT_PORT_RANGE=" + range.str() + " (every one is in use)");
+  }
   return fds;
 }
 

@@ -2,6 +2,8 @@
 // Small socket helpers for the TCP store: deadline-bounded I/O, listen and connect.
 #pragma once
 
+#include "common/port_range.h"
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -37,5 +39,7 @@ UniqueFd tryConnect(const std::string& host, int port, const Deadline& deadline,
 // Throws SystemError; for EADDRINUSE: "cannot listen on port 29500: Address already in use
 // (another job may be using this MASTER_PORT)".
 std::vector<UniqueFd> listenOn(const std::string& bindHost, int port, int* boundPort);
+// The same on the first free port of `range` (WEFT_PORT_RANGE; any(): an ephemeral port).
+std::vector<UniqueFd> listenOn(const std::string& bindHost, const PortRange& range, int* boundPort);
 
 }  // namespace weft::store::detail

@@ -10,9 +10,10 @@
 
 namespace weft::store {
 
-std::unique_ptr<TcpStoreServer> TcpStoreServer::start(const std::string& bindHost, int port, std::string jobKey) {
+std::unique_ptr<TcpStoreServer> TcpStoreServer::start(const std::string& bindHost, int port, std::string jobKey,
+                                                     const PortRange& ports) {
   int bound = 0;
-  auto listeners = detail::listenOn(bindHost, port, &bound);
+  auto listeners = port == 0 ? detail::listenOn(bindHost, ports, &bound) : detail::listenOn(bindHost, port, &bound);
   auto loop = std::make_unique<detail::ServerLoop>(std::move(listeners), std::move(jobKey));
   WEFT_LOG(Info, "store server listening on %s port %d", bindHost.empty() ? "all interfaces" : bindHost.c_str(),
            bound);

@@ -2,6 +2,8 @@
 // The server side of the TCP store: one background thread that serves any number of clients.
 #pragma once
 
+#include "common/port_range.h"
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,7 +23,8 @@ class TcpStoreServer {
   // Listens on bindHost ("" = every interface, IPv4 and IPv6) and port (0 = ephemeral) and
   // starts serving. Throws SystemError, e.g. "cannot listen on port 29500: Address already in
   // use (another job may be using this MASTER_PORT)".
-  static std::unique_ptr<TcpStoreServer> start(const std::string& bindHost, int port, std::string jobKey);
+  static std::unique_ptr<TcpStoreServer> start(const std::string& bindHost, int port, std::string jobKey,
+                                               const PortRange& ports = {});
 
   // Stops serving: closes every client connection (their pending calls fail with RemoteError)
   // and joins the thread. Never throws.

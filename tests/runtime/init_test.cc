@@ -3,7 +3,14 @@
 // that names the rank that never came.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <cstdlib>
 #include <span>
 #include <stdexcept>
@@ -120,4 +127,69 @@ TEST_CASE("weftCommInitRank: the timeout message gives the communicator's real s
   INFO(out[0].message);
   CHECK(out[0].code == weftTimeout);
   CHECK(out[0].message.find("rank 1 of 3") != std::string::npos);
+}
+
+namespace {
+
+// A port that was free a moment ago (the kernel's ephemeral choice), at most `below`.
+int freePortBelow(int below) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    ::close(fd);
+    if (ok && ntohs(a.sin_port) <= below) return ntohs(a.sin_port);
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("WEFT_PORT_RANGE: the unique id's server and the TCP links listen on ports of the range", "[init]") {
+  const int base = freePortBelow(65535 - 15);
+  REQUIRE(base != 0);
+  const std::string range = std::to_string(base) + "-" + std::to_string(base + 15);
+  const std::string log = (std::filesystem::temp_directory_path() / ("weft-ports-" + std::to_string(::getpid()) + ".txt")).string();
+  const std::vector<std::pair<const char*, std::string>> env = {
+      {"WEFT_PORT_RANGE", range}, {"WEFT_TRANSPORT", "tcp"}, {"WEFT_SOCKET_IFNAME", "lo"},
+      {"WEFT_DEBUG", "INFO"}, {"WEFT_DEBUG_FILE", log}};
+  for (const auto& [k, v] : env) setenv(k, v.c_str(), 1);
+  weftUniqueId id;
+  REQUIRE(weftGetUniqueId(&id) == weftSuccess);
+  std::vector<int> results(2, -1);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.emplace_back([&, r] {
+      weftComm_t comm = nullptr;
+      int x = r + 1;
+      results[size_t(r)] = weftCommInitRank(&comm, 2, id, r) == weftSuccess &&
+                                   weftAllReduce(&x, &x, 1, weftInt32, weftSum, comm, nullptr) == weftSuccess && x == 3 &&
+                                   weftCommDestroy(comm) == weftSuccess;
+    });
+  }
+  for (auto& t : ranks) t.join();
+  for (const auto& [k, v] : env) unsetenv(k);
+  { auto quiet = weft::Comm::initAll(1); }  // logging back to the defaults
+  CHECK(results == std::vector<int>{1, 1});
+
+  std::ifstream in(log);
+  std::string line;
+  std::vector<int> ports;
+  while (std::getline(in, line)) {
+    for (const std::string marker : {"store server listening on 127.0.0.1 port ", "tcp: listening on 127.0.0.1:"}) {
+      const size_t at = line.find(marker);
+      if (at != std::string::npos) ports.push_back(std::atoi(line.c_str() + at + marker.size()));
+    }
+  }
+  std::filesystem::remove(log);
+  INFO("range " << range);
+  CHECK(ports.size() == 3);  // the id's server and each rank's listener
+  for (int p : ports) {
+    CHECK(p >= base);
+    CHECK(p <= base + 15);
+  }
 }

@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <memory>
 #include <cstring>
 #include <thread>
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/port_range.h"
 #include "tests/transport/harness.h"
 #include "transport/tcp/wire.h"
 
@@ -163,6 +165,77 @@ TEST_CASE("tcp: a chunk larger than a slot is a RemoteError", "[transport][tcp]"
   auto e0 = t0.connect(1, blob1);
   CHECK_THROWS_AS(receive(t0, *e0), RemoteError);
   CHECK_FALSE(t0.peerAlive(1));
+}
+
+}  // namespace weft::test
+
+namespace weft::test {
+namespace {
+
+// The first of `n` consecutive ports that were free a moment ago (an ephemeral port the kernel
+// gave, and the ones after it, each tried).
+int freeRun(int n) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    Socket probe = transport::tcp::listenOn(*SockAddr::parse("127.0.0.1", 0));
+    const int base = localAddress(probe).port();
+    probe.reset();
+    bool free = base + n <= 65535;
+    for (int p = base; free && p < base + n; ++p) {
+      try {
+        Socket s = transport::tcp::listenOn(*SockAddr::parse("127.0.0.1", uint16_t(p)));
+      } catch (const SystemError&) {
+        free = false;
+      }
+    }
+    if (free) return base;
+  }
+  FAIL("no run of free ports found");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("WEFT_PORT_RANGE values", "[transport][tcp][ports]") {
+  CHECK(parsePortRange("WEFT_PORT_RANGE", "").any());
+  const PortRange r = parsePortRange("WEFT_PORT_RANGE", "40000-40010");
+  CHECK((r.lo == 40000 && r.hi == 40010 && !r.any()));
+  const PortRange one = parsePortRange("WEFT_PORT_RANGE", "40000");
+  CHECK((one.lo == 40000 && one.hi == 40000));
+  for (const char* bad : {"0-5", "5-3", "a-b", "40000-70000", "1-", "-5", "40000-40010-40020", " 1-2"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(parsePortRange("WEFT_PORT_RANGE", bad), Catch::Contains("WEFT_PORT_RANGE='" + std::string(bad) + "'"));
+  }
+}
+
+TEST_CASE("tcp: listeners take ports of WEFT_PORT_RANGE", "[transport][tcp][ports]") {
+  const int base = freeRun(6);
+  const std::string tag = uniqueTag();
+  std::vector<std::unique_ptr<TcpTransport>> ts;
+  std::vector<int> ports;
+  for (int r = 0; r < 3; ++r) {
+    TcpOptions o = options(r, 3, tag);
+    o.ports = {base, base + 5};
+    ts.push_back(std::make_unique<TcpTransport>(o));
+    const auto a = decodeAddress(ts.back()->listen());
+    REQUIRE(a.has_value());
+    ports.push_back(a->port);
+  }
+  for (int p : ports) {
+    CHECK(p >= base);
+    CHECK(p <= base + 5);
+  }
+  CHECK(ports[0] != ports[1]);
+  CHECK(ports[1] != ports[2]);
+  CHECK(ports[0] != ports[2]);
+}
+
+TEST_CASE("tcp: a WEFT_PORT_RANGE with every port taken is a SystemError naming it", "[transport][tcp][ports]") {
+  const int base = freeRun(1);
+  Socket taken = transport::tcp::listenOn(*SockAddr::parse("127.0.0.1", uint16_t(base)));
+  TcpOptions o = options(0, 2, uniqueTag());
+  o.ports = {base, base};
+  TcpTransport t(o);
+  CHECK_THROWS_WITH(t.listen(), Catch::Contains("WEFT_PORT_RANGE=" + std::to_string(base) + "-" + std::to_string(base)));
 }
 
 }  // namespace weft::test

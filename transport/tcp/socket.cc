@@ -99,16 +99,45 @@ void setNoDelay(int fd) {
   }
 }
 
-Socket listenOn(const SockAddr& addr) {
+namespace {
+// A listening socket on addr, or an invalid one with *err set when bind() fails.
+Socket tryListenOn(const SockAddr& addr, int* err) {
   Socket s(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!s.valid()) throw SystemError("tcp: cannot create a socket", errno);
   const int one = 1;
   ::setsockopt(s.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (::bind(s.fd(), addr.sa(), addr.len) != 0) {
-    throw SystemError("tcp: cannot bind to " + addr.str(), errno);
+    *err = errno;
+    return Socket();
   }
   if (::listen(s.fd(), SOMAXCONN) != 0) throw SystemError("tcp: cannot listen on " + addr.str(), errno);
   return s;
+}
+}  // namespace
+
+Socket listenOn(const SockAddr& addr) {
+  int err = 0;
+  Socket s = tryListenOn(addr, &err);
+  if (!s.valid()) throw SystemError("tcp: cannot bind to " + addr.str(), err);
+  return s;
+}
+
+Socket listenOnAny(const SockAddr& addr, const PortRange& ports) {
+  if (ports.any()) return listenOn(addr);
+  Socket found;
+  int err = 0;
+  firstFreePort(ports, [&](int port) {
+    SockAddr a = addr;
+    a.setPort(uint16_t(port));
+    found = tryListenOn(a, &err);
+    if (!found.valid() && err != EADDRINUSE) throw SystemError("tcp: cannot bind to " + a.str(), err);
+    return found.valid();
+  });
+  if (!found.valid()) {
+    throw SystemError("tcp: no free port on " + addr.host() + " in WEFT_PORT_RANGE=" + ports.str() +
+                      " (every one is in use)");
+  }
+  return found;
 }
 
 SockAddr localAddress(const Socket& s) {

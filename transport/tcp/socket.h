@@ -3,6 +3,8 @@
 // (deadline-bounded) helpers that only set-up uses.
 #pragma once
 
+#include "common/port_range.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -63,6 +65,9 @@ void setNoDelay(int fd);
 // A nonblocking socket bound to `addr` (port 0: ephemeral) and listening with backlog SOMAXCONN.
 // Throws SystemError.
 Socket listenOn(const SockAddr& addr);
+// listenOn(addr) with the first free port of `ports` (WEFT_PORT_RANGE), or addr's own port (0: an
+// ephemeral one) when ports.any(); SystemError naming the range when every port is taken.
+Socket listenOnAny(const SockAddr& addr, const PortRange& ports);
 // The address a socket is bound to. Throws SystemError.
 SockAddr localAddress(const Socket& s);
 

@@ -53,7 +53,7 @@ TcpTransport::~TcpTransport() = default;
 std::vector<std::byte> TcpTransport::listen() {
   WEFT_CHECK(!acceptor_, "listen() called twice");
   const Interface itf = chooseInterface(options_.ifname, options_.family);
-  Socket listener = listenOn(itf.addr);
+  Socket listener = listenOnAny(itf.addr, options_.ports);
   const SockAddr bound = localAddress(listener);
   WEFT_LOG(Info, "tcp: listening on %s (interface %s)", bound.str().c_str(), itf.name.c_str());
   acceptor_.emplace(std::move(listener),

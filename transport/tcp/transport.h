@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+
+#include "common/port_range.h"
 #include <vector>
 
 #include "transport/tcp/acceptor.h"
@@ -26,6 +28,7 @@ struct TcpOptions {
   int nsocks = 1;                   // sockets per peer (WEFT_SOCKET_NSOCKS), 1..16
   int nthreads = 1;                 // progress threads (WEFT_SOCKET_NTHREADS), 1..16; at most nsocks used
   std::string ifname;               // WEFT_SOCKET_IFNAME spec; empty: the default choice
+  PortRange ports;                  // WEFT_PORT_RANGE for the listener; any(): an ephemeral port
   int family = AF_UNSPEC;           // WEFT_SOCKET_FAMILY: AF_INET, AF_INET6 or AF_UNSPEC (either)
   double setupTimeoutSeconds = 60;  // deadline for connect() to finish with one peer
 };

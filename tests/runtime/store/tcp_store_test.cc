@@ -231,3 +231,20 @@ TEST_CASE("tcp store server survives malformed frames", "[store][tcp]") {
   REQUIRE(str(good->get("after", Deadline::after(1))) == "ok");
   REQUIRE(good->add("n", 5) == 5);
 }
+
+TEST_CASE("the store server takes a port of WEFT_PORT_RANGE, and names the range when all are taken", "[store][tcp]") {
+  // Four ports from one that was free a moment ago: the two servers need two of them.
+  const int base = std::min(freePort(), 65532);
+  auto a = TcpStoreServer::start("127.0.0.1", 0, "job", PortRange{base, base + 3});
+  auto b = TcpStoreServer::start("127.0.0.1", 0, "job", PortRange{base, base + 3});
+  CHECK(a->port() >= base);
+  CHECK(a->port() <= base + 3);
+  CHECK(b->port() >= base);
+  CHECK(b->port() <= base + 3);
+  CHECK(a->port() != b->port());
+  auto store = TcpStore::connect("127.0.0.1", b->port(), "job", Deadline::after(5));
+  store->set("k", store::Bytes{7});
+  CHECK(store->get("k", Deadline::after(5)) == store::Bytes{7});
+  CHECK_THROWS_WITH(TcpStoreServer::start("127.0.0.1", 0, "job", PortRange{a->port(), a->port()}),
+                    Catch::Contains("in WEFT_PORT_RANGE=" + std::to_string(a->port()) + "-" + std::to_string(a->port())));
+}
