@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "collectives/registry.h"
@@ -92,6 +93,11 @@ Communicator::~Communicator() {
   for (auto& p : queue_) {
     p->work->complete(std::make_exception_ptr(
         InvalidUsage(coll::describe(p->args) + " never ran: its communicator was destroyed first")));
+  }
+  if (aborted_.load(std::memory_order_acquire)) {
+    for (auto& link : links_) {
+      if (link) link->abandon();
+    }
   }
   links_.clear();
   transport_.reset();
@@ -252,6 +258,7 @@ std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {
 void Communicator::progressLoop() {
   for (;;) {
     std::unique_ptr<Pending> queued;
+    std::optional<Inside> inside;  // counted before the call leaves the queue (Note [Abort])
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -260,9 +267,9 @@ void Communicator::progressLoop() {
       queued = std::move(queue_.front());
       queue_.pop_front();
       running_ = true;
+      inside.emplace(*this);
     }
     std::unique_ptr<Pending> p;
-    Inside inside(*this);
     try {
       p = prepareNow(queued->args);
       p->work = queued->work;
@@ -291,7 +298,7 @@ void Communicator::abort() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (failure_.empty()) {
-      failure_ = "aborted by weftCommAbort on rank " + std::to_string(rank_);
+      failure_ = "the communicator was aborted (weftCommAbort) on rank " + std::to_string(rank_);
       failureCode_ = ErrorCode::InvalidUsage;
     }
     failed_.store(true, std::memory_order_release);

@@ -36,6 +36,10 @@ Group& threadGroup() {
 }
 
 void Group::add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work) {
+  if (std::find(insideOf_.begin(), insideOf_.end(), &comm) == insideOf_.end()) {
+    inside_.push_back(std::make_unique<Communicator::Inside>(comm));
+    insideOf_.push_back(&comm);
+  }
   calls_.push_back(Call{&comm, args, std::move(work)});
 }
 
@@ -43,14 +47,10 @@ void Group::run() {
   std::vector<Call> calls = std::move(calls_);
   calls_.clear();
   const size_t n = calls.size();
-  // Each communicator counts this thread as inside until the group is done (Note [Abort]).
-  std::vector<std::unique_ptr<Communicator::Inside>> inside;
-  std::vector<const Communicator*> seen;
-  for (const Call& c : calls) {
-    if (std::find(seen.begin(), seen.end(), c.comm) != seen.end()) continue;
-    seen.push_back(c.comm);
-    inside.push_back(std::make_unique<Communicator::Inside>(*c.comm));
-  }
+  // Each communicator counts this thread as inside (since add()) until the group is done.
+  std::vector<std::unique_ptr<Communicator::Inside>> inside = std::move(inside_);
+  inside_.clear();
+  insideOf_.clear();
   std::vector<std::unique_ptr<Communicator::Pending>> pending(n);
   std::vector<bool> done(n, false);
   std::exception_ptr firstError;

@@ -33,6 +33,10 @@ class Group {
     std::shared_ptr<Work> work;
   };
   std::vector<Call> calls_;
+  // One per communicator with recorded calls, from the first add() until run() ends: an abort
+  // waits for the group instead of freeing a communicator it will use (Note [Abort]).
+  std::vector<std::unique_ptr<Communicator::Inside>> inside_;
+  std::vector<const Communicator*> insideOf_;
 };
 
 // This thread's group nesting depth and recorded calls.

@@ -26,6 +26,14 @@ struct Member {
 
 std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   log::RankScope scope(rank_);
+  // Inside for the whole split, not only its collectives: an abort then waits for the connects
+  // (bounded by their set-up deadline) instead of freeing what they use (Note [Abort]).
+  Inside inside(*this);
+  const auto checkAborted = [&] {
+    if (aborted_.load(std::memory_order_acquire)) {
+      throw InvalidUsage("split on rank " + std::to_string(rank_) + ": the communicator was aborted (weftCommAbort)");
+    }
+  };
   // 1. Everyone learns everyone's color and key.
   std::vector<Member> members(size_t(size_), Member{});
   Member mine{color < 0 ? -1 : color, key, std::stoull(randomHex(), nullptr, 16)};
@@ -76,11 +84,13 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
 
   // 4. Connect within the group, then wait (through the parent) until every member has mapped
   //    every segment before names are dropped.
+  checkAborted();
   if (mine.color >= 0) {
     links.endpoints.resize(size_t(newSize));
     links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), links.where.hosts[size_t(newRank)]));
     for (int i = 0; i < newSize; ++i) {
       if (i == newRank) continue;
+      checkAborted();
       const size_t from = size_t(group[size_t(i)]);
       links.endpoints[size_t(i)] =
           links.transport->connect(i, std::span(addresses.data() + from * width, size_t(lengths[from])));

@@ -109,7 +109,8 @@ WEFT_API weftResult_t weftCommDestroy(weftComm_t comm);
 
 /* Aborts and frees the communicator, from any thread (as ncclCommAbort): calls that other threads
  * are running on it give up within about 10 ms with weftInvalidUsage ("aborted"), queued
- * nonblocking calls end with that error, and it returns once no thread is inside a call on it,
+ * nonblocking calls end with that error, and it returns once no thread is inside a call on it
+ * (a group with calls recorded on it counts until its weftGroupEnd returns; docs/api.md),
  * having freed it. Not collective: peers waiting for this rank end by their own timeout or when
  * this process exits. A call that starts on the handle while this runs is a use after free, as
  * with weftCommDestroy. NULL is accepted. */

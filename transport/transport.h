@@ -44,6 +44,9 @@ class Endpoint {
   }
   // False while a message posted with postSendFrom may still read caller memory. Never blocks.
   virtual bool sendsDrained() { return true; }
+  // The communicator was aborted: whatever is still queued for the peer may be dropped when the
+  // endpoint is destroyed, rather than flushed (TCP otherwise gives it a few seconds).
+  virtual void abandon() {}
 
   // Note [Peer reads]: a link to a process on this host may read the peer's memory directly,
   // one copy instead of two through a FIFO: the peer sends the address of its buffer as a small

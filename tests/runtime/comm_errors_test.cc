@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -47,12 +48,17 @@ struct Outcome {
 template <class Call>
 std::pair<Outcome, double> abortDuring(weftComm_t comm, Call&& call) {
   Outcome out;
+  std::atomic<bool> calling{false};
   std::thread t([&] {
+    calling = true;
     out.result = call();
     out.error = weftGetLastError(nullptr);
     out.done = Clock::now();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The call must have begun before the abort (one that starts while the abort frees the
+  // communicator is the caller's use after free): wait for the thread, then give it ample time.
+  while (!calling) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto start = Clock::now();
   const weftResult_t aborted = weftCommAbort(comm);
   t.join();
@@ -114,6 +120,34 @@ TEST_CASE("weftCommAbort ends a group waiting for a peer", "[abort]") {
   CHECK(weftCommDestroy(comms[1]) == weftSuccess);
 }
 
+TEST_CASE("weftCommAbort waits for a group recorded on the communicator, which then fails", "[abort]") {
+  // The group's calls were recorded before the abort: the abort must not free the communicator
+  // under them, but wait until weftGroupEnd has given up on them.
+  auto comms = twoRanks("60");
+  std::vector<double> big(size_t(1) << 20, 1.0);
+  std::atomic<int> stage{0};
+  weftResult_t ended = weftSuccess, aborted = weftInternalError;
+  std::string error;
+  std::thread caller([&] {
+    weftGroupStart();
+    weftSend(big.data(), big.size(), weftFloat64, 1, comms[0], nullptr);
+    stage = 1;
+    while (stage != 2) std::this_thread::yield();
+    ended = weftGroupEnd();
+    error = weftGetLastError(nullptr);
+  });
+  while (stage != 1) std::this_thread::yield();
+  std::thread aborter([&] { aborted = weftCommAbort(comms[0]); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the abort now waits for the group
+  stage = 2;
+  caller.join();
+  aborter.join();
+  CHECK(aborted == weftSuccess);
+  CHECK(ended == weftInvalidUsage);
+  CHECK(error.find("aborted (weftCommAbort)") != std::string::npos);
+  CHECK(weftCommDestroy(comms[1]) == weftSuccess);
+}
+
 TEST_CASE("weftCommAbort of an idle communicator, and of NULL", "[abort]") {
   auto comms = twoRanks("60");
   CHECK(weftCommAbort(nullptr) == weftSuccess);
@@ -123,7 +157,7 @@ TEST_CASE("weftCommAbort of an idle communicator, and of NULL", "[abort]") {
 }
 
 TEST_CASE("weftCommGetAsyncError reports the error that failed the communicator", "[abort]") {
-  auto comms = twoRanks("0.3");
+  auto comms = twoRanks("2");  // long enough for the calls that succeed on a loaded machine
   weftResult_t state = weftInternalError;
   REQUIRE(weftCommGetAsyncError(comms[0], &state) == weftSuccess);
   CHECK(state == weftSuccess);
@@ -161,7 +195,7 @@ std::string logOfFailedRun(const char* recorder, int good) {
   const fs::path log = fs::temp_directory_path() / ("weft-flight-" + std::to_string(getpid()) + ".txt");
   fs::remove(log);
   {
-    auto comms = twoRanks("0.3", recorder, log.c_str());
+    auto comms = twoRanks("1.5", recorder, log.c_str());
     std::vector<int> v0(10, 1), v1(10, 2);
     std::thread peer([&] {
       for (int i = 0; i < good; ++i) weftAllReduce(v1.data(), v1.data(), 10, weftInt32, weftSum, comms[1], nullptr);

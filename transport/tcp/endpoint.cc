@@ -40,8 +40,9 @@ TcpEndpoint::TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector
 }
 
 TcpEndpoint::~TcpEndpoint() {
-  // A rank may post its last chunk and leave at once: give queued bytes a few seconds to go.
-  const Deadline deadline = Deadline::after(kFlushSeconds);
+  // A rank may post its last chunk and leave at once: give queued bytes a few seconds to go
+  // (none after an abort: nothing the aborted calls queued is owed to anyone).
+  const Deadline deadline = Deadline::after(abandoned_ ? 0.0 : kFlushSeconds);
   for (;;) {
     pump();
     std::vector<pollfd> fds;

@@ -41,6 +41,7 @@ class TcpEndpoint final : public Endpoint {
   TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector<Socket> socks,
               std::shared_ptr<Poller> poller);
   ~TcpEndpoint() override;
+  void abandon() override { abandoned_ = true; }
   TcpEndpoint(const TcpEndpoint&) = delete;
   TcpEndpoint& operator=(const TcpEndpoint&) = delete;
 
@@ -94,6 +95,7 @@ class TcpEndpoint final : public Endpoint {
   const uint32_t slots_;
   const size_t slotBytes_;
   const std::shared_ptr<Poller> poller_;
+  bool abandoned_ = false;  // abandon(): the destructor does not flush
   uint64_t id_ = 0;
   size_t nconns_ = 0;
   std::unique_ptr<Conn[]> conns_;
