@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "transport/shared_memory.h"
+#include "common/error.h"
+#include "transport/shm/address.h"
 #include "transport/shm/peer_maps.h"
 
 using weft::transport::SharedRef;
@@ -91,4 +93,55 @@ TEST_CASE("PeerMaps: at most a few mappings, the least recently used one goes", 
   CHECK(mappings >= 40);
   CHECK(mappings <= 40 + 16);
   for (auto* b : bufs) weft::transport::freeShared(b);
+}
+
+namespace {
+
+weft::transport::shm::Address goodAddress() {
+  weft::transport::shm::Address a{};
+  a.magic = weft::transport::shm::kAddressMagic;
+  a.pid = 4711;
+  a.rank = 1;
+  a.slots = 8;
+  a.slotBytes = 65536;
+  std::strcpy(a.name, "/weft-4711-0123456789abcdef-1");
+  return a;
+}
+
+std::string refusal(const weft::transport::shm::Address& a, int peer = 1) {
+  try {
+    weft::transport::shm::decodeAddress(weft::transport::shm::encodeAddress(a), peer);
+  } catch (const weft::InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("shm address: a good one round-trips, a bad one is refused saying why", "[shm]") {
+  namespace shm = weft::transport::shm;
+  const shm::Address back = shm::decodeAddress(shm::encodeAddress(goodAddress()), 1);
+  CHECK(back.pid == 4711);
+  CHECK(std::string(back.name) == "/weft-4711-0123456789abcdef-1");
+
+  CHECK_THAT(refusal(goodAddress(), 2), Catch::Contains("from rank 2: it says rank 1"));
+  auto a = goodAddress();
+  a.magic = 0;
+  CHECK_THAT(refusal(a), Catch::Contains("not a weft shm address"));
+  a = goodAddress();
+  a.pid = -3;
+  CHECK_THAT(refusal(a), Catch::Contains("process id -3"));
+  a = goodAddress();
+  std::memset(a.name, 'x', sizeof(a.name));
+  CHECK_THAT(refusal(a), Catch::Contains("not terminated"));
+  for (const char* name : {"/etc-passwd", "/weft-1/../x", "weft-1", ""}) {
+    a = goodAddress();
+    std::memset(a.name, 0, sizeof(a.name));
+    std::strcpy(a.name, name);
+    INFO(name);
+    CHECK_THAT(refusal(a), Catch::Contains("is not weft's"));
+  }
+  const std::vector<std::byte> shortBlob(10);
+  CHECK_THROWS_WITH(shm::decodeAddress(shortBlob, 1), Catch::Contains("10 bytes, not 136"));
 }

@@ -12,24 +12,12 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "transport/shm/address.h"
 #include "transport/shm/endpoint.h"
 #include "transport/shm/peer_reads.h"
 
 namespace weft::transport::shm {
 namespace {
-
-// What listen() publishes; fixed size, plain bytes.
-struct Address {
-  uint32_t magic;
-  int32_t pid;
-  int32_t rank;
-  uint32_t slots;
-  uint64_t slotBytes;
-  uint64_t probe;       // probeAddress(), or 0: this rank does not take part in peer reads
-  uint64_t probeValue;  // what a peer must read there
-  char name[96];
-};
-constexpr uint32_t kAddressMagic = 0x5745534d;  // "WESM"
 
 SegmentHeader* header(const Segment& s) { return reinterpret_cast<SegmentHeader*>(s.data()); }
 
@@ -74,19 +62,11 @@ std::vector<std::byte> ShmTransport::listen() {
   }
   WEFT_CHECK(name.size() < sizeof(a.name), "segment name too long");
   std::memcpy(a.name, name.c_str(), name.size() + 1);
-  std::vector<std::byte> blob(sizeof(a));
-  std::memcpy(blob.data(), &a, sizeof(a));
-  return blob;
+  return encodeAddress(a);
 }
 
 std::unique_ptr<Endpoint> ShmTransport::connect(int peer, std::span<const std::byte> addr) {
-  Address a;
-  if (addr.size() != sizeof(a)) throw InvalidArgument("malformed shm address from rank " + std::to_string(peer));
-  std::memcpy(&a, addr.data(), sizeof(a));
-  a.name[sizeof(a.name) - 1] = '\0';
-  if (a.magic != kAddressMagic || a.rank != peer) {
-    throw InvalidArgument("malformed shm address from rank " + std::to_string(peer));
-  }
+  const Address a = decodeAddress(addr, peer);
   if (a.slots != options_.slots || a.slotBytes != options_.slotBytes) {
     throw InvalidArgument("rank " + std::to_string(peer) + " uses " + std::to_string(a.slots) +
                           " shm slots of " + std::to_string(a.slotBytes) + " bytes, this rank " +
