@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "runtime/identity.h"
 #include "runtime/transport_choice.h"
 #include "transport/mux.h"
 
@@ -20,42 +21,6 @@ namespace weft::runtime {
 namespace {
 
 using store::Bytes;
-
-// Published as "host/<rank>": where the rank runs and the settings every rank must share.
-struct Identity {
-  std::string host;
-  int32_t pid = 0;
-  uint64_t choosing = 0;    // fingerprint of WEFT_ALGO and the tuning table
-  uint64_t transports = 0;  // fingerprint of WEFT_TRANSPORT
-  uint32_t ucxNet = 0;      // ucxNetworkHere()
-
-  static constexpr size_t kFixed = 4 + 4 + 8 + 8 + 4;
-  Bytes encode() const {
-    Bytes b(kFixed + host.size());
-    const uint32_t n = uint32_t(host.size());
-    std::memcpy(b.data(), &n, 4);
-    std::memcpy(b.data() + 4, &pid, 4);
-    std::memcpy(b.data() + 8, &choosing, 8);
-    std::memcpy(b.data() + 16, &transports, 8);
-    std::memcpy(b.data() + 24, &ucxNet, 4);
-    std::memcpy(b.data() + kFixed, host.data(), host.size());
-    return b;
-  }
-  static Identity decode(const Bytes& b, int rank) {
-    uint32_t n = 0;
-    if (b.size() >= 4) std::memcpy(&n, b.data(), 4);
-    if (b.size() < kFixed || b.size() != kFixed + size_t(n)) {
-      throw RemoteError("malformed identity record from rank " + std::to_string(rank));
-    }
-    Identity id;
-    std::memcpy(&id.pid, b.data() + 4, 4);
-    std::memcpy(&id.choosing, b.data() + 8, 8);
-    std::memcpy(&id.transports, b.data() + 16, 8);
-    std::memcpy(&id.ucxNet, b.data() + 24, 4);
-    id.host.assign(reinterpret_cast<const char*>(b.data()) + kFixed, n);
-    return id;
-  }
-};
 
 // Why this rank must not connect to the others (settings that differ), or empty.
 std::string refusalFor(const std::vector<Identity>& ids, int rank) {

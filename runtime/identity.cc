@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Encoding and checking the bootstrap identity record.
+#include "runtime/identity.h"
+
+#include <cstring>
+
+#include "common/error.h"
+
+namespace weft::runtime {
+
+store::Bytes Identity::encode() const {
+  store::Bytes b(kFixed + host.size());
+  const uint32_t n = uint32_t(host.size());
+  std::memcpy(b.data(), &n, 4);
+  std::memcpy(b.data() + 4, &pid, 4);
+  std::memcpy(b.data() + 8, &choosing, 8);
+  std::memcpy(b.data() + 16, &transports, 8);
+  std::memcpy(b.data() + 24, &ucxNet, 4);
+  std::memcpy(b.data() + kFixed, host.data(), host.size());
+  return b;
+}
+
+Identity Identity::decode(const store::Bytes& b, int rank) {
+  uint32_t n = 0;
+  if (b.size() >= 4) std::memcpy(&n, b.data(), 4);
+  if (b.size() < kFixed || n > kMaxHostBytes || b.size() != kFixed + size_t(n)) {
+    throw RemoteError("malformed identity record from rank " + std::to_string(rank) + " (" +
+                      std::to_string(b.size()) + " bytes)");
+  }
+  Identity id;
+  std::memcpy(&id.pid, b.data() + 4, 4);
+  std::memcpy(&id.choosing, b.data() + 8, 8);
+  std::memcpy(&id.transports, b.data() + 16, 8);
+  std::memcpy(&id.ucxNet, b.data() + 24, 4);
+  id.host.assign(reinterpret_cast<const char*>(b.data()) + kFixed, n);
+  return id;
+}
+
+}  // namespace weft::runtime
