@@ -83,7 +83,7 @@ Progress LocalCopyOp::advance() {
 Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
   if (ctx.aborted && ctx.aborted->load(std::memory_order_acquire)) {
     throw InvalidUsage(describe(args) + " on rank " + std::to_string(ctx.rank) +
-                       ": the communicator was aborted (weftCommAbort) while this rank waited for " +
+                       ": " + kAbortedByUser + " while this rank waited for " +
                        op.waitingFor());
   }
   if (ctx.deadline.expired()) {

@@ -40,6 +40,8 @@ void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
 // leave); otherwise returns that look's progress. Drivers sleep at most WaitPolicy::sleepCapMs
 // between calls, which bounds how long an abort or a deadline goes unnoticed.
 Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op);
+// What every call that an abort ends says (after naming the call).
+inline constexpr const char* kAbortedByUser = "the communicator was aborted (weftCommAbort)";
 
 // A copy of a rank's own data that an operation makes before anything else, deferred to its
 // first advance(): in a group every call is started before any runs (Note [Groups]), and an

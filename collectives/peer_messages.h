@@ -111,6 +111,7 @@ class PeerMessageOp : public Operation {
   virtual void work() = 0;               // at Work, once
   virtual void peerReady(int peer) = 0;  // at PeerReady, once per peer
   virtual void finished() {}             // at Finished, once
+  bool shared() const { return shared_; }
 
   const Context& ctx_;
   const CollArgs& args_;

@@ -285,10 +285,6 @@ void Communicator::progressLoop() {
   }
 }
 
-}  // namespace weft::runtime
-
-namespace weft::runtime {
-
 // Note [Abort]: the flag is read by every waiting call before it naps (coll::checkStalled), so no
 // call sleeps through it for longer than one nap; the progress thread takes nothing more from a
 // queue emptied here. Waiting for the threads inside is what lets the caller free the
@@ -298,7 +294,7 @@ void Communicator::abort() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (failure_.empty()) {
-      failure_ = "the communicator was aborted (weftCommAbort) on rank " + std::to_string(rank_);
+      failure_ = std::string(coll::kAbortedByUser) + " on rank " + std::to_string(rank_);
       failureCode_ = ErrorCode::InvalidUsage;
     }
     failed_.store(true, std::memory_order_release);
@@ -308,8 +304,8 @@ void Communicator::abort() {
   cv_.notify_all();
   for (auto& p : dropped) {
     p->work->complete(std::make_exception_ptr(InvalidUsage(
-        std::string("a queued ") + coll::collName(p->args.kind) + " on rank " + std::to_string(rank_) +
-        ": the communicator was aborted (weftCommAbort) before it started")));
+        std::string("a queued ") + coll::collName(p->args.kind) + " on rank " + std::to_string(rank_) + ": " +
+        coll::kAbortedByUser + " before it started")));
   }
   while (inside_.load(std::memory_order_acquire) > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
 }

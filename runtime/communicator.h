@@ -95,6 +95,7 @@ class Communicator {
     ~Inside() { c_.inside_.fetch_sub(1, std::memory_order_acq_rel); }
     Inside(const Inside&) = delete;
     Inside& operator=(const Inside&) = delete;
+    const Communicator& communicator() const { return c_; }
 
    private:
     Communicator& c_;

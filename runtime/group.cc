@@ -36,9 +36,8 @@ Group& threadGroup() {
 }
 
 void Group::add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work) {
-  if (std::find(insideOf_.begin(), insideOf_.end(), &comm) == insideOf_.end()) {
+  if (std::none_of(inside_.begin(), inside_.end(), [&](const auto& in) { return &in->communicator() == &comm; })) {
     inside_.push_back(std::make_unique<Communicator::Inside>(comm));
-    insideOf_.push_back(&comm);
   }
   calls_.push_back(Call{&comm, args, std::move(work)});
 }
@@ -50,7 +49,6 @@ void Group::run() {
   // Each communicator counts this thread as inside (since add()) until the group is done.
   std::vector<std::unique_ptr<Communicator::Inside>> inside = std::move(inside_);
   inside_.clear();
-  insideOf_.clear();
   std::vector<std::unique_ptr<Communicator::Pending>> pending(n);
   std::vector<bool> done(n, false);
   std::exception_ptr firstError;

@@ -36,7 +36,6 @@ class Group {
   // One per communicator with recorded calls, from the first add() until run() ends: an abort
   // waits for the group instead of freeing a communicator it will use (Note [Abort]).
   std::vector<std::unique_ptr<Communicator::Inside>> inside_;
-  std::vector<const Communicator*> insideOf_;
 };
 
 // This thread's group nesting depth and recorded calls.

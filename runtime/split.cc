@@ -31,7 +31,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   Inside inside(*this);
   const auto checkAborted = [&] {
     if (aborted_.load(std::memory_order_acquire)) {
-      throw InvalidUsage("split on rank " + std::to_string(rank_) + ": the communicator was aborted (weftCommAbort)");
+      throw InvalidUsage("split on rank " + std::to_string(rank_) + ": " + coll::kAbortedByUser);
     }
   };
   // 1. Everyone learns everyone's color and key.

@@ -34,6 +34,7 @@ ProcessWatch& ProcessWatch::operator=(ProcessWatch&& o) noexcept {
 }
 
 bool ProcessWatch::alive() const {
+  if (pid_ <= 0) return true;
   if (fd_ >= 0) {
     pollfd p{fd_, POLLIN, 0};
     const int n = ::poll(&p, 1, 0);

@@ -14,7 +14,7 @@ namespace weft::transport {
 class ProcessWatch {
  public:
   // Watches `pid`, which must be running now (a peer in the middle of connecting); 0 watches
-  // nothing (a thread rank of this process) and must not be asked.
+  // nothing (a thread rank of this process, or no process of this host) and is always alive.
   explicit ProcessWatch(pid_t pid);
   ~ProcessWatch();
   ProcessWatch(ProcessWatch&& o) noexcept : pid_(o.pid_), fd_(o.fd_) { o.fd_ = -1; }
@@ -24,8 +24,6 @@ class ProcessWatch {
 
   // False once the process has exited (zombie or reaped). No system call blocks.
   bool alive() const;
-  pid_t pid() const { return pid_; }
-  bool usesPidfd() const { return fd_ >= 0; }
 
  private:
   pid_t pid_;

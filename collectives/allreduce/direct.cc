@@ -63,12 +63,12 @@ class DirectAllReduceOp final : public PeerMessageOp {
   DirectAllReduceOp(const Context& ctx, const CollArgs& a, bool shared)
       : PeerMessageOp(ctx, a, PeerAddress::of(ctx, a.send, a.recv, a.count * dtypeSize(a.dtype)), true, shared,
                       &directAllReduce()),
-        elem_(dtypeSize(a.dtype)), segs_{a.count, ctx.size}, shared_(shared) {}
+        elem_(dtypeSize(a.dtype)), segs_{a.count, ctx.size} {}
 
  private:
   void work() override {
     // Where the fallback is direct, the exchange so far is its start: pull, as it would.
-    push_ = shared_ && msgs_.allLoadable() && shouldPush();
+    push_ = shared() && msgs_.allLoadable() && shouldPush();
     if (push_) {
       WEFT_LOG(Info, "%s: pushes into every rank's output", describe(args_).c_str());
       msgs_.skipReadyRound();
@@ -183,7 +183,6 @@ class DirectAllReduceOp final : public PeerMessageOp {
 
   const size_t elem_;
   const patterns::Segments segs_;
-  const bool shared_;
   bool push_ = false;  // decided at Work
   static constexpr size_t kPushBytes = size_t(64) << 20;
   // Large out-of-place outputs go around the cache (they are not read again here or by the

@@ -2,11 +2,9 @@
 // Segment creation, peer connection, doorbell waits and liveness checks for the shm transport.
 #include "transport/shm/transport.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <new>
 
@@ -80,7 +78,7 @@ std::unique_ptr<Endpoint> ShmTransport::connect(int peer, std::span<const std::b
                          seg.data() + layout_.fifoOffset(me) + layout_.ctlBytes(), &header(seg)->bell};
   ShmEndpoint::Side recv{reinterpret_cast<FifoCtl*>(own_.data() + layout_.fifoOffset(peer)),
                          own_.data() + layout_.fifoOffset(peer) + layout_.ctlBytes(), &header(seg)->bell};
-  peers_.push_back(Peer{peer, a.pid, std::move(seg), ProcessWatch(a.pid == pid_ ? 0 : a.pid)});  // never asked about this process
+  peers_.push_back(Peer{peer, std::move(seg), ProcessWatch(a.pid == pid_ ? 0 : a.pid)});
   std::string why = "WEFT_SHM_PEER_READS=0";
   const PeerReads reads = options_.peerReads && a.probe != 0 ? probePeerReads(a.pid, a.probe, a.probeValue, &why) : PeerReads::None;
   WEFT_LOG(Trace, "shm: connected to rank %d (pid %d) through %s; peer reads: %s", peer, int(a.pid), a.name,
@@ -113,8 +111,7 @@ void ShmTransport::armWait(bool on) {
 bool ShmTransport::peerAlive(int peer) {
   for (const Peer& p : peers_) {
     if (p.rank != peer) continue;
-    if (p.pid == pid_) return true;  // a thread rank of this very process
-    return p.watch.alive();
+    return p.watch.alive();  // always, for a thread rank of this very process
   }
   return true;
 }

@@ -40,9 +40,8 @@ class ShmTransport final : public Transport {
  private:
   struct Peer {
     int rank;
-    pid_t pid;
     Segment segment;
-    ProcessWatch watch;  // Note [Peer liveness]
+    ProcessWatch watch;  // Note [Peer liveness]; none for a thread rank of this process
   };
   ShmOptions options_;
   Layout layout_;

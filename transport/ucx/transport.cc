@@ -2,10 +2,8 @@
 // Set-up (Note [UCX set-up]), address blobs and the waiting entry points of UcxTransport.
 #include "transport/ucx/transport.h"
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 
 #include "common/error.h"
@@ -127,8 +125,7 @@ bool UcxTransport::peerAlive(int peer) {
     worker_->progress();
   }
   if (worker_->failed(peer)) return false;
-  const ProcessWatch& watch = localWatch_[size_t(peer)];
-  return watch.pid() <= 0 || watch.alive();
+  return localWatch_[size_t(peer)].alive();
 }
 
 }  // namespace weft::transport::ucx
