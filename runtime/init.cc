@@ -7,7 +7,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
-#include <cstring>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -24,16 +23,6 @@
 
 namespace weft::runtime {
 namespace {
-
-// The bytes of a weftUniqueId.
-struct UniqueIdData {
-  uint32_t magic;
-  uint16_t port;
-  char host[64];
-  char key[40];
-};
-static_assert(sizeof(UniqueIdData) <= kUniqueIdBytes);
-constexpr uint32_t kUniqueIdMagic = 0x57554944;  // "WUID"
 
 // Servers started by weftGetUniqueId live until the process exits, like NCCL's root thread.
 std::mutex gServersMu;
@@ -71,33 +60,21 @@ std::string nextEnvScope() {
 }  // namespace
 
 void makeUniqueId(char (&id)[kUniqueIdBytes], const Config& config) {
-  UniqueIdData d{};
-  d.magic = kUniqueIdMagic;
   const std::string key = randomHex() + randomHex();
   // The server listens only on the address the id names: the interface WEFT_SOCKET_IFNAME chooses,
   // else the first non-loopback IPv4 one; on a port of WEFT_PORT_RANGE where that is set.
   const std::string host = config.socketIfname.empty() ? reachableAddress()
                                                        : transport::tcp::chooseInterface(config.socketIfname).addr.host();
   auto server = store::TcpStoreServer::start(host, 0, key, config.portRange);
-  d.port = uint16_t(server->port());
-  std::snprintf(d.host, sizeof(d.host), "%s", host.c_str());
-  std::snprintf(d.key, sizeof(d.key), "%s", key.c_str());
-  {
-    std::lock_guard<std::mutex> lock(gServersMu);
-    servers().push_back(std::move(server));
-  }
-  std::memset(id, 0, sizeof(id));
-  std::memcpy(id, &d, sizeof(d));
+  encodeUniqueId({host, uint16_t(server->port()), key}, id);
+  std::lock_guard<std::mutex> lock(gServersMu);
+  servers().push_back(std::move(server));
 }
 
 std::unique_ptr<Communicator> initRank(const char (&id)[kUniqueIdBytes], int nranks, int rank,
                                        const Config& config) {
-  UniqueIdData d;
-  std::memcpy(&d, id, sizeof(d));
-  d.host[sizeof(d.host) - 1] = '\0';
-  d.key[sizeof(d.key) - 1] = '\0';
-  if (d.magic != kUniqueIdMagic) throw InvalidArgument("the unique id was not made by weftGetUniqueId");
-  auto tcp = store::TcpStore::connect(d.host, d.port, d.key, Deadline::after(config.bootstrapTimeoutSeconds));
+  const UniqueId u = decodeUniqueId(id);
+  auto tcp = store::TcpStore::connect(u.host, u.port, u.key, Deadline::after(config.bootstrapTimeoutSeconds));
   auto scoped = std::make_shared<store::PrefixStore>("weft/uid", tcp);
   return Communicator::create(scoped, rank, nranks, config);
 }

@@ -6,10 +6,9 @@
 #include <vector>
 
 #include "runtime/communicator.h"
+#include "runtime/unique_id.h"
 
 namespace weft::runtime {
-
-inline constexpr size_t kUniqueIdBytes = 128;
 
 // Starts a store server in this process (alive until exit) and describes it in `id`.
 void makeUniqueId(char (&id)[kUniqueIdBytes], const Config& config);

@@ -96,13 +96,11 @@ TcpStore::Reply TcpStore::roundTrip(const std::string& request, const Deadline& 
   Io io = detail::sendAll(fd.get(), request.data(), request.size(), deadline, &err);
   if (io == Io::Ok) io = detail::recvAll(fd.get(), header, sizeof(header), deadline, &err);
   if (io == Io::Ok) {
-    reply.status = static_cast<uint8_t>(header[0]);
-    uint32_t len = wire::getU32(header + 1);
-    if (len > wire::kMaxReplyPayload) {
-      throw RemoteError("the store at " + url_ + " sent a malformed reply while " + what);
-    }
-    reply.payload.resize(len);
-    io = detail::recvAll(fd.get(), reply.payload.data(), len, deadline, &err);
+    const auto h = wire::parseReplyHeader(std::string_view(header, sizeof(header)));
+    if (!h) throw RemoteError("the store at " + url_ + " sent a malformed reply while " + what);
+    reply.status = h->status;
+    reply.payload.resize(h->payloadBytes);
+    io = detail::recvAll(fd.get(), reply.payload.data(), h->payloadBytes, deadline, &err);
   }
   // On any failure fd is closed rather than pooled: its stream may hold a late reply.
   if (io == Io::Timeout) {
@@ -145,10 +143,9 @@ int64_t TcpStore::add(const std::string& key, int64_t delta) {
   auto deadline = Deadline::after(opTimeoutSec_);
   Reply r = roundTrip(wire::encodeRequest(Cmd::Add, 0, {key, d}), deadline, "adding to key '" + key + "'");
   if (r.status == static_cast<uint8_t>(Status::BadValue)) throw InvalidArgument(r.payload);
-  if (r.status != static_cast<uint8_t>(Status::Ok) || r.payload.size() != 8) {
-    throw RemoteError("the store at " + url_ + " sent an unexpected reply to an add to key '" + key + "'");
-  }
-  return wire::getI64(r.payload.data());
+  const auto value = wire::parseAddResult(r.status, r.payload);
+  if (!value) throw RemoteError("the store at " + url_ + " sent an unexpected reply to an add to key '" + key + "'");
+  return *value;
 }
 
 void TcpStore::wait(const std::vector<std::string>& keys, Deadline deadline) {
@@ -163,10 +160,7 @@ void TcpStore::wait(const std::vector<std::string>& keys, Deadline deadline) {
                       "waiting for keys " + detail::quoteKeys(keys));
   if (r.status == static_cast<uint8_t>(Status::Timeout)) {
     std::vector<std::string> missing;
-    for (size_t off = 0; off + 4 <= r.payload.size(); off += 4) {
-      uint32_t i = wire::getU32(r.payload.data() + off);
-      if (i < keys.size()) missing.push_back(keys[i]);
-    }
+    for (uint32_t i : wire::parseMissingKeys(r.payload, keys.size())) missing.push_back(keys[i]);
     throw detail::keyTimeout(deadline, missing.empty() ? keys : missing, url_);
   }
   if (r.status != static_cast<uint8_t>(Status::Ok)) {

@@ -108,4 +108,30 @@ std::string encodeReply(Status status, std::string_view payload) {
   return out;
 }
 
+std::optional<ReplyHeader> parseReplyHeader(std::string_view buf) {
+  if (buf.size() < kReplyHeaderBytes) return std::nullopt;
+  const ReplyHeader h{static_cast<uint8_t>(buf[0]), getU32(buf.data() + 1)};
+  if (h.payloadBytes > kMaxReplyPayload) return std::nullopt;
+  return h;
+}
+
+std::optional<int64_t> parseAddResult(uint8_t status, std::string_view payload) {
+  if (status != static_cast<uint8_t>(Status::Ok) || payload.size() != 8) return std::nullopt;
+  return getI64(payload.data());
+}
+
+std::vector<uint32_t> parseMissingKeys(std::string_view payload, size_t keys) {
+  // A server repeating one index millions of times must not make the client copy that key as often.
+  std::vector<bool> seen(keys);
+  std::vector<uint32_t> out;
+  for (size_t off = 0; off + 4 <= payload.size() && out.size() < keys; off += 4) {
+    const uint32_t i = getU32(payload.data() + off);
+    if (i < keys && !seen[i]) {
+      seen[i] = true;
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
 }  // namespace weft::store::wire

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,23 @@ Parse parseRequest(std::string_view buf, bool greeted, Request* out, size_t* con
 
 std::string encodeRequest(Cmd cmd, uint32_t timeoutMs, const std::vector<std::string_view>& args);
 std::string encodeReply(Status status, std::string_view payload);
+
+// The client's side: what it makes of the server's replies. The status is the byte as sent, since
+// a corrupt, hostile or newer server may send any value.
+struct ReplyHeader {
+  uint8_t status = 0;
+  uint32_t payloadBytes = 0;
+};
+// The reply header at the front of `buf`; nullopt when `buf` is shorter than kReplyHeaderBytes or
+// the header announces more than kMaxReplyPayload (the client then drops the connection rather
+// than allocate what it was told).
+std::optional<ReplyHeader> parseReplyHeader(std::string_view buf);
+// An Add's new value: from an Ok reply of exactly 8 bytes, else nullopt.
+std::optional<int64_t> parseAddResult(uint8_t status, std::string_view payload);
+// The keys a Timeout reply to a Wait for `keys` keys names as missing: each index below `keys`
+// once, in the order first named. Other indexes and a trailing partial one are ignored, so the
+// result never holds more than `keys` entries whatever the payload's length.
+std::vector<uint32_t> parseMissingKeys(std::string_view payload, size_t keys);
 
 void putU32(std::string& out, uint32_t v);
 void putI64(std::string& out, int64_t v);

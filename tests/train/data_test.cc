@@ -132,6 +132,7 @@ TEST_CASE("readIdx rejects malformed files with the file name and the reason", "
         (gz ? writeGz : writePlain)(path, c.bytes);
         REQUIRE_THROWS_AS(readIdx(path), std::runtime_error);
         REQUIRE_THROWS_WITH(readIdx(path), Contains(path + ": ") && Contains(c.reason));
+        REQUIRE_THROWS_WITH(parseIdx(readAll(path), "mem"), Catch::StartsWith("mem: ") && Contains(c.reason));
       }
     }
   }
@@ -164,6 +165,8 @@ TEST_CASE("readIdx reports damaged gzip streams with zlib's message", "[train][d
     b[b.size() - 8] ^= 0xFF;
     writePlain(bad, b);
     REQUIRE_THROWS_WITH(readIdx(bad), Contains(bad + ": corrupt gzip stream: incorrect data check"));
+    // zlib names a buffer "<fd:N>"; only our name prefixes the message.
+    REQUIRE_THROWS_WITH(parseIdx(b, "mem"), Catch::Equals("mem: corrupt gzip stream: incorrect data check"));
   }
   SECTION("garbage after a gzip header") {
     Bytes b(gz.begin(), gz.begin() + 10);
@@ -172,6 +175,28 @@ TEST_CASE("readIdx reports damaged gzip streams with zlib's message", "[train][d
     writePlain(bad, b);
     REQUIRE_THROWS_WITH(readIdx(bad), Contains(bad + ": corrupt gzip stream: "));
   }
+}
+
+TEST_CASE("parseIdx reads the bytes of plain and gzip files as readIdx reads the files", "[train][data]") {
+  TempDir tmp;
+  const Bytes data = randomBytes(24, 5);
+  for (bool gz : {false, true}) {
+    const std::string path = tmp / (gz ? "a.gz" : "a.idx");
+    (gz ? writeGz : writePlain)(path, idx({2, 3, 4}, data));
+    const IdxArray a = parseIdx(readAll(path), "mem");
+    CHECK(a.dims == std::vector<uint32_t>{2, 3, 4});
+    CHECK(a.data == data);
+  }
+}
+
+TEST_CASE("readIdx stops reading a flood of trailing bytes after the first few", "[train][data]") {
+  // 16 MiB of zeros inflate from about 16 KB: counting them all would let a small file cost a long read.
+  TempDir tmp;
+  const std::string path = tmp / "flood.gz";
+  Bytes b = idx({3}, {1, 2, 3});
+  b.resize(b.size() + (size_t(16) << 20));
+  writeGz(path, b);
+  REQUIRE_THROWS_WITH(readIdx(path), Contains(path + ": at least 4096 trailing bytes after the 3 data bytes"));
 }
 
 TEST_CASE("Fashion-MNIST loads with its known shape and class balance", "[train][data]") {

@@ -2,6 +2,8 @@
 // IDX reading through zlib, validating every header field before trusting it.
 #include "train/data/idx.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -26,13 +28,15 @@ struct GzCloser {
 using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 
 
-// zlib's reason for the last error, or "" when there is none. gzerror() prefixes messages with the path it was
-// opened with; strip that so our own prefix is not doubled.
+// zlib's reason for the last error, or "" when there is none. gzerror() prefixes messages with the name it knows
+// the file by (the path, or "<fd:N>" from gzdopen); strip that so our own prefix is not doubled.
 std::string gzReason(gzFile gz, const std::string& path) {
   int code = Z_OK;
   std::string msg = gzerror(gz, &code);
   if (code == Z_OK) return "";
   if (msg.starts_with(path + ": ")) msg.erase(0, path.size() + 2);
+  const size_t fdEnd = msg.find(">: ");
+  if (msg.starts_with("<fd:") && fdEnd != std::string::npos) msg.erase(0, fdEnd + 3);
   return msg.empty() ? "zlib error " + std::to_string(code) : msg;
 }
 
@@ -101,12 +105,8 @@ uint64_t checkedSize(const std::vector<uint32_t>& dims, const std::string& path)
   return size;
 }
 
-}  // namespace
-
-IdxArray readIdx(const std::string& path) {
-  errno = 0;
-  GzFile gz(gzopen(path.c_str(), "rb"));
-  if (!gz) failFile(path, std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
+// The IDX array in `gz`, opened on `path` (which errors name) and not yet read.
+IdxArray readFrom(const GzFile& gz, const std::string& path) {
   gzbuffer(gz.get(), 128 * 1024);  // before the first read; the default 8 KiB makes big files slow
 
   uint8_t magic[4];
@@ -133,11 +133,12 @@ IdxArray readIdx(const std::string& path) {
   for (size_t i = 0; i < ndims; ++i) out.dims.push_back(bigEndian32(raw + 4 * i));
   const size_t size = size_t(checkedSize(out.dims, path));
 
-  // Grow with the data actually read, so a header that lies about its size costs at most the 64 MiB reserved
-  // (enough for the 47 MB Fashion-MNIST training images in one allocation) beyond what the file holds.
-  out.data.reserve(std::min(size, size_t(64) << 20));
+  // Grow with the data actually read, so a header that lies about its size costs at most a chunk, or once a whole
+  // chunk has arrived the 64 MiB reserved then (enough for the 47 MB Fashion-MNIST training images in one
+  // allocation), beyond what the file holds. A dozen bytes of header alone must not allocate 64 MiB.
   size_t got = 0;
   while (got < size) {
+    if (got == kChunk) out.data.reserve(std::min(size, size_t(64) << 20));
     const size_t want = std::min(size - got, kChunk);
     out.data.resize(got + want);
     const size_t n = readUpTo(gz.get(), path, out.data.data() + got, want);
@@ -145,15 +146,49 @@ IdxArray readIdx(const std::string& path) {
     if (n < want) failFile(path, truncated(gz.get(), path, "data", size, got));
   }
 
-  // Reading past the data also makes zlib check the gzip trailer (CRC and length).
+  // Reading past the data also makes zlib check the gzip trailer (CRC and length). One buffer's worth is read at
+  // most: a few kilobytes of gzip can inflate to gigabytes of trailing bytes, which need not be counted.
   uint8_t extra[4096];
-  size_t trailing = 0;
-  while (size_t n = readUpTo(gz.get(), path, extra, sizeof extra)) trailing += n;
+  const size_t trailing = readUpTo(gz.get(), path, extra, sizeof extra);
   if (auto reason = gzReason(gz.get(), path); !reason.empty()) failFile(path, "truncated gzip stream: " + reason);
   if (trailing) {
-    failFile(path, std::to_string(trailing) + " trailing bytes after the " + std::to_string(size) + " data bytes");
+    failFile(path, (trailing == sizeof extra ? "at least " : "") + std::to_string(trailing) +
+                       " trailing bytes after the " + std::to_string(size) + " data bytes");
   }
   return out;
+}
+
+}  // namespace
+
+IdxArray readIdx(const std::string& path) {
+  errno = 0;
+  GzFile gz(gzopen(path.c_str(), "rb"));
+  if (!gz) failFile(path, std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
+  return readFrom(gz, path);
+}
+
+IdxArray parseIdx(std::span<const uint8_t> bytes, const std::string& name) {
+  // zlib reads gzip and plain input alike only through a file descriptor (gzdopen): an anonymous in-memory file
+  // gives the bytes one, so they take exactly the path readIdx's files take.
+  const int fd = ::memfd_create("weft-idx", MFD_CLOEXEC);
+  if (fd < 0) failFile(name, std::string("cannot buffer: ") + std::strerror(errno));
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      failFile(name, std::string("cannot buffer: ") + std::strerror(err));
+    }
+    done += size_t(n);
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  GzFile gz(gzdopen(fd, "rb"));  // owns fd from here
+  if (!gz) {
+    ::close(fd);
+    failFile(name, "cannot open: out of memory");
+  }
+  return readFrom(gz, name);
 }
 
 }  // namespace weft::train

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,9 @@ inline constexpr uint64_t kIdxMaxBytes = uint64_t(1) << 30;
 // unsupported type, bad dims, too large, truncated, trailing bytes, or zlib's own message for a read error or a
 // corrupt stream.
 IdxArray readIdx(const std::string& path);
+
+// The same from the bytes of such a file in memory (gzip or plain), read through the same zlib path; errors start
+// with `name`. For tests and fuzzing.
+IdxArray parseIdx(std::span<const uint8_t> bytes, const std::string& name);
 
 }  // namespace weft::train

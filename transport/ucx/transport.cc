@@ -4,35 +4,13 @@
 
 #include <unistd.h>
 
-#include <cstring>
-
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "transport/ucx/address.h"
 #include "transport/ucx/endpoint.h"
 
 namespace weft::transport::ucx {
-namespace {
-
-constexpr uint32_t kMagic = 0x58435557;  // "WUCX"
-constexpr uint16_t kVersion = 1;
-
-// Precedes UCX's worker address in the blob listen() returns.
-struct Header {
-  uint32_t magic = kMagic;
-  uint16_t version = kVersion;
-  uint16_t reserved = 0;
-  int32_t rank = 0;
-  uint32_t slots = 0;
-  uint64_t slotBytes = 0;
-  uint64_t tagHash = 0;
-  uint64_t hostHash = 0;
-  int32_t pid = 0;
-  uint32_t addrBytes = 0;
-};
-
-}  // namespace
-
 UcxTransport::UcxTransport(const UcxOptions& options) : options_(options) {
   if (options.nranks < 1 || options.rank < 0 || options.rank >= options.nranks) {
     throw InvalidArgument("ucx: rank " + std::to_string(options.rank) + " out of range for " +
@@ -56,18 +34,14 @@ std::vector<std::byte> UcxTransport::listen() {
     std::lock_guard<std::mutex> lock(worker_->mu());
     addr = worker_->address();
   }
-  Header h;
+  AddressHeader h{};
   h.rank = options_.rank;
   h.slots = options_.slots;
   h.slotBytes = options_.slotBytes;
   h.tagHash = fnv1a(options_.jobTag);
   h.hostHash = fnv1a(options_.hostId);
   h.pid = int32_t(::getpid());
-  h.addrBytes = uint32_t(addr.size());
-  std::vector<std::byte> blob(sizeof(h) + addr.size());
-  std::memcpy(blob.data(), &h, sizeof(h));
-  std::memcpy(blob.data() + sizeof(h), addr.data(), addr.size());
-  return blob;
+  return encodeAddress(h, addr);
 }
 
 std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::byte> addr) {
@@ -76,12 +50,8 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
     throw InvalidArgument("ucx: rank " + std::to_string(options_.rank) + " cannot connect to " + who);
   }
   WEFT_CHECK(worker_ != nullptr, "connect() before listen()");
-  Header h;
-  if (addr.size() < sizeof(h)) throw InvalidArgument("ucx: malformed address from " + who);
-  std::memcpy(&h, addr.data(), sizeof(h));
-  if (h.magic != kMagic || h.version != kVersion || h.rank != peer || h.addrBytes != addr.size() - sizeof(h)) {
-    throw InvalidArgument("ucx: malformed address from " + who);
-  }
+  const Address a = decodeAddress(addr, peer);
+  const AddressHeader& h = a.header;
   if (h.tagHash != fnv1a(options_.jobTag)) throw InvalidArgument("ucx: " + who + " belongs to another communicator");
   if (h.slots != options_.slots || h.slotBytes != options_.slotBytes) {
     throw InvalidArgument("ucx: " + who + " uses " + std::to_string(h.slots) + " slots of " +
@@ -96,7 +66,7 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
   std::lock_guard<std::mutex> lock(worker_->mu());
   ucp_ep_params_t p{};
   p.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
-  p.address = reinterpret_cast<const ucp_address_t*>(addr.data() + sizeof(h));
+  p.address = reinterpret_cast<const ucp_address_t*>(a.worker.data());
   p.err_mode = sameHost ? UCP_ERR_HANDLING_MODE_NONE : UCP_ERR_HANDLING_MODE_PEER;
   if (!sameHost) {
     p.field_mask |= UCP_EP_PARAM_FIELD_ERR_HANDLER;

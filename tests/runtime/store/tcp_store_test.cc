@@ -58,6 +58,48 @@ bool closedByServer(int fd) {
 std::string hello(const std::string& jobKey) {
   return wire::encodeRequest(wire::Cmd::Hello, 0, {wire::kMagic, jobKey});
 }
+
+// Reads one request off fd, whatever it holds; false if the client went away.
+bool skipRequest(int fd) {
+  int err = 0;
+  auto recv = [&](std::string& into, size_t n) {
+    into.resize(n);
+    return store::detail::recvAll(fd, into.data(), n, Deadline::after(5), &err) == store::detail::Io::Ok;
+  };
+  std::string header, len, arg;
+  if (!recv(header, wire::kRequestHeaderBytes)) return false;
+  for (uint32_t i = 0, argc = wire::getU32(header.data() + 5); i < argc; ++i) {
+    if (!recv(len, 4) || !recv(arg, wire::getU32(len.data()))) return false;
+  }
+  return true;
+}
+
+// A server posing as a store: greets one client, answers its first request with `reply`, then
+// waits for it to hang up.
+class FakeServer {
+ public:
+  explicit FakeServer(std::string reply) {
+    auto fds = store::detail::listenOn("127.0.0.1", 0, &port_);
+    thread_ = std::thread([fd = std::move(fds.at(0)), reply = std::move(reply)] {
+      pollfd p{fd.get(), POLLIN, 0};
+      if (::poll(&p, 1, 5000) != 1) return;
+      store::detail::UniqueFd c(::accept(fd.get(), nullptr, nullptr));
+      if (!c.valid()) return;
+      store::detail::setNonBlocking(c.get());
+      if (!skipRequest(c.get())) return;
+      rawSend(c.get(), wire::encodeReply(wire::Status::Ok, ""));
+      if (!skipRequest(c.get())) return;
+      rawSend(c.get(), reply);
+      closedByServer(c.get());  // here: until the client closes, at most two seconds
+    });
+  }
+  ~FakeServer() { thread_.join(); }
+  int port() const { return port_; }
+
+ private:
+  int port_ = 0;
+  std::thread thread_;
+};
 }  // namespace
 
 TEST_CASE("tcp store connect retries until the server starts", "[store][tcp]") {
@@ -247,4 +289,49 @@ TEST_CASE("the store server takes a port of WEFT_PORT_RANGE, and names the range
   CHECK(store->get("k", Deadline::after(5)) == store::Bytes{7});
   CHECK_THROWS_WITH(TcpStoreServer::start("127.0.0.1", 0, "job", PortRange{a->port(), a->port()}),
                     Catch::Contains("in WEFT_PORT_RANGE=" + std::to_string(a->port()) + "-" + std::to_string(a->port())));
+}
+
+TEST_CASE("the client bounds what a server's replies make it read and keep", "[store][tcp]") {
+  CHECK(wire::parseReplyHeader(wire::encodeReply(wire::Status::Timeout, "abc"))->payloadBytes == 3);
+  CHECK_FALSE(wire::parseReplyHeader(std::string(4, '\0')));
+  std::string huge(1, '\0');
+  wire::putU32(huge, static_cast<uint32_t>(wire::kMaxReplyPayload + 1));
+  CHECK_FALSE(wire::parseReplyHeader(huge));
+
+  std::string eight;
+  wire::putI64(eight, -5);
+  CHECK(wire::parseAddResult(0, eight) == -5);
+  CHECK_FALSE(wire::parseAddResult(0, eight + "x"));
+  CHECK_FALSE(wire::parseAddResult(static_cast<uint8_t>(wire::Status::Timeout), eight));
+
+  // Each key once, whatever the server repeats; out-of-range indexes and a partial one ignored.
+  std::string missing;
+  for (int i = 0; i < 1000; ++i) wire::putU32(missing, 1);
+  wire::putU32(missing, 7);
+  wire::putU32(missing, 0);
+  missing += "xy";
+  CHECK(wire::parseMissingKeys(missing, 3) == std::vector<uint32_t>{1, 0});
+  CHECK(wire::parseMissingKeys(missing, 0).empty());
+}
+
+TEST_CASE("a hostile store server ends the client's call with an error", "[store][tcp]") {
+  SECTION("a reply longer than any the protocol has") {
+    std::string reply(1, '\0');
+    wire::putU32(reply, 0xffffffffu);
+    FakeServer server(reply);
+    auto client = TcpStore::connect("127.0.0.1", server.port(), "job", Deadline::after(5));
+    REQUIRE_THROWS_WITH(client->get("k", Deadline::after(5)), Catch::Contains("sent a malformed reply"));
+  }
+  SECTION("a wait's missing keys repeated a million times name each key once") {
+    std::string indexes;
+    for (int i = 0; i < 1000000; ++i) wire::putU32(indexes, 0);
+    FakeServer server(wire::encodeReply(wire::Status::Timeout, indexes));
+    auto client = TcpStore::connect("127.0.0.1", server.port(), "job", Deadline::after(5));
+    try {
+      client->wait({"a", "b"}, Deadline::after(5));
+      FAIL("wait returned");
+    } catch (const Timeout& e) {
+      CHECK_THAT(e.what(), Catch::Contains("waiting for key 'a' in the store"));
+    }
+  }
 }

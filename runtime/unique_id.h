@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The bytes of a weftUniqueId: where the store weftGetUniqueId started listens, and its job key.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace weft::runtime {
+
+inline constexpr size_t kUniqueIdBytes = 128;
+
+struct UniqueId {
+  std::string host;  // an address the store listens on
+  uint16_t port = 0;
+  std::string key;   // the job key the store asks its clients for
+};
+
+// Throws InvalidArgument when the host (63 bytes at most) or the key (39) does not fit.
+void encodeUniqueId(const UniqueId& u, char (&id)[kUniqueIdBytes]);
+
+// An id handed to weftCommInitRank, checked before anything in it is used: weft's magic, a
+// non-empty host and key of printable characters, each terminated within its field, and a port
+// other than 0. Throws InvalidArgument saying what is wrong.
+UniqueId decodeUniqueId(const char (&id)[kUniqueIdBytes]);
+
+}  // namespace weft::runtime

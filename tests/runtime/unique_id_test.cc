@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// The bytes of a weftUniqueId: round trip, and every malformed field refused before a connection
+// is tried with it.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "common/error.h"
+#include "runtime/unique_id.h"
+
+namespace rt = weft::runtime;
+
+namespace {
+
+struct Id {
+  char bytes[rt::kUniqueIdBytes];
+};
+
+Id encoded(const rt::UniqueId& u) {
+  Id id;
+  rt::encodeUniqueId(u, id.bytes);
+  return id;
+}
+
+const rt::UniqueId kGood{"10.0.0.7", 29500, "0123456789abcdef0123456789abcdef"};
+
+// The refusal's message, or "" when the id is accepted.
+std::string refusal(const Id& id) {
+  try {
+    rt::decodeUniqueId(id.bytes);
+  } catch (const weft::InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Field offsets in the id: magic (4), port (2), host (64), key (40).
+constexpr size_t kHost = 6, kKey = 70;
+
+}  // namespace
+
+TEST_CASE("unique ids round-trip and malformed ones are refused saying why", "[init]") {
+  const rt::UniqueId back = rt::decodeUniqueId(encoded(kGood).bytes);
+  CHECK(back.host == kGood.host);
+  CHECK(back.port == 29500);
+  CHECK(back.key == kGood.key);
+
+  Id zeros{};
+  CHECK_THAT(refusal(zeros), Catch::Contains("not made by weftGetUniqueId"));
+  Id id = encoded(kGood);
+  std::memset(id.bytes + kHost, 'h', 64);  // before, silently cut to 63 bytes: another host
+  CHECK_THAT(refusal(id), Catch::Contains("host is not terminated"));
+  id = encoded(kGood);
+  std::memset(id.bytes + kKey, 'k', 40);
+  CHECK_THAT(refusal(id), Catch::Contains("job key is not terminated"));
+  CHECK_THAT(refusal(encoded({"", 29500, "k"})), Catch::Contains("has no host"));
+  CHECK_THAT(refusal(encoded({"h", 29500, ""})), Catch::Contains("has no job key"));
+  CHECK_THAT(refusal(encoded({"h\n", 29500, "k"})), Catch::Contains("host holds unprintable characters"));
+  CHECK_THAT(refusal(encoded({"h", 29500, "k y"})), Catch::Contains("job key holds unprintable characters"));
+  CHECK_THAT(refusal(encoded({"h", 0, "k"})), Catch::Contains("port 0"));
+
+  Id out;
+  CHECK_THROWS_AS(rt::encodeUniqueId({std::string(64, 'h'), 1, "k"}, out.bytes), weft::InvalidArgument);
+  CHECK_THROWS_AS(rt::encodeUniqueId({"h", 1, std::string(40, 'k')}, out.bytes), weft::InvalidArgument);
+  CHECK(rt::decodeUniqueId(encoded({std::string(63, 'h'), 1, std::string(39, 'k')}).bytes).host.size() == 63);
+}
