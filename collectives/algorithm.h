@@ -65,6 +65,10 @@ struct Context {
   // For an algorithm that hands some calls on (Algorithm::handsOff): the algorithm to hand them
   // to, chosen as if the first did not exist (the same on every rank). Null: none was chosen.
   const class Algorithm* fallback = nullptr;
+  // The call's signature, which its messages carry and every message it receives must carry
+  // (Note [Signatures] in collectives/signature.h), and whether to compare (WEFT_CHECK).
+  transport::Stamp stamp;
+  bool checkStamps = true;
 
   transport::Endpoint& link(int peer) const { return *links[size_t(peer)]; }
   // The chunk size algorithms cut messages into (size > 1).

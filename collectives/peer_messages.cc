@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 
+#include "collectives/signature.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -14,14 +15,10 @@ namespace {
 constexpr uint8_t kAnnounce = 1, kReady = 2, kDone = 3;
 constexpr uint8_t kLoadable = 0x80;  // in Message::tag: the sender's buffers are loadable
 
-// Fits a shared-memory slot header (48 bytes inline: Note [Slot FIFOs]).
+// The call's signature travels as the message's stamp (Note [Signatures]).
 struct Message {
-  uint8_t tag;  // kAnnounce, kReady or kDone, | kLoadable
-  uint8_t kind;
-  uint8_t dtype;
-  uint8_t op;
-  uint32_t root;
-  uint64_t count;
+  uint32_t tag;  // kAnnounce, kReady or kDone, | kLoadable
+  uint32_t reserved;
   uint64_t send;
   uint64_t recv;
   int32_t sendFd;
@@ -29,7 +26,7 @@ struct Message {
   int32_t recvFd;
   uint32_t recvSerial;
 };
-static_assert(sizeof(Message) == 48);
+static_assert(sizeof(Message) == 40);
 
 const char* tagName(uint8_t tag) { return tag == kAnnounce ? "announce" : tag == kReady ? "ready" : "done"; }
 
@@ -59,12 +56,8 @@ bool PeerMessages::post(int peer, uint8_t tag) {
     blockedOnSlot_ = true;
     return false;
   }
-  Message m{uint8_t(tag | (mine_.loadable ? kLoadable : 0)),
-            uint8_t(args_.kind),
-            uint8_t(args_.dtype),
-            uint8_t(args_.op),
-            uint32_t(args_.root),
-            args_.count,
+  Message m{uint32_t(tag | (mine_.loadable ? kLoadable : 0)),
+            0,
             mine_.send,
             mine_.recv,
             mine_.sendShared.fd,
@@ -72,7 +65,7 @@ bool PeerMessages::post(int peer, uint8_t tag) {
             mine_.recvShared.fd,
             mine_.recvShared.serial};
   std::memcpy(slot, &m, sizeof(m));
-  link.postSend(sizeof(m));
+  link.postSend(sizeof(m), ctx_.stamp);
   return true;
 }
 
@@ -85,12 +78,9 @@ void PeerMessages::check(int peer, const std::byte* data, size_t bytes, uint8_t 
   }
   std::memcpy(&m, data, sizeof(m));
   const bool loadable = (m.tag & kLoadable) != 0;
-  if ((m.tag & ~kLoadable) != tag || m.kind != uint8_t(args_.kind) || m.count != args_.count ||
-      m.dtype != uint8_t(args_.dtype) || m.op != uint8_t(args_.op) || m.root != uint32_t(args_.root)) {
-    throw InvalidUsage(describe(args_) + ": rank " + std::to_string(peer) + " called " +
-                       collName(CollKind(m.kind)) + " with count " + std::to_string(m.count) +
-                       " (datatype " + std::to_string(m.dtype) + ", op " + std::to_string(m.op) + ", root " +
-                       std::to_string(m.root) + ") at this point: every rank must make the same calls in the same order");
+  if ((m.tag & ~kLoadable) != tag) {
+    throw RemoteError(describe(args_) + ": rank " + std::to_string(peer) + " sent its " + tagName(uint8_t(m.tag & ~kLoadable)) +
+                      " message where this rank expected its " + tagName(tag) + " (corrupted or misrouted)");
   }
   if (tag == kAnnounce) {
     peers_[size_t(peer)] = {m.send, m.recv, {m.sendFd, m.sendSerial}, {m.recvFd, m.recvSerial}, loadable};
@@ -107,6 +97,7 @@ bool PeerMessages::receive(int peer, uint8_t tag) {
     blockedOnSlot_ = false;
     return false;
   }
+  checkStamp(ctx_.checkStamps, ctx_.stamp, ctx_.rank, link);
   check(peer, data, bytes, tag);
   link.releaseRecv();
   return true;

@@ -7,6 +7,7 @@
 
 #include "collectives/kernels/copy.h"
 #include "collectives/kernels/reduce.h"
+#include "collectives/signature.h"
 #include "common/error.h"
 
 namespace weft::coll {
@@ -31,6 +32,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
       draining_ = false;
       return false;
     }
+    checkStamp(check_, stamp_, rank_, *from);
     if (got != bytes) {
       throw RemoteError("rank " + std::to_string(from->peer()) + " sent a chunk of " +
                         std::to_string(got) + " bytes where " + std::to_string(bytes) +
@@ -51,18 +53,18 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
   if (direct_ && out) {
     switch (prim) {
       case Prim::Send:
-        to->postSendFrom(static_cast<const std::byte*>(src), bytes);
+        to->postSendFrom(static_cast<const std::byte*>(src), bytes, stamp_);
         posted = true;
         break;
       case Prim::RecvReduceCopySend:
         reduce::apply(op_, dtype_, dst, in, src, count);
         if (op_ == ReduceOp::Avg) reduce::divide(dtype_, dst, count, nranks_);
-        to->postSendFrom(static_cast<const std::byte*>(dst), bytes);
+        to->postSendFrom(static_cast<const std::byte*>(dst), bytes, stamp_);
         posted = true;
         break;
       case Prim::RecvCopySend:
         copyOut(dst, in, bytes, streaming_);
-        to->postSendFrom(static_cast<const std::byte*>(dst), bytes);
+        to->postSendFrom(static_cast<const std::byte*>(dst), bytes, stamp_);
         posted = true;
         break;
       default:
@@ -99,7 +101,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
       if (op_ == ReduceOp::Avg) reduce::divide(dtype_, dst, count, nranks_);
       break;
   }
-  if (out) to->postSend(bytes);
+  if (out) to->postSend(bytes, stamp_);
   if (in) from->releaseRecv();
   return true;
 }

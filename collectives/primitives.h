@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 
+#include "collectives/algorithm.h"
 #include "collectives/kernels/dtype.h"
 #include "transport/transport.h"
 
@@ -22,16 +23,17 @@ enum class Prim {
 };
 
 // Loop-bound; borrows the endpoints for one collective. `prev` and `next` are the default
-// endpoints (a ring's or a chain's neighbours); tryStepWith names others.
+// endpoints (a ring's or a chain's neighbours); tryStepWith names others. Messages carry the
+// call's signature, and those received are checked against it (Note [Signatures]).
 class Primitives {
  public:
-  Primitives(transport::Endpoint* prev, transport::Endpoint* next, DataType dtype, ReduceOp op,
-             int nranks, size_t slotBytes)
-      : prev_(prev), next_(next), dtype_(dtype), op_(op), nranks_(nranks), elem_(dtypeSize(dtype)),
-        slotBytes_(slotBytes) {}
+  Primitives(const Context& ctx, transport::Endpoint* prev, transport::Endpoint* next, DataType dtype, ReduceOp op)
+      : prev_(prev), next_(next), dtype_(dtype), op_(op), nranks_(ctx.size), rank_(ctx.rank),
+        elem_(dtypeSize(dtype)), slotBytes_(ctx.slotBytes()), stamp_(ctx.stamp), check_(ctx.checkStamps) {}
 
   // Does the step on `count` elements if the slots it needs are there; false (and nothing done)
-  // otherwise. Throws RemoteError when the received chunk has the wrong size.
+  // otherwise. Throws InvalidUsage when the received chunk carries another call's signature,
+  // RemoteError when it has the wrong size.
   bool tryStep(Prim prim, const void* src, void* dst, size_t count) {
     return tryStepWith(prim, prev_, next_, src, dst, count);
   }
@@ -74,8 +76,11 @@ class Primitives {
   DataType dtype_;
   ReduceOp op_;
   int nranks_;
+  int rank_;
   size_t elem_;
   size_t slotBytes_;
+  transport::Stamp stamp_;
+  bool check_;
   const transport::Endpoint* blocked_ = nullptr;  // the endpoint of the last failed step
   bool blockedOnRecv_ = true;
   bool streaming_ = false;

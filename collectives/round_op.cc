@@ -35,9 +35,9 @@ std::string RoundOp::waitingFor() const {
 
 Primitives chainPrimitives(const Context& ctx, int first, DataType dtype, ReduceOp op) {
   const int position = patterns::mod(ctx.rank - first, ctx.size);
-  return Primitives(position == 0 ? nullptr : &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
+  return Primitives(ctx, position == 0 ? nullptr : &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
                     position == ctx.size - 1 ? nullptr : &ctx.link(patterns::ringNext(ctx.rank, ctx.size)),
-                    dtype, op, ctx.size, ctx.slotBytes());
+                    dtype, op);
 }
 
 }  // namespace weft::coll

@@ -176,6 +176,7 @@ void setTransportOptions(const Config& config, const std::string& tag, const std
   mux.shm.slotBytes = config.shmSlotBytes;
   mux.shm.peerReads = config.shmPeerReads;
   mux.tcp.jobTag = tag;
+  mux.tcp.secret = config.secret;
   mux.tcp.slots = config.shmSlots;
   mux.tcp.slotBytes = config.socketSlotBytes;
   mux.tcp.nsocks = config.socketNsocks;

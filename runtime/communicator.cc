@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "collectives/registry.h"
+#include "collectives/signature.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "runtime/bootstrap.h"
@@ -127,9 +128,13 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
     std::lock_guard<std::mutex> lock(mu_);
     throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
   }
+  // Empty calls take their number too, so that one rank's empty call against another's
+  // non-empty one shows as a mismatch at their next message.
+  coll::Context& ctx = p->ctx;
+  ctx.stamp = coll::stampOf(p->args, rank_, nextNumber(p->args));
+  ctx.checkStamps = config_.checkCalls;
   // NCCL returns at once for empty calls; a barrier has no data but still synchronizes.
   if (p->args.count == 0 && p->args.kind != coll::CollKind::Barrier) return;
-  coll::Context& ctx = p->ctx;
   ctx.rank = rank_;
   ctx.size = size_;
   ctx.transport = transport_.get();
@@ -150,6 +155,13 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);
   p->op = chosen.algorithm->start(ctx, p->args);
   p->flight = flight_.start(p->args, chosen.algorithm->name());
+}
+
+uint32_t Communicator::nextNumber(const coll::CollArgs& args) {
+  if (args.kind != coll::CollKind::Send && args.kind != coll::CollKind::Recv) return ++collectives_;
+  auto& counts = args.kind == coll::CollKind::Send ? sentTo_ : receivedFrom_;
+  if (counts.empty()) counts.assign(size_t(size_), 0);
+  return ++counts[size_t(args.root)];
 }
 
 void Communicator::logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const {

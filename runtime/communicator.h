@@ -129,10 +129,15 @@ class Communicator {
   };
   std::array<LastChoice, coll::kCollKinds> lastChoice_{};
   FlightRecorder flight_{config_.flightRecorder};  // loop-bound, as lastChoice_
+  // Numbers for call signatures (Note [Signatures]), loop-bound as lastChoice_: collectives so
+  // far, and point-to-point messages so far to and from each peer.
+  uint32_t collectives_ = 0;
+  std::vector<uint32_t> sentTo_, receivedFrom_;
   std::atomic<bool> busy_{false};
 
   std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);
   void prepareInto(Pending& p, const coll::CollArgs& args);
+  uint32_t nextNumber(const coll::CollArgs& args);  // the call's number for its signature
   void logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const;
   void execute(Pending& p);
   void progressLoop();

@@ -62,14 +62,16 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 23>& table() {
-  static const std::array<Entry, 23> t = {{
+const std::array<Entry, 25>& table() {
+  static const std::array<Entry, 25> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
        [](Config& c, auto&, auto& v) { c.debugFile = v; }},
       {{"WEFT_TIMEOUT", VarType::Seconds, "300", "Deadline of every wait inside a collective; 0 waits forever."},
        [](Config& c, auto& n, auto& v) { c.timeoutSeconds = parseNumber(n, v); }},
+      {{"WEFT_CHECK", VarType::Int, "1", "1: every message carries its call's signature (collective, datatype, op, count, root, number) and the receiver compares it with its own, so mismatched calls fail with weftInvalidUsage naming both; 0: messages still carry it, unchecked."},
+       [](Config& c, auto& n, auto& v) { c.checkCalls = parseInt(n, v, 0, 1) == 1; }},
       {{"WEFT_FLIGHT_RECORDER", VarType::Int, "16", "Calls each communicator remembers (0 to 4096); a failed call logs them at WARN, oldest first (0: off)."},
        [](Config& c, auto& n, auto& v) { c.flightRecorder = size_t(parseInt(n, v, 0, 4096)); }},
       {{"WEFT_BOOTSTRAP_TIMEOUT", VarType::Seconds, "60", "Deadline for all ranks to arrive and connect at init."},
@@ -78,6 +80,14 @@ const std::array<Entry, 23>& table() {
        [](Config& c, auto&, auto& v) { c.init = v; }},
       {{"WEFT_JOB_ID", VarType::String, "", "Job key (set by weftrun); ranks of other jobs are refused at the store."},
        [](Config& c, auto&, auto& v) { c.jobId = v; }},
+      {{"WEFT_SECRET", VarType::String, "", "The job secret, 64 hex digits, that every connection proves it knows (weftrun sets a random one; the same on every rank); empty: the unique id's, or one derived from the job id."},
+       [](Config& c, auto& n, auto& v) {
+         if (v.empty()) return;
+         const auto secret = auth::parseHex(v);
+         if (!secret) throw InvalidArgument(n + " must be 64 hex digits (256 bits), e.g. from `openssl rand -hex 32`");
+         c.secret = *secret;
+         c.secretSet = true;
+       }},
       {{"WEFT_HOSTID", VarType::String, "", "Overrides the host identity (hostname and boot id) used to group ranks by host."},
        [](Config& c, auto&, auto& v) { c.hostId = v; }},
       {{"WEFT_ALGO", VarType::String, "", "Forces algorithms, per collective and size: allreduce:ring, broadcast:0-64K=tree,64K-inf=chain (see below)."},

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "common/auth.h"
 #include "common/log.h"
 #include "common/port_range.h"
 #include "common/wait.h"
@@ -36,6 +37,11 @@ struct Config {
   size_t shmSlotBytes = 64 << 10;
   bool shmPeerReads = true;  // Note [Peer reads]
   size_t flightRecorder = 16;  // WEFT_FLIGHT_RECORDER: calls kept for the dump on error
+  bool checkCalls = true;      // WEFT_CHECK: compare signatures (Note [Signatures])
+  // The job secret (Note [Job secret]): WEFT_SECRET's when set (secretSet), else chosen by the
+  // init call (the unique id's, a random one for thread ranks, one derived from the job id).
+  auth::Secret secret{};
+  bool secretSet = false;
   WaitPolicy wait;  // spinUs == kAutoSpin until the communicator knows its ranks per core
 };
 

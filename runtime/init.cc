@@ -60,13 +60,17 @@ std::string nextEnvScope() {
 }  // namespace
 
 void makeUniqueId(char (&id)[kUniqueIdBytes], const Config& config) {
-  const std::string key = randomHex() + randomHex();
+  // A fresh secret per id (Note [Job secret]); the store's job key is derived from it.
+  UniqueId u;
+  u.secret = auth::randomBytes();
   // The server listens only on the address the id names: the interface WEFT_SOCKET_IFNAME chooses,
   // else the first non-loopback IPv4 one; on a port of WEFT_PORT_RANGE where that is set.
   const std::string host = config.socketIfname.empty() ? reachableAddress()
                                                        : transport::tcp::chooseInterface(config.socketIfname).addr.host();
-  auto server = store::TcpStoreServer::start(host, 0, key, config.portRange);
-  encodeUniqueId({host, uint16_t(server->port()), key}, id);
+  auto server = store::TcpStoreServer::start(host, 0, u.key(), u.secret, config.portRange);
+  u.host = host;
+  u.port = uint16_t(server->port());
+  encodeUniqueId(u, id);
   std::lock_guard<std::mutex> lock(gServersMu);
   servers().push_back(std::move(server));
 }
@@ -74,13 +78,18 @@ void makeUniqueId(char (&id)[kUniqueIdBytes], const Config& config) {
 std::unique_ptr<Communicator> initRank(const char (&id)[kUniqueIdBytes], int nranks, int rank,
                                        const Config& config) {
   const UniqueId u = decodeUniqueId(id);
-  auto tcp = store::TcpStore::connect(u.host, u.port, u.key, Deadline::after(config.bootstrapTimeoutSeconds));
+  Config withSecret = config;  // the id's secret is the job's, whatever WEFT_SECRET says
+  withSecret.secret = u.secret;
+  withSecret.secretSet = true;
+  auto tcp = store::TcpStore::connect(u.host, u.port, u.key(), u.secret, Deadline::after(config.bootstrapTimeoutSeconds));
   auto scoped = std::make_shared<store::PrefixStore>("weft/uid", tcp);
-  return Communicator::create(scoped, rank, nranks, config);
+  return Communicator::create(scoped, rank, nranks, withSecret);
 }
 
 std::vector<std::unique_ptr<Communicator>> initAll(int n, const Config& config) {
   auto shared = std::make_shared<store::HashStore>();
+  Config withSecret = config;  // thread ranks share one process: any secret they agree on
+  if (!withSecret.secretSet) withSecret.secret = auth::randomBytes();
   std::vector<std::unique_ptr<Communicator>> comms(static_cast<size_t>(n));
   std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
   std::vector<std::thread> threads;
@@ -88,7 +97,7 @@ std::vector<std::unique_ptr<Communicator>> initAll(int n, const Config& config) 
   for (int r = 0; r < n; ++r) {
     threads.emplace_back([&, r] {
       try {
-        comms[size_t(r)] = Communicator::create(shared, r, n, config);
+        comms[size_t(r)] = Communicator::create(shared, r, n, withSecret);
       } catch (...) {
         errors[size_t(r)] = std::current_exception();
       }
@@ -103,6 +112,16 @@ std::vector<std::unique_ptr<Communicator>> initAll(int n, const Config& config) 
 
 std::unique_ptr<Communicator> initFromEnv(const Config& config) {
   const LaunchEnv env = readLaunchEnv(config);
+  Config withSecret = config;
+  if (!withSecret.secretSet) {
+    // Note [Job secret]: without WEFT_SECRET every rank derives the same one from the job id,
+    // which keeps jobs apart but not someone who knows the id out.
+    withSecret.secret = auth::derived(env.jobKey);
+    if (env.method == LaunchEnv::Method::Tcp) {
+      WEFT_LOG(Info, "WEFT_SECRET is not set: connections prove a secret derived from the job id (set WEFT_SECRET "
+                     "to the same 64 hex digits on every rank to keep strangers out)");
+    }
+  }
   std::shared_ptr<store::Store> base;
   std::shared_ptr<void> keepAlive;
   const Deadline deadline = Deadline::after(config.bootstrapTimeoutSeconds);
@@ -115,12 +134,12 @@ std::unique_ptr<Communicator> initFromEnv(const Config& config) {
       break;
     case LaunchEnv::Method::Tcp:
       // torchrun's convention: rank 0 hosts the store on MASTER_PORT, every rank is a client.
-      if (env.rank == 0) keepAlive = store::TcpStoreServer::start("", env.port, env.jobKey);
-      base = store::TcpStore::connect(env.host, env.port, env.jobKey, deadline);
+      if (env.rank == 0) keepAlive = store::TcpStoreServer::start("", env.port, env.jobKey, withSecret.secret);
+      base = store::TcpStore::connect(env.host, env.port, env.jobKey, withSecret.secret, deadline);
       break;
   }
   auto scoped = std::make_shared<store::PrefixStore>(nextEnvScope(), base);
-  auto comm = Communicator::create(scoped, env.rank, env.size, config, std::move(keepAlive));
+  auto comm = Communicator::create(scoped, env.rank, env.size, withSecret, std::move(keepAlive));
   // Every rank is done with the file (see connectRanks): leave nothing behind.
   if (env.method == LaunchEnv::Method::File && env.rank == 0) {
     std::static_pointer_cast<store::FileStore>(base)->removeFile();

@@ -18,6 +18,17 @@
 
 namespace weft::transport {
 
+// Note [Stamps]: every message carries 16 bytes chosen by its sender, which the transport
+// delivers with it untouched (in the shm slot header, the TCP frame header, ahead of the UCX
+// payload). Transports give them no meaning; the collectives layer puts the signature of the
+// call that sent the message there and the receiver compares it with its own (Note [Signatures]
+// in collectives/signature.h).
+struct Stamp {
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  friend bool operator==(const Stamp&, const Stamp&) = default;
+};
+
 // A link to one peer: a send FIFO towards it and a receive FIFO from it, each of slots of
 // slotBytes(). Algorithms write into a send slot in place and read a received chunk in place, so a
 // reduction can go straight from the peer's chunk and the local input into the next peer's slot
@@ -33,14 +44,15 @@ class Endpoint {
   // Send side. Never blocks. A writable slot of slotBytes() bytes, or nullptr while all slots are
   // in flight. Calling it again before postSend returns the same slot.
   virtual std::byte* trySendSlot() = 0;
-  // Publishes the first `bytes` bytes of the slot from trySendSlot() and wakes the peer.
-  virtual void postSend(size_t bytes) = 0;
+  // Publishes the first `bytes` bytes of the slot from trySendSlot(), with `stamp`, and wakes the
+  // peer.
+  virtual void postSend(size_t bytes, Stamp stamp) = 0;
   // As postSend (after trySendSlot() returned a slot), but the message is the `bytes` bytes at
   // `src`. A transport that can send straight from caller memory (tcp: writev from it) does, and
   // then `src` must stay unchanged until sendsDrained(); the others copy it into the slot.
-  virtual void postSendFrom(const std::byte* src, size_t bytes) {
+  virtual void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) {
     std::memcpy(trySendSlot(), src, bytes);
-    postSend(bytes);
+    postSend(bytes, stamp);
   }
   // False while a message posted with postSendFrom may still read caller memory. Never blocks.
   virtual bool sendsDrained() { return true; }
@@ -79,6 +91,8 @@ class Endpoint {
   // Receive side. Never blocks. The oldest received chunk not yet released (its size in *bytes),
   // or nullptr when none has arrived. Calling it again before releaseRecv returns the same chunk.
   virtual const std::byte* tryRecvSlot(size_t* bytes) = 0;
+  // The stamp its sender posted that chunk with (valid from tryRecvSlot until releaseRecv).
+  virtual Stamp recvStamp() const = 0;
   // Returns the chunk's slot to the sender and wakes it.
   virtual void releaseRecv() = 0;
 };

@@ -33,7 +33,7 @@ class BlockExchangeOp : public Operation {
   static constexpr int kMaxPhases = 32;  // one per bit of an int rank count
 
   BlockExchangeOp(const Context& ctx, const CollArgs& a)
-      : args_(a), prims_(nullptr, nullptr, a.dtype, a.op, ctx.size, ctx.slotBytes()), size_(ctx.size),
+      : args_(a), prims_(ctx, nullptr, nullptr, a.dtype, a.op), size_(ctx.size),
         elem_(prims_.elementSize()) {
     // The own block goes to its place in the output first (in place, it is there already).
     auto* own = static_cast<std::byte*>(a.recv) + size_t(ctx.rank) * a.count * elem_;

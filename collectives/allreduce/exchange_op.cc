@@ -11,7 +11,7 @@ namespace weft::coll {
 ExchangeOp::ExchangeOp(const Context& ctx, const CollArgs& a)
     : ctx_(ctx), args_(a),
       // Avg sums here and divides once: RecvReduceCopy would divide at every step.
-      prims_(nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op, ctx.size, ctx.slotBytes()),
+      prims_(ctx, nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op),
       elem_(prims_.elementSize()), input_{a.recv, a.send, a.count * elem_} {}
 
 void ExchangeOp::add(int peer, patterns::Range send, patterns::Range recv, bool reduce) {

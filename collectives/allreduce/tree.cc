@@ -37,7 +37,7 @@ class DoubleTreeAllReduceOp final : public Operation {
  public:
   DoubleTreeAllReduceOp(const Context& ctx, const CollArgs& a)
       : args_(a),
-        prims_(nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op, ctx.size, ctx.slotBytes()),
+        prims_(ctx, nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op),
         halves_{a.count, 2}, chunking_(halves_.longest(), prims_.maxChunkElements()),
         elem_(prims_.elementSize()), nranks_(ctx.size) {
     for (int t = 0; t < 2; ++t) {

@@ -14,7 +14,7 @@ namespace {
 class PairwiseAllToAllOp final : public Operation {
  public:
   PairwiseAllToAllOp(const Context& ctx, const CollArgs& a)
-      : ctx_(ctx), args_(a), prims_(nullptr, nullptr, a.dtype, a.op, ctx.size, ctx.slotBytes()),
+      : ctx_(ctx), args_(a), prims_(ctx, nullptr, nullptr, a.dtype, a.op),
         block_(a.count * prims_.elementSize()) {
     // Block r stays here. (In place is refused by the runtime: block r-k would be overwritten
     // at step k before it is sent at step size-k.)

@@ -13,7 +13,7 @@ namespace {
 class DisseminationOp final : public Operation {
  public:
   explicit DisseminationOp(const Context& ctx, const CollArgs&)
-      : ctx_(ctx), prims_(nullptr, nullptr, DataType::Uint8, ReduceOp::Sum, ctx.size, ctx.slotBytes()) {}
+      : ctx_(ctx), prims_(ctx, nullptr, nullptr, DataType::Uint8, ReduceOp::Sum) {}
 
   Progress advance() override {
     bool advanced = false;

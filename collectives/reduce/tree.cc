@@ -26,8 +26,8 @@ class TreeReduceOp final : public Operation {
       : args_(a), tree_{ctx.size, a.root}, v_(tree_.virtualRank(ctx.rank)),
         // Avg sums on the way and divides once at the root (RecvReduceCopy would divide each time).
         parent_(v_ == 0 ? nullptr : &ctx.link(tree_.realRank(tree_.parent(v_)))),
-        prims_(nullptr, parent_, a.dtype,
-               a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op, ctx.size, ctx.slotBytes()),
+        prims_(ctx, nullptr, parent_, a.dtype,
+               a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op),
         chunking_(a.count, prims_.maxChunkElements()), elem_(prims_.elementSize()), nranks_(ctx.size) {
     tree_.forEachChild(v_, [&](int child) { children_[size_t(nChildren_++)] = &ctx.link(tree_.realRank(child)); });
     // The one per-call buffer: a single chunk of partial sums, only where there is nowhere else

@@ -30,7 +30,7 @@ class RecursiveHalvingOp final : public Operation {
   RecursiveHalvingOp(const Context& ctx, const CollArgs& a)
       : args_(a),
         // Avg sums on the way and divides once at the end (RecvReduceCopy would divide each time).
-        prims_(nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op, ctx.size, ctx.slotBytes()),
+        prims_(ctx, nullptr, nullptr, a.dtype, a.op == ReduceOp::Avg ? ReduceOp::Sum : a.op),
         elem_(prims_.elementSize()), nranks_(ctx.size) {
     plan(ctx);
   }

@@ -15,7 +15,7 @@ namespace {
 class LinearOp final : public Operation {
  public:
   LinearOp(const Context& ctx, const CollArgs& a)
-      : prims_(nullptr, nullptr, a.dtype, a.op, ctx.size, ctx.slotBytes()) {
+      : prims_(ctx, nullptr, nullptr, a.dtype, a.op) {
     const bool scatter = a.kind == CollKind::Scatter;
     const size_t block = a.count * prims_.elementSize();
     if (ctx.rank != a.root) {

@@ -48,7 +48,7 @@ class TreeOp final : public Operation {
 
   TreeOp(const Context& ctx, const CollArgs& a)
       : args_(a), scatter_(a.kind == CollKind::Scatter), tree_{ctx.size, a.root}, v_(tree_.virtualRank(ctx.rank)),
-        prims_(nullptr, nullptr, a.dtype, a.op, ctx.size, ctx.slotBytes()), elem_(prims_.elementSize()),
+        prims_(ctx, nullptr, nullptr, a.dtype, a.op), elem_(prims_.elementSize()),
         block_(a.count * elem_) {
     auto* send = const_cast<std::byte*>(static_cast<const std::byte*>(a.send));  // only read from
     auto* recv = static_cast<std::byte*>(a.recv);

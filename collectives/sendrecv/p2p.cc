@@ -12,7 +12,7 @@ namespace {
 class P2pOp final : public Operation {
  public:
   P2pOp(const Context& ctx, const CollArgs& a)
-      : prims_(nullptr, nullptr, a.dtype, a.op, ctx.size, ctx.slotBytes()),
+      : prims_(ctx, nullptr, nullptr, a.dtype, a.op),
         transfer_(a.kind == CollKind::Send
                       ? Transfer{Prim::Send, &ctx.link(a.root), static_cast<const std::byte*>(a.send), nullptr, a.count, 0}
                       : Transfer{Prim::Recv, &ctx.link(a.root), nullptr, static_cast<std::byte*>(a.recv), a.count, 0}) {}

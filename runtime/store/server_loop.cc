@@ -25,10 +25,10 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 }
 
-ServerLoop::ServerLoop(std::vector<UniqueFd> listeners, std::string jobKey)
+ServerLoop::ServerLoop(std::vector<UniqueFd> listeners, std::string jobKey, const auth::Secret& secret)
     : listeners_(std::move(listeners)),
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      jobKey_(std::move(jobKey)) {
+      jobKey_(std::move(jobKey)), secret_(secret) {
   if (!wake_.valid()) throw SystemError("eventfd for the store server", errno);
 }
 
@@ -172,9 +172,28 @@ void ServerLoop::process(uint64_t id) {
 void ServerLoop::handle(uint64_t id, wire::Request& req) {
   Client& c = clients_.at(id);
   if (!c.greeted) {
-    if (req.args[0] != wire::kMagic) return drop(id, "did not start with a valid hello");
-    if (req.args[1] != jobKey_) {
-      WEFT_LOG(Warn, "store server: rejecting a client of another job (job key mismatch)");
+    // Note [Job secret]: Hello(magic, job key, Nc) -> Na | Pa, then Auth(Pc) -> Ok.
+    if (req.cmd == Cmd::Hello) {
+      if (c.challenge) return drop(id, "sent a second hello");
+      if (req.args[0] != wire::kMagic) return drop(id, "did not start with a valid hello");
+      if (req.args[1] != jobKey_) {
+        WEFT_LOG(Warn, "store server: rejecting a client of another job (job key mismatch)");
+        c.closing = true;
+        return reply(c, Status::Rejected, {});
+      }
+      c.challenge = auth::randomBytes();
+      c.clientNonce = std::move(req.args[2]);
+      const Digest proof = auth::proof(secret_, auth::Role::Acceptor, wire::kAuthTag, *c.challenge,
+                                       wire::asNonce(c.clientNonce));
+      std::string payload(reinterpret_cast<const char*>(c.challenge->data()), c.challenge->size());
+      payload.append(reinterpret_cast<const char*>(proof.data()), proof.size());
+      return reply(c, Status::Ok, payload);
+    }
+    if (!c.challenge) return drop(id, "sent its proof before its hello");
+    const Digest expected = auth::proof(secret_, auth::Role::Connector, wire::kAuthTag,
+                                        wire::asNonce(c.clientNonce), *c.challenge);
+    if (!equalDigests(wire::asDigest(req.args[0]), expected)) {
+      WEFT_LOG(Warn, "store server: rejecting a client that does not know the job secret");
       c.closing = true;
       return reply(c, Status::Rejected, {});
     }
@@ -182,7 +201,8 @@ void ServerLoop::handle(uint64_t id, wire::Request& req) {
     return reply(c, Status::Ok, {});
   }
   switch (req.cmd) {
-    case Cmd::Hello:  // parseRequest lets a Hello through only before the greeting
+    case Cmd::Hello:  // parseRequest lets these through only before the greeting
+    case Cmd::Auth:
       return drop(id, "sent a second hello");
     case Cmd::Set:
       data_[req.args[0]] = std::move(req.args[1]);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/auth.h"
 #include "common/deadline.h"
 #include "runtime/store/socket.h"
 #include "runtime/store/tcp_wire.h"
@@ -17,7 +18,7 @@ namespace weft::store::detail {
 // Loop-bound: after construction, everything except stop() runs on the serving thread.
 class ServerLoop {
  public:
-  ServerLoop(std::vector<UniqueFd> listeners, std::string jobKey);
+  ServerLoop(std::vector<UniqueFd> listeners, std::string jobKey, const auth::Secret& secret);
 
   // Serves until stop() is called. Never throws.
   void run();
@@ -38,7 +39,9 @@ class ServerLoop {
     std::string in;   // received bytes not yet parsed (at most one frame plus one read)
     std::string out;  // reply bytes not yet sent, from outPos
     size_t outPos = 0;
-    bool greeted = false;  // Hello accepted
+    std::optional<auth::Nonce> challenge;  // ours, sent in answer to its Hello
+    std::string clientNonce;
+    bool greeted = false;  // Hello and Auth accepted
     bool closing = false;  // close once out is flushed (after Rejected)
     bool dead = false;     // closed; erased at the end of the loop iteration
     std::optional<Pending> pending;
@@ -62,6 +65,7 @@ class ServerLoop {
   std::vector<UniqueFd> listeners_;
   UniqueFd wake_;  // eventfd written by stop()
   const std::string jobKey_;
+  const auth::Secret secret_;
   std::unordered_map<uint64_t, Client> clients_;
   uint64_t nextId_ = 1;
   std::unordered_map<std::string, std::string> data_;

@@ -32,37 +32,70 @@ uint32_t timeoutMs(const Deadline& d) {
 std::string_view asView(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 }  // namespace
 
-TcpStore::TcpStore(std::string host, int port, std::string jobKey)
-    : host_(std::move(host)), port_(port), jobKey_(std::move(jobKey)), url_(detail::tcpUrl(host_, port_)) {}
+TcpStore::TcpStore(std::string host, int port, std::string jobKey, const auth::Secret& secret)
+    : host_(std::move(host)), port_(port), jobKey_(std::move(jobKey)), secret_(secret),
+      url_(detail::tcpUrl(host_, port_)) {}
 
 std::shared_ptr<TcpStore> TcpStore::connect(const std::string& host, int port, std::string jobKey,
-                                            Deadline deadline) {
+                                            const auth::Secret& secret, Deadline deadline) {
   if (port <= 0 || port > 65535) throw InvalidArgument("store port " + std::to_string(port) + " is out of range");
   if (jobKey.size() > detail::kMaxKeyBytes) throw InvalidArgument("store job key is longer than 4096 bytes");
-  std::shared_ptr<TcpStore> store(new TcpStore(host, port, std::move(jobKey)));
+  std::shared_ptr<TcpStore> store(new TcpStore(host, port, std::move(jobKey), secret));
   store->idle_.push_back(store->open(deadline, true));
   return store;
+}
+
+// One step of the handshake: sends `request`, reads the reply into *payload (at most `most`
+// bytes). Throws for a reply that is not Ok; returns what the I/O came to.
+Io TcpStore::greetStep(int fd, const std::string& request, size_t most, std::string* payload, const Deadline& deadline,
+                       int* err, const char* refusal) {
+  char header[wire::kReplyHeaderBytes];
+  Io io = detail::sendAll(fd, request.data(), request.size(), deadline, err);
+  if (io == Io::Ok) io = detail::recvAll(fd, header, sizeof(header), deadline, err);
+  if (io != Io::Ok) return io;
+  const auto status = static_cast<Status>(header[0]);
+  const uint32_t bytes = wire::getU32(header + 1);
+  if (status == Status::Rejected) throw RemoteError("the store at " + url_ + " " + refusal);
+  if (status != Status::Ok || bytes > most) {
+    throw RemoteError("the server at " + url_ + " is not a weft store (unexpected handshake reply)");
+  }
+  payload->resize(bytes);
+  return bytes == 0 ? Io::Ok : detail::recvAll(fd, payload->data(), bytes, deadline, err);
+}
+
+// The greeting, with the challenge-response of Note [Job secret]. Throws RemoteError when either
+// side is refused; returns the I/O outcome otherwise.
+Io TcpStore::greet(int fd, const Deadline& deadline, int* err) {
+  const auth::Nonce mine = auth::randomBytes();
+  const std::string_view mineView(reinterpret_cast<const char*>(mine.data()), mine.size());
+  std::string payload;
+  Io io = greetStep(fd, wire::encodeRequest(Cmd::Hello, 0, {wire::kMagic, jobKey_, mineView}),
+                    wire::kNonceBytes + wire::kProofBytes, &payload, deadline, err,
+                    "belongs to another job (job key mismatch)");
+  if (io != Io::Ok) return io;
+  if (payload.size() != wire::kNonceBytes + wire::kProofBytes) {
+    throw RemoteError("the server at " + url_ + " is not a weft store (unexpected handshake reply)");
+  }
+  const auth::Nonce theirs = wire::asNonce(std::string_view(payload).substr(0, wire::kNonceBytes));
+  const Digest expected = auth::proof(secret_, auth::Role::Acceptor, wire::kAuthTag, theirs, mine);
+  if (!equalDigests(wire::asDigest(std::string_view(payload).substr(wire::kNonceBytes)), expected)) {
+    throw RemoteError("the store at " + url_ + " does not know this job's secret (another job's store?)");
+  }
+  const Digest proof = auth::proof(secret_, auth::Role::Connector, wire::kAuthTag, mine, theirs);
+  const std::string_view proofView(reinterpret_cast<const char*>(proof.data()), proof.size());
+  return greetStep(fd, wire::encodeRequest(Cmd::Auth, 0, {proofView}), 0, &payload, deadline, err,
+                   "refused this rank's proof of the job secret (do the ranks have different WEFT_SECRETs?)");
 }
 
 UniqueFd TcpStore::open(const Deadline& deadline, bool retry) {
   std::string lastError = "no address";
   auto backoff = std::chrono::milliseconds(10);
-  const std::string hello = wire::encodeRequest(Cmd::Hello, 0, {wire::kMagic, jobKey_});
   for (;;) {
     UniqueFd fd = detail::tryConnect(host_, port_, deadline, &lastError);
     if (fd.valid()) {
       int err = 0;
-      char header[wire::kReplyHeaderBytes];
-      Io io = detail::sendAll(fd.get(), hello.data(), hello.size(), deadline, &err);
-      if (io == Io::Ok) io = detail::recvAll(fd.get(), header, sizeof(header), deadline, &err);
-      if (io == Io::Ok) {
-        auto status = static_cast<Status>(header[0]);
-        if (status == Status::Ok && wire::getU32(header + 1) == 0) return fd;
-        if (status == Status::Rejected) {
-          throw RemoteError("the store at " + url_ + " belongs to another job (job key mismatch)");
-        }
-        throw RemoteError("the server at " + url_ + " is not a weft store (unexpected handshake reply)");
-      }
+      const Io io = greet(fd.get(), deadline, &err);
+      if (io == Io::Ok) return fd;
       // Closed: a server that is stopping; Timeout: a server that does not speak the protocol.
       lastError = io == Io::Timeout ? "no answer to the handshake"
                   : io == Io::Closed ? "connection closed during the handshake" : std::strerror(err);

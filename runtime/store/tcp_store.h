@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/auth.h"
 #include "runtime/store/socket.h"
 #include "runtime/store/store.h"
 
@@ -20,11 +21,14 @@ namespace weft::store {
 class TcpStore : public Store {
  public:
   // Resolves host (IPv4 or IPv6) and connects, retrying with a short backoff until the
-  // deadline since the server may start later, then presents jobKey. Throws Timeout ("timed out
+  // deadline since the server may start later, then presents jobKey and proves it knows
+  // `secret` (Note [Job secret] in common/auth.h), as the server must. Throws Timeout ("timed out
   // after 30 s connecting to the store at tcp://127.0.0.1:29500 (last error: ...)"),
-  // RemoteError ("the store at tcp://... belongs to another job (job key mismatch)") or
+  // RemoteError ("the store at tcp://... belongs to another job (job key mismatch)", or either
+  // side's proof of the secret refused) or
   // InvalidArgument for a port out of range.
-  static std::shared_ptr<TcpStore> connect(const std::string& host, int port, std::string jobKey, Deadline deadline);
+  static std::shared_ptr<TcpStore> connect(const std::string& host, int port, std::string jobKey,
+                                           const auth::Secret& secret, Deadline deadline);
 
   void set(const std::string& key, const Bytes& value) override;
   Bytes get(const std::string& key, Deadline deadline) override;
@@ -41,11 +45,14 @@ class TcpStore : public Store {
     std::string payload;
   };
 
-  TcpStore(std::string host, int port, std::string jobKey);
+  TcpStore(std::string host, int port, std::string jobKey, const auth::Secret& secret);
 
   // Connects and greets. With retry, keeps trying until the deadline (first connection);
   // without, one round of attempts (the server was up before, so refusal means it is gone).
   detail::UniqueFd open(const Deadline& deadline, bool retry);
+  detail::Io greet(int fd, const Deadline& deadline, int* err);
+  detail::Io greetStep(int fd, const std::string& request, size_t most, std::string* payload, const Deadline& deadline,
+                       int* err, const char* refusal);
   // One request and its reply on a pooled connection. `what` completes error messages
   // ("waiting for key 'x'"); a Timeout here means the server did not answer in time.
   Reply roundTrip(const std::string& request, const Deadline& deadline, const std::string& what);
@@ -53,6 +60,7 @@ class TcpStore : public Store {
   const std::string host_;
   const int port_;
   const std::string jobKey_;
+  const auth::Secret secret_;
   const std::string url_;
   std::atomic<double> opTimeoutSec_{300};
 

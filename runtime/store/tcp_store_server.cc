@@ -11,10 +11,10 @@
 namespace weft::store {
 
 std::unique_ptr<TcpStoreServer> TcpStoreServer::start(const std::string& bindHost, int port, std::string jobKey,
-                                                     const PortRange& ports) {
+                                                     const auth::Secret& secret, const PortRange& ports) {
   int bound = 0;
   auto listeners = port == 0 ? detail::listenOn(bindHost, ports, &bound) : detail::listenOn(bindHost, port, &bound);
-  auto loop = std::make_unique<detail::ServerLoop>(std::move(listeners), std::move(jobKey));
+  auto loop = std::make_unique<detail::ServerLoop>(std::move(listeners), std::move(jobKey), secret);
   WEFT_LOG(Info, "store server listening on %s port %d", bindHost.empty() ? "all interfaces" : bindHost.c_str(),
            bound);
   return std::unique_ptr<TcpStoreServer>(new TcpStoreServer(std::move(loop), bound));

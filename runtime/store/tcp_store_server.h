@@ -2,6 +2,7 @@
 // The server side of the TCP store: one background thread that serves any number of clients.
 #pragma once
 
+#include "common/auth.h"
 #include "common/port_range.h"
 
 #include <memory>
@@ -15,8 +16,8 @@ class ServerLoop;
 }
 
 // Owned by one thread (usually rank 0's bootstrap); the serving thread is internal. Clients
-// must present the same job key (see TcpStore::connect); others are rejected, so two jobs on
-// one machine never share keys. Get/Wait requests for missing keys are parked on the server
+// must present the same job key and prove they know the job's secret (see TcpStore::connect);
+// others are rejected, so two jobs on one machine never share keys and strangers read nothing. Get/Wait requests for missing keys are parked on the server
 // and answered when the keys are set or the request's timeout passes (no client polling).
 class TcpStoreServer {
  public:
@@ -24,7 +25,7 @@ class TcpStoreServer {
   // starts serving. Throws SystemError, e.g. "cannot listen on port 29500: Address already in
   // use (another job may be using this MASTER_PORT)".
   static std::unique_ptr<TcpStoreServer> start(const std::string& bindHost, int port, std::string jobKey,
-                                               const PortRange& ports = {});
+                                               const auth::Secret& secret, const PortRange& ports = {});
 
   // Stops serving: closes every client connection (their pending calls fail with RemoteError)
   // and joins the thread. Never throws.

@@ -2,6 +2,9 @@
 // Encoding and bounded parsing of TCP store frames; see Note [TCP store protocol].
 #include "runtime/store/tcp_wire.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace weft::store::wire {
 
 void putU32(std::string& out, uint32_t v) {
@@ -25,14 +28,27 @@ int64_t getI64(const char* p) {
   return static_cast<int64_t>(v);
 }
 
+auth::Nonce asNonce(std::string_view bytes) {
+  auth::Nonce n{};
+  std::memcpy(n.data(), bytes.data(), std::min(bytes.size(), n.size()));
+  return n;
+}
+
+Digest asDigest(std::string_view bytes) {
+  Digest d{};
+  std::memcpy(d.data(), bytes.data(), std::min(bytes.size(), d.size()));
+  return d;
+}
+
 namespace {
 // Argument count bounds and per-argument length bounds for each command; false if unknown.
 bool argCountOk(Cmd cmd, uint32_t argc) {
   switch (cmd) {
-    case Cmd::Hello:
+    case Cmd::Hello: return argc == 3;
     case Cmd::Set:
     case Cmd::Add: return argc == 2;
-    case Cmd::Get: return argc == 1;
+    case Cmd::Get:
+    case Cmd::Auth: return argc == 1;
     case Cmd::Wait: return argc >= 1 && argc <= detail::kMaxWaitKeys;
   }
   return false;
@@ -41,7 +57,8 @@ bool argCountOk(Cmd cmd, uint32_t argc) {
 bool argLengthOk(Cmd cmd, uint32_t index, uint32_t len) {
   bool isKey = len >= 1 && len <= detail::kMaxKeyBytes;
   switch (cmd) {
-    case Cmd::Hello: return index == 0 ? len == kMagic.size() : len <= detail::kMaxKeyBytes;
+    case Cmd::Hello: return index == 0 ? len == kMagic.size() : index == 1 ? len <= detail::kMaxKeyBytes : len == kNonceBytes;
+    case Cmd::Auth: return len == kProofBytes;
     case Cmd::Set: return index == 0 ? isKey : len <= detail::kMaxValueBytes;
     case Cmd::Add: return index == 0 ? isKey : len == 8;
     case Cmd::Get:
@@ -50,13 +67,14 @@ bool argLengthOk(Cmd cmd, uint32_t index, uint32_t len) {
   return false;
 }
 
-bool knownCmd(uint8_t c) { return c >= static_cast<uint8_t>(Cmd::Hello) && c <= static_cast<uint8_t>(Cmd::Wait); }
+bool knownCmd(uint8_t c) { return c >= static_cast<uint8_t>(Cmd::Hello) && c <= static_cast<uint8_t>(Cmd::Auth); }
+bool greeting(Cmd c) { return c == Cmd::Hello || c == Cmd::Auth; }
 }  // namespace
 
 Parse parseRequest(std::string_view buf, bool greeted, Request* out, size_t* consumed) {
   if (buf.empty()) return Parse::NeedMore;
   if (!knownCmd(static_cast<uint8_t>(buf[0]))) return Parse::Malformed;
-  if (greeted == (static_cast<Cmd>(buf[0]) == Cmd::Hello)) return Parse::Malformed;
+  if (greeted == greeting(static_cast<Cmd>(buf[0]))) return Parse::Malformed;
   if (buf.size() < kRequestHeaderBytes) return Parse::NeedMore;
   auto cmd = static_cast<Cmd>(buf[0]);
   uint32_t argc = getU32(buf.data() + 5);

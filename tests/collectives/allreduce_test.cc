@@ -114,7 +114,7 @@ TEST_CASE("allreduce direct: ranks that disagree on the count get InvalidUsage n
   for (int r = 0; r < 2; ++r) {
     INFO("rank " << r << ": " << messages[size_t(r)]);
     CHECK(codes[size_t(r)] == weftInvalidUsage);
-    CHECK_THAT(messages[size_t(r)], Catch::Contains("rank " + std::to_string(1 - r) + " called allreduce with count " +
-                                                    (r == 0 ? "200" : "100")));
+    CHECK_THAT(messages[size_t(r)], Catch::Contains("rank " + std::to_string(1 - r) + " called allreduce(count=" +
+                                                    (r == 0 ? "200" : "100") + ", float, sum)"));
   }
 }

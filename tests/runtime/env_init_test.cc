@@ -195,6 +195,31 @@ TEST_CASE("a process of another job at a job's port is refused, and the job stil
   requireAllSucceeded({first.wait(), second.wait()});
 }
 
+TEST_CASE("a process with the job's id but not its WEFT_SECRET is refused, and the job still forms",
+          "[init][env][auth]") {
+  const int port = weft::test::freePort();
+  const std::string secret(64, 'a'), guess(64, 'b');
+  EnvMap rank0 = torchrun(0, 2, port), rank1 = torchrun(1, 2, port);
+  rank0["WEFT_JOB_ID"] = rank1["WEFT_JOB_ID"] = "the-job";
+  rank0["WEFT_SECRET"] = rank1["WEFT_SECRET"] = secret;
+  Subprocess first({kRank, "allreduce", "7", "2", "0"}, rankEnvironment(rank0));
+
+  EnvMap stranger = rank1;
+  stranger["WEFT_SECRET"] = guess;
+  const ProcessResult s = expectInitFailure(stranger, weftRemoteError, {"does not know this job's secret"});
+  INFO("stranger: " << weft::test::describe(s) << " stdout: " << s.out);
+  CHECK(s.exitCode == 0);
+
+  Subprocess second({kRank, "allreduce", "7", "2", "1"}, rankEnvironment(rank1));
+  requireAllSucceeded({first.wait(), second.wait()});
+}
+
+TEST_CASE("a WEFT_SECRET that is not 64 hex digits is an invalid argument", "[init][env][auth]") {
+  const ProcessResult r = expectInitFailure({{"WEFT_SECRET", "not-hex"}}, weftInvalidArgument, {"WEFT_SECRET", "64 hex"});
+  INFO(weft::test::describe(r) << " stdout: " << r.out);
+  CHECK(r.exitCode == 0);
+}
+
 TEST_CASE("a job of several ranks without a meeting point is an invalid argument", "[init][env]") {
   SECTION("MASTER_ADDR without MASTER_PORT") {
     const ProcessResult r = expectInitFailure({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}},

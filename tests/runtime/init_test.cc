@@ -118,6 +118,26 @@ TEST_CASE("weftCommInitRank: a rank that never arrives makes the others time out
   }
 }
 
+TEST_CASE("weftCommInitRank: an id with another secret is refused, and the job goes on", "[init][auth]") {
+  ScopedEnv timeout("WEFT_BOOTSTRAP_TIMEOUT", "5");
+  const weftUniqueId id = weft::Comm::uniqueId();
+  // The same server, another secret: the bytes after magic (4), port (2) and host (64).
+  weftUniqueId forged = id;
+  forged.internal[70] = char(forged.internal[70] ^ 1);
+  const Outcome stranger = initRanks(forged, 2, {1}).at(0);
+  INFO(stranger.message);
+  CHECK(stranger.code == weftRemoteError);
+  // Its job key, derived from its secret, already differs (the store also checks the proof of
+  // the secret itself: tests/runtime/store/tcp_store_test.cc).
+  CHECK(stranger.message.find("belongs to another job") != std::string::npos);
+  CHECK(stranger.seconds < 5);
+  // The store served nobody in the stranger's name: the real ranks meet and form the job.
+  for (const Outcome& o : initRanks(id, 2, {0, 1})) {
+    INFO(o.message);
+    CHECK(o.code == weftSuccess);
+  }
+}
+
 TEST_CASE("weftCommInitRank: the timeout message gives the communicator's real size", "[init]") {
   // Waiting for rank 0 used to be reported as "bootstrap of rank 1 of 1", the size of the
   // internal gather rather than of the communicator.

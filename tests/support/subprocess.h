@@ -65,7 +65,7 @@ ProcessResult run(const std::vector<std::string>& argv,
 std::string describe(const ProcessResult& r);
 
 // This process's environment without any launcher or rendezvous variable (RANK, MASTER_*,
-// OMPI_*, PMI_*, SLURM_*, WEFT_INIT, WEFT_JOB_ID, ...), with `set` added on top.
+// OMPI_*, PMI_*, SLURM_*, WEFT_INIT, WEFT_JOB_ID, WEFT_SECRET, ...), with `set` added on top.
 std::vector<std::string> childEnvironment(const EnvMap& set);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).

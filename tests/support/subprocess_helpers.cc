@@ -23,7 +23,7 @@ namespace {
 // child sees only those the test sets, whatever the environment of the test itself holds.
 constexpr const char* kDroppedPrefixes[] = {
     "RANK=", "WORLD_SIZE=", "LOCAL_RANK=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT=",
-    "OMPI_", "PMI_", "PMIX_", "MPI_LOCAL", "SLURM_", "WEFT_INIT=", "WEFT_JOB_ID=",
+    "OMPI_", "PMI_", "PMIX_", "MPI_LOCAL", "SLURM_", "WEFT_INIT=", "WEFT_JOB_ID=", "WEFT_SECRET=",
     "WEFT_TIMEOUT=", "WEFT_BOOTSTRAP_TIMEOUT="};
 
 bool dropped(const char* entry) {

@@ -18,6 +18,7 @@ namespace weft::test {
 namespace {
 
 using transport::Endpoint;
+using transport::Stamp;
 using transport::Transport;
 using transport::WaitArm;
 
@@ -25,6 +26,12 @@ constexpr double kWaitUs = 50000;
 
 [[noreturn]] void stuck(const std::string& what, int rank, int peer) {
   throw std::runtime_error("rank " + std::to_string(rank) + " stuck " + what + " rank " + std::to_string(peer));
+}
+
+// The stamp message `seq` from `from` to `to` carries (Note [Stamps]): every bit pattern must
+// arrive unchanged, so each message's differs.
+Stamp stampOf(int from, int to, uint64_t seq) {
+  return {seq * 0x9e3779b97f4a7c15ull ^ uint64_t(from), ~seq ^ (uint64_t(to) << 40)};
 }
 
 // Sends message `seq` of `bytes` (pattern content) to ep's peer, waiting for a slot.
@@ -35,7 +42,7 @@ void sendMsg(Transport& t, Endpoint& ep, int me, uint64_t seq, size_t bytes) {
     const uint32_t token = t.waitToken();
     if (std::byte* slot = ep.trySendSlot()) {
       for (size_t i = 0; i < bytes; ++i) slot[i] = pattern(me, ep.peer(), seq, i);
-      ep.postSend(bytes);
+      ep.postSend(bytes, stampOf(me, ep.peer(), seq));
       return;
     }
     if (deadline.expired()) stuck("sending to", me, ep.peer());
@@ -43,8 +50,8 @@ void sendMsg(Transport& t, Endpoint& ep, int me, uint64_t seq, size_t bytes) {
   }
 }
 
-// Receives the next message, waiting for it.
-std::vector<std::byte> recvMsg(Transport& t, Endpoint& ep, int me) {
+// Receives the next message, waiting for it, and its stamp into *stamp unless null.
+std::vector<std::byte> recvMsg(Transport& t, Endpoint& ep, int me, Stamp* stamp = nullptr) {
   const Deadline deadline = Deadline::after(20);
   WaitArm arm(t);
   for (;;) {
@@ -52,6 +59,7 @@ std::vector<std::byte> recvMsg(Transport& t, Endpoint& ep, int me) {
     size_t bytes = 0;
     if (const std::byte* p = ep.tryRecvSlot(&bytes)) {
       std::vector<std::byte> out(p, p + bytes);
+      if (stamp) *stamp = ep.recvStamp();
       ep.releaseRecv();
       return out;
     }
@@ -88,7 +96,7 @@ void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
         const uint64_t seq = sent[size_t(p)];
         const size_t bytes = streamSize(seq, me, slotBytes);
         for (size_t i = 0; i < bytes; ++i) slot[i] = pattern(me, p, seq, i);
-        ep.postSend(bytes);
+        ep.postSend(bytes, stampOf(me, p, seq));
         --remaining;
         progress = true;
       }
@@ -96,7 +104,7 @@ void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
       for (const std::byte* m; got[size_t(p)] < count && (m = ep.tryRecvSlot(&bytes)) != nullptr; ++got[size_t(p)]) {
         const uint64_t seq = got[size_t(p)];
         std::vector<std::byte> copy(m, m + bytes);
-        if (!matches(copy, p, me, seq, streamSize(seq, p, slotBytes))) {
+        if (!matches(copy, p, me, seq, streamSize(seq, p, slotBytes)) || ep.recvStamp() != stampOf(p, me, seq)) {
           throw std::runtime_error("rank " + std::to_string(me) + ": message " + std::to_string(seq) + " from rank " +
                                    std::to_string(p) + " is wrong (" + std::to_string(bytes) + " bytes)");
         }
@@ -116,8 +124,8 @@ TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[tr
   const std::string kind = GENERATE(from_range(builtTransports()));
   const int nranks = GENERATE(2, 3);
   TransportSetup s{kind, nranks, 8, 4096};
-  // 47, 48, 49: around the largest chunk a shm slot header carries inline (Note [Slot FIFOs]).
-  const std::vector<size_t> sizes{0, 1, 7, 47, 48, 49, s.slotBytes};
+  // 31, 32, 33: around the largest chunk a shm slot header carries inline (Note [Slot FIFOs]).
+  const std::vector<size_t> sizes{0, 1, 7, 31, 32, 33, 48, s.slotBytes};
   INFO(kind << " with " << nranks << " ranks");
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) {
     const int me = L.rank;
@@ -128,22 +136,28 @@ TEST_CASE("transport contract: ping-pong of edge sizes between every pair", "[tr
     for (int p = 0; p < nranks; ++p) {
       if (p == me) continue;
       for (size_t k = 0; k < sizes.size(); ++k) {
-        const auto m = recvMsg(*L.transport, *L.eps[size_t(p)], me);
-        if (!matches(m, p, me, k, sizes[k])) throw std::runtime_error("bad ping from rank " + std::to_string(p));
+        Stamp stamp;
+        const auto m = recvMsg(*L.transport, *L.eps[size_t(p)], me, &stamp);
+        if (!matches(m, p, me, k, sizes[k]) || stamp != stampOf(p, me, k)) {
+          throw std::runtime_error("bad ping from rank " + std::to_string(p));
+        }
         // Echo it back unchanged; the sender checks that it is its own message.
         Endpoint& ep = *L.eps[size_t(p)];
         std::byte* slot = nullptr;
         WaitArm arm(*L.transport);
         while ((slot = ep.trySendSlot()) == nullptr) L.transport->waitChange(L.transport->waitToken(), kWaitUs);
         if (!m.empty()) std::memcpy(slot, m.data(), m.size());
-        ep.postSend(m.size());
+        ep.postSend(m.size(), stamp);
       }
     }
     for (int p = 0; p < nranks; ++p) {
       if (p == me) continue;
       for (size_t k = 0; k < sizes.size(); ++k) {
-        const auto m = recvMsg(*L.transport, *L.eps[size_t(p)], me);
-        if (!matches(m, me, p, k, sizes[k])) throw std::runtime_error("bad pong from rank " + std::to_string(p));
+        Stamp stamp;
+        const auto m = recvMsg(*L.transport, *L.eps[size_t(p)], me, &stamp);
+        if (!matches(m, me, p, k, sizes[k]) || stamp != stampOf(me, p, k)) {
+          throw std::runtime_error("bad pong from rank " + std::to_string(p));
+        }
       }
     }
   }));
@@ -220,7 +234,7 @@ TEST_CASE("transport contract: postSendFrom sends caller memory, free again once
           if (deadline.expired()) stuck("sending to", 0, 1);
           t.waitChange(token, kWaitUs);
         }
-        ep.postSendFrom(mem.data() + k * kChunk, kChunk);
+        ep.postSendFrom(mem.data() + k * kChunk, kChunk, stampOf(0, 1, k));
       }
       while (!ep.sendsDrained()) {
         if (deadline.expired()) stuck("draining to", 0, 1);
@@ -333,7 +347,7 @@ TEST_CASE("transport throughput: 64 MiB in 512 KiB chunks", "[.][perf]") {
         if (L.rank == 0) {
           if (std::byte* slot = ep.trySendSlot()) {
             std::memset(slot, int(k & 0xff), kChunk);
-            ep.postSend(kChunk);
+            ep.postSend(kChunk, Stamp{});
             break;
           }
         } else if (const std::byte* p = ep.tryRecvSlot(&bytes)) {

@@ -32,7 +32,17 @@ TcpOptions options(int rank, int nranks, const std::string& tag) {
   o.slotBytes = 1024;
   o.ifname = "lo";
   o.setupTimeoutSeconds = 10;
+  o.secret = auth::derived("tcp_setup_test");
   return o;
+}
+
+// Plays the connector's part of the handshake (Note [Job secret]) on `s`, which has sent
+// `hello`, proving `secret`: reads the challenge and answers it.
+void answerChallenge(const Socket& s, const Hello& hello, const auth::Secret& secret) {
+  Challenge c;
+  readAll(s, &c, sizeof(c), Deadline::after(5), "the listener");
+  const Digest p = auth::proof(secret, auth::Role::Connector, kAuthTag, hello.nonce, c.nonce);
+  writeAll(s, p.data(), p.size(), Deadline::after(5), "the listener");
 }
 
 // A raw connection to a listener blob that sends `bytes` (maybe none) and stays open.
@@ -52,6 +62,7 @@ Hello helloFrom(const TcpOptions& o, int rank, uint16_t index) {
   h.tagHash = fnv1a(o.jobTag);
   h.slotBytes = o.slotBytes;
   h.nsocks = uint32_t(o.nsocks);
+  h.nonce = auth::randomBytes();
   return h;
 }
 
@@ -92,6 +103,11 @@ TEST_CASE("tcp: strangers on the listener are refused and the real peer still co
   strangers.push_back(stranger(blob0, nullptr, 0));               // says nothing at all
   strangers.push_back(stranger(blob0, &otherJob, 10));            // half a hello
 
+  // A stranger that knows the job tag but not the secret: its hello is fine, its proof is not.
+  const Hello noSecret = helloFrom(options(1, 2, tag), 1, 0);
+  strangers.push_back(stranger(blob0, &noSecret, sizeof(noSecret)));
+  std::thread impostor([&] { answerChallenge(strangers.back(), noSecret, auth::derived("another job")); });
+
   std::unique_ptr<Endpoint> e1;
   std::exception_ptr err;
   std::thread rank1([&] {
@@ -105,6 +121,7 @@ TEST_CASE("tcp: strangers on the listener are refused and the real peer still co
   std::unique_ptr<Endpoint> e0;
   REQUIRE_NOTHROW(e0 = t0.connect(1, blob1));
   rank1.join();
+  impostor.join();
   if (err) std::rethrow_exception(err);
   t0.finishSetup();
   t1.finishSetup();
@@ -112,7 +129,7 @@ TEST_CASE("tcp: strangers on the listener are refused and the real peer still co
   std::byte* slot = e1->trySendSlot();
   REQUIRE(slot != nullptr);
   std::memcpy(slot, "hello", 5);
-  e1->postSend(5);
+  e1->postSend(5, transport::Stamp{});
   const auto got = receive(t0, *e0);
   REQUIRE(got.size() == 5);
   CHECK(std::memcmp(got.data(), "hello", 5) == 0);
@@ -130,6 +147,30 @@ TEST_CASE("tcp: a peer with other slot settings is an InvalidArgument", "[transp
   CHECK_THROWS_AS(t1.connect(0, blob0), InvalidArgument);
   CHECK_THROWS_AS(t1.connect(0, std::vector<std::byte>(3)), InvalidArgument);
   CHECK_THROWS_AS(t1.connect(1, blob0), InvalidArgument);  // itself
+}
+
+TEST_CASE("tcp: ranks with different job secrets refuse each other", "[transport][tcp]") {
+  const std::string tag = uniqueTag();
+  TcpOptions o0 = options(0, 2, tag), o1 = options(1, 2, tag);
+  o0.setupTimeoutSeconds = 1;
+  o1.secret = auth::derived("not the same job");
+  TcpTransport t0(o0), t1(o1);
+  const auto blob0 = t0.listen();
+  const auto blob1 = t1.listen();
+  std::exception_ptr err;
+  std::thread rank1([&] {
+    try {
+      t1.connect(0, blob0);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  });
+  // Rank 0 refuses rank 1's proof and waits on for the real rank 1 until its deadline.
+  CHECK_THROWS_AS(t0.connect(1, blob1), Timeout);
+  rank1.join();
+  // Rank 1 refused rank 0's proof first: it knows whom it connected to.
+  REQUIRE(err);
+  CHECK_THROWS_WITH(std::rethrow_exception(err), Catch::Contains("does not know the job secret"));
 }
 
 TEST_CASE("tcp: a peer that never connects times out naming it", "[transport][tcp]") {
@@ -150,19 +191,23 @@ TEST_CASE("tcp: a chunk larger than a slot is a RemoteError", "[transport][tcp]"
   const TcpOptions o0 = options(0, 2, tag);
   TcpTransport t0(o0);
   const auto blob0 = t0.listen();
-  // Pose as rank 1 with a valid hello, then frame a chunk bigger than the slots.
+  // Pose as rank 1 with a valid hello and the secret, then frame a chunk bigger than the slots.
   const Hello h = helloFrom(o0, 1, 0);
   Socket fake = stranger(blob0, &h, sizeof(h));
-  const uint64_t big = o0.slotBytes + 1;
-  const MsgHeader hdr{0, big};
-  std::vector<std::byte> payload(big);
-  writeAll(fake, &hdr, sizeof(hdr), Deadline::after(5), "rank 0");
-  writeAll(fake, payload.data(), payload.size(), Deadline::after(5), "rank 0");
+  std::thread poser([&] {
+    answerChallenge(fake, h, o0.secret);
+    const uint64_t big = o0.slotBytes + 1;
+    const MsgHeader hdr{0, big, {}};
+    std::vector<std::byte> payload(big);
+    writeAll(fake, &hdr, sizeof(hdr), Deadline::after(5), "rank 0");
+    writeAll(fake, payload.data(), payload.size(), Deadline::after(5), "rank 0");
+  });
   std::vector<std::byte> blob1 = blob0;  // rank 0 is passive: only the blob's shape matters
   AddressBlob a = *decodeAddress(blob0);
   a.rank = 1;
   blob1 = encodeAddress(a);
   auto e0 = t0.connect(1, blob1);
+  poser.join();
   CHECK_THROWS_AS(receive(t0, *e0), RemoteError);
   CHECK_FALSE(t0.peerAlive(1));
 }

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "tools/weftrun/unique_fd.h"
 
@@ -42,21 +43,24 @@ uint16_t findFreePort() {
   return ntohs(addr.sin_port);
 }
 
-std::string randomJobId() {
-  uint64_t bits = 0;
-  auto* out = reinterpret_cast<unsigned char*>(&bits);
+std::string randomHex(size_t bytes) {
+  std::vector<unsigned char> out(bytes);
   size_t got = 0;
-  while (got < sizeof bits) {
-    const ssize_t n = ::getrandom(out + got, sizeof bits - got, 0);
+  while (got < bytes) {
+    const ssize_t n = ::getrandom(out.data() + got, bytes - got, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       throwErrno("getrandom");
     }
     got += static_cast<size_t>(n);
   }
-  std::array<char, 17> hex{};
-  std::snprintf(hex.data(), hex.size(), "%016llx", static_cast<unsigned long long>(bits));
-  return std::string(hex.data());
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : out) {
+    hex += kDigits[b >> 4];
+    hex += kDigits[b & 15];
+  }
+  return hex;
 }
 
 JobInfo makeJobInfo(int localSize, int nnodes, int nodeRank, const std::string& masterAddr, int masterPort,
@@ -69,6 +73,7 @@ JobInfo makeJobInfo(int localSize, int nnodes, int nodeRank, const std::string& 
   job.masterPort = masterPort != 0 ? uint16_t(masterPort) : findFreePort();
   if (nnodes == 1) {
     job.jobId = randomJobId();  // a fresh one even inside another job's rank
+    job.secret = randomHex(32);  // Note [Job secret]: every connection of the job proves it
   } else if (userJobId && *userJobId) {
     job.jobId = userJobId;
   } else {
@@ -84,7 +89,7 @@ JobInfo makeJobInfo(int localSize, int nnodes, int nodeRank, const std::string& 
 }
 
 std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo& job, int localRank) {
-  const std::pair<std::string_view, std::string> overrides[] = {
+  std::vector<std::pair<std::string_view, std::string>> overrides = {
       {"RANK", std::to_string(job.nodeRank * job.localSize + localRank)},
       {"WORLD_SIZE", std::to_string(job.worldSize)},
       {"LOCAL_RANK", std::to_string(localRank)},
@@ -94,6 +99,7 @@ std::vector<std::string> rankEnvironment(const char* const* base, const JobInfo&
       {"MASTER_PORT", std::to_string(job.masterPort)},
       {"WEFT_JOB_ID", job.jobId},
   };
+  if (!job.secret.empty()) overrides.emplace_back("WEFT_SECRET", job.secret);
   auto isOverridden = [&](std::string_view entry) {
     for (const auto& [key, value] : overrides) {
       if (entry.size() > key.size() && entry.substr(0, key.size()) == key &&

@@ -16,28 +16,30 @@ std::byte* ShmEndpoint::trySendSlot() {
   return send_.data + (sendHead_ % slots_) * slotBytes_;
 }
 
-void ShmEndpoint::publish(SlotHeader& h, size_t bytes) {
+void ShmEndpoint::publish(SlotHeader& h, size_t bytes, Stamp stamp) {
   h.bytes = bytes;
+  h.stamp[0] = stamp.lo;
+  h.stamp[1] = stamp.hi;
   h.seq.store(++sendHead_, std::memory_order_release);
   send_.bell->ring();
 }
 
-void ShmEndpoint::postSend(size_t bytes) {
+void ShmEndpoint::postSend(size_t bytes, Stamp stamp) {
   WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
   WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSend without a free slot");
   const size_t idx = sendHead_ % slots_;
   SlotHeader& h = send_.ctl->slot[idx];
   if (bytes <= kInlineBytes) std::memcpy(h.inlined, send_.data + idx * slotBytes_, bytes);
-  publish(h, bytes);
+  publish(h, bytes, stamp);
 }
 
-void ShmEndpoint::postSendFrom(const std::byte* src, size_t bytes) {
+void ShmEndpoint::postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) {
   WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
   WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSendFrom without a free slot");
   const size_t idx = sendHead_ % slots_;
   SlotHeader& h = send_.ctl->slot[idx];
   std::memcpy(bytes <= kInlineBytes ? h.inlined : send_.data + idx * slotBytes_, src, bytes);
-  publish(h, bytes);
+  publish(h, bytes, stamp);
 }
 
 const std::byte* ShmEndpoint::tryRecvSlot(size_t* bytes) {
@@ -49,6 +51,7 @@ const std::byte* ShmEndpoint::tryRecvSlot(size_t* bytes) {
     throw RemoteError("rank " + std::to_string(peer_) + " posted a chunk of " +
                       std::to_string(*bytes) + " bytes into a slot of " + std::to_string(slotBytes_));
   }
+  recvStamp_ = Stamp{h.stamp[0], h.stamp[1]};
   recvReady_ = *bytes <= kInlineBytes ? h.inlined : recv_.data + idx * slotBytes_;
   return recvReady_;
 }

@@ -28,9 +28,10 @@ class ShmEndpoint final : public Endpoint {
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
   std::byte* trySendSlot() override;
-  void postSend(size_t bytes) override;
-  void postSendFrom(const std::byte* src, size_t bytes) override;
+  void postSend(size_t bytes, Stamp stamp) override;
+  void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
+  Stamp recvStamp() const override { return recvStamp_; }
   void releaseRecv() override;
   bool canReadPeer() const override { return reads_.how != PeerReads::None; }
   bool sharesAddressSpace() const override { return reads_.how == PeerReads::SameProcess; }
@@ -49,12 +50,13 @@ class ShmEndpoint final : public Endpoint {
   Side recv_;
   const Reads reads_;
   PeerMaps maps_;  // the peer's shared buffers this rank has loaded from
-  void publish(SlotHeader& h, size_t bytes);
+  void publish(SlotHeader& h, size_t bytes, Stamp stamp);
 
   uint64_t sendHead_ = 0;      // chunks we posted
   uint64_t sendTailSeen_ = 0;  // last value of send_.ctl->tail we read
   uint64_t recvTail_ = 0;      // our copy of recv_.ctl->tail
   const std::byte* recvReady_ = nullptr;  // the chunk tryRecvSlot returned, until released
+  Stamp recvStamp_;                       // and its stamp
 };
 
 }  // namespace weft::transport::shm

@@ -14,7 +14,7 @@ namespace weft::transport::shm {
 // Every rank creates one segment holding its doorbell and its *inbound* FIFOs, one per peer.
 // A FIFO is a ring of `slots` slots of `slotBytes` bytes, each with a one-line header. The
 // producer (the peer) writes a chunk straight into the next free slot, then that slot's header:
-// the size and, last, the sequence number (1 + the chunk's number, release order); the consumer
+// the size, the stamp and, last, the sequence number (1 + the chunk's number, release order); the consumer
 // (the owner) polls the header of the slot it expects next, reads the chunk in place and advances
 // `tail`, which only the consumer writes and the producer reads only when the ring looks full.
 // A chunk of at most kInlineBytes travels inside its header line, so that a small message costs
@@ -49,11 +49,12 @@ struct alignas(64) Doorbell {
 };
 inline constexpr uint32_t kMaxSlots = 64;
 
-inline constexpr size_t kInlineBytes = 48;
+inline constexpr size_t kInlineBytes = 32;
 
 struct alignas(64) SlotHeader {
   std::atomic<uint64_t> seq{0};      // 1 + the number of the chunk in the slot; written last
   uint64_t bytes = 0;                // its size
+  uint64_t stamp[2] = {};            // its Stamp (Note [Stamps] in transport/transport.h)
   std::byte inlined[kInlineBytes];   // the chunk itself when bytes <= kInlineBytes
 };
 static_assert(sizeof(SlotHeader) == 64);
@@ -71,7 +72,7 @@ struct SegmentHeader {
   Doorbell bell;
 };
 
-inline constexpr uint64_t kSegmentMagic = 0x7765667473686d32ull;  // "weftshm2": slot headers
+inline constexpr uint64_t kSegmentMagic = 0x7765667473686d33ull;  // "weftshm3": stamped slot headers
 inline constexpr size_t kPage = 4096;
 
 inline constexpr size_t roundUp(size_t v, size_t to) { return (v + to - 1) / to * to; }

@@ -43,7 +43,7 @@ std::vector<Socket> Acceptor::take(int peer, const Deadline& deadline) {
     // Hellos first (fds[1..] match pending_ as polled), then new connections.
     std::vector<Pending> keep;
     for (size_t i = 0; i < pending_.size(); ++i) {
-      if (fds[i + 1].revents == 0 || readHello(pending_[i])) keep.push_back(std::move(pending_[i]));
+      if (fds[i + 1].revents == 0 || readMore(pending_[i])) keep.push_back(std::move(pending_[i]));
     }
     pending_ = std::move(keep);
     if (fds[0].revents != 0) acceptAll();
@@ -61,28 +61,33 @@ void Acceptor::acceptAll() {
       throw SystemError("tcp: accept failed", errno);
     }
     setNoDelay(s.fd());
-    Pending p{std::move(s), Hello{}, 0};
+    Pending p;
+    p.sock = std::move(s);
     // The hello usually arrives with the connection: try at once.
-    if (readHello(p)) pending_.push_back(std::move(p));
+    if (readMore(p)) pending_.push_back(std::move(p));
   }
 }
 
-bool Acceptor::readHello(Pending& p) {
-  auto* dst = reinterpret_cast<std::byte*>(&p.hello);
-  const ssize_t n = ::recv(p.sock.fd(), dst + p.got, sizeof(Hello) - p.got, 0);
+bool Acceptor::readMore(Pending& p) {
+  // Only as many bytes as the step needs: what follows the proof is the peer's first messages.
+  auto* dst = p.challenged ? reinterpret_cast<std::byte*>(p.proof.data()) : reinterpret_cast<std::byte*>(&p.hello);
+  const size_t want = p.challenged ? p.proof.size() : sizeof(Hello);
+  const ssize_t n = ::recv(p.sock.fd(), dst + p.got, want - p.got, 0);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
   if (n <= 0) {
-    WEFT_LOG(Warn, "tcp: rank %d: a connection closed before finishing its hello (%s)", expect_.rank,
-             n == 0 ? "end of stream" : std::strerror(errno));
+    WEFT_LOG(Warn, "tcp: rank %d: a connection closed before finishing its %s (%s)", expect_.rank,
+             p.challenged ? "handshake" : "hello", n == 0 ? "end of stream" : std::strerror(errno));
     return false;
   }
   p.got += size_t(n);
-  if (p.got < sizeof(Hello)) return true;
+  if (p.got < want) return true;
+  p.got = 0;
+  if (!p.challenged) return challenge(p);
   admit(p);
   return false;
 }
 
-void Acceptor::admit(Pending& p) {
+bool Acceptor::challenge(Pending& p) {
   const Hello& h = p.hello;
   const char* why = nullptr;
   if (h.magic != kHelloMagic || h.version != kWireVersion) why = "not a weft tcp hello";
@@ -93,6 +98,32 @@ void Acceptor::admit(Pending& p) {
   if (!why && (stash_.count({h.rank, h.index}) || std::count(taken_.begin(), taken_.end(), h.rank))) why = "a duplicate";
   if (why) {
     WEFT_LOG(Warn, "tcp: rank %d refused a connection: %s (claims rank %d, socket %u)", expect_.rank, why,
+             int(h.rank), unsigned(h.index));
+    return false;
+  }
+  Challenge c;
+  c.nonce = p.nonce = auth::randomBytes();
+  c.proof = auth::proof(expect_.secret, auth::Role::Acceptor, kAuthTag, p.nonce, h.nonce);
+  // 64 bytes into a fresh connection's empty send buffer: sent whole or the connection is gone.
+  if (::send(p.sock.fd(), &c, sizeof(c), MSG_NOSIGNAL | MSG_DONTWAIT) != ssize_t(sizeof(c))) {
+    WEFT_LOG(Warn, "tcp: rank %d: a connection (claims rank %d) closed during the handshake", expect_.rank, int(h.rank));
+    return false;
+  }
+  p.challenged = true;
+  return true;
+}
+
+void Acceptor::admit(Pending& p) {
+  const Hello& h = p.hello;
+  const Digest expected = auth::proof(expect_.secret, auth::Role::Connector, kAuthTag, h.nonce, p.nonce);
+  if (!equalDigests(p.proof, expected)) {
+    WEFT_LOG(Warn, "tcp: rank %d refused a connection that does not know the job secret (claims rank %d, socket %u)",
+             expect_.rank, int(h.rank), unsigned(h.index));
+    return;
+  }
+  // A duplicate may have been admitted while this one was being challenged.
+  if (stash_.count({h.rank, h.index}) || std::count(taken_.begin(), taken_.end(), h.rank)) {
+    WEFT_LOG(Warn, "tcp: rank %d refused a duplicate connection (claims rank %d, socket %u)", expect_.rank,
              int(h.rank), unsigned(h.index));
     return;
   }

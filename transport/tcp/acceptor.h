@@ -25,6 +25,7 @@ class Acceptor {
     uint32_t slots;
     uint64_t slotBytes;
     int nsocks;
+    auth::Secret secret;
   };
   Acceptor(Socket listener, const Expect& expect) : listener_(std::move(listener)), expect_(expect) {}
 
@@ -37,15 +38,22 @@ class Acceptor {
   void close();
 
  private:
+  // A connection reads its Hello, is sent a Challenge, then reads the connector's proof.
   struct Pending {
     Socket sock;
     Hello hello;
-    size_t got = 0;
+    size_t got = 0;         // of the hello, then of the proof
+    bool challenged = false;
+    auth::Nonce nonce{};    // ours, once challenged
+    Digest proof{};
   };
   void acceptAll();
-  // Reads more of pending_[i]'s hello; false when the connection is finished with (stashed or dropped).
-  bool readHello(Pending& p);
-  // Stashes p's socket if its hello is valid; closes it with a warning otherwise.
+  // Reads more of p's hello or proof; false when the connection is finished with (stashed or
+  // dropped).
+  bool readMore(Pending& p);
+  // Challenges p if its hello is valid (true); closes it with a warning otherwise.
+  bool challenge(Pending& p);
+  // Stashes p's socket if its proof is right; closes it with a warning otherwise.
   void admit(Pending& p);
   // Throws InvalidArgument when a peer of this job uses other settings.
   void checkSettings(const Hello& h) const;

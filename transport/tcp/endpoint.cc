@@ -27,7 +27,7 @@ TcpEndpoint::TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector
                          std::shared_ptr<Poller> poller)
     : peer_(peer), slots_(slots), slotBytes_(slotBytes), poller_(std::move(poller)), nconns_(socks.size()),
       conns_(new Conn[socks.size()]), sendBuf_(size_t(slots) * slotBytes), recvBuf_(size_t(slots) * slotBytes),
-      sendSizes_(slots), sendFrom_(slots, nullptr), recvSizes_(slots) {
+      sendSizes_(slots), sendFrom_(slots, nullptr), sendStamps_(slots), recvSizes_(slots), recvStamps_(slots) {
   for (size_t i = 0; i < nconns_; ++i) {
     Conn& c = conns_[i];
     c.sock = std::move(socks[i]);
@@ -87,19 +87,20 @@ std::byte* TcpEndpoint::trySendSlot() {
   return sendBuf_.data() + (head % slots_) * slotBytes_;
 }
 
-void TcpEndpoint::postSend(size_t bytes) { postSendFrom(nullptr, bytes); }
+void TcpEndpoint::postSend(size_t bytes, Stamp stamp) { postSendFrom(nullptr, bytes, stamp); }
 
 bool TcpEndpoint::sendsDrained() {
   pump();
   return sendDone() == sendHead_.load(std::memory_order_relaxed);
 }
 
-void TcpEndpoint::postSendFrom(const std::byte* src, size_t bytes) {
+void TcpEndpoint::postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) {
   WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
   const uint64_t head = sendHead_.load(std::memory_order_relaxed);
   WEFT_CHECK(head - sendDone() < slots_, "postSend without a free slot");
   sendSizes_[head % slots_] = bytes;
   sendFrom_[head % slots_] = src;
+  sendStamps_[head % slots_] = stamp;
   sendHead_.store(head + 1, std::memory_order_release);
   kick(conns_[head % nconns_]);  // the connection that carries it
 }
@@ -113,6 +114,7 @@ const std::byte* TcpEndpoint::tryRecvSlot(size_t* bytes) {
   }
   const size_t idx = tail % slots_;
   *bytes = recvSizes_[idx];
+  recvStamp_ = recvStamps_[idx];
   return recvBuf_.data() + idx * slotBytes_;
 }
 
@@ -205,7 +207,8 @@ bool TcpEndpoint::pumpSend(Conn& c) {
     size_t cnt = 0, total = 0, skip = c.sendOff;
     uint64_t k = sendNext;
     for (int m = 0; m < kBatch && k < head; ++m, k += stride) {
-      hdrs[m] = MsgHeader{k, sendSizes_[k % slots_]};
+      const Stamp& stamp = sendStamps_[k % slots_];
+      hdrs[m] = MsgHeader{k, sendSizes_[k % slots_], {stamp.lo, stamp.hi}};
       if (skip < kHeaderBytes) {
         iov[cnt++] = {reinterpret_cast<std::byte*>(&hdrs[m]) + skip, kHeaderBytes - skip};
         skip = 0;
@@ -304,6 +307,7 @@ bool TcpEndpoint::pumpRecv(Conn& c) {
     }
     // Message complete (r == need == 0 for an empty one).
     recvSizes_[seq % slots_] = c.hdr.bytes;
+    recvStamps_[seq % slots_] = Stamp{c.hdr.stamp[0], c.hdr.stamp[1]};
     c.recvNext.store(seq + stride, std::memory_order_release);  // publishes the size too
     c.payGot = 0;
     c.hdrGot = size_t(r) - need;

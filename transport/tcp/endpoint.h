@@ -18,7 +18,7 @@ namespace weft::transport::tcp {
 
 // Note [TCP framing]
 // Each direction of a pair carries messages numbered 0, 1, 2, ...; message k is a MsgHeader
-// {seq k, payload bytes} followed by the payload, and travels on socket k % nsocks, so each
+// {seq k, payload bytes, stamp} followed by the payload, and travels on socket k % nsocks, so each
 // socket carries its share in order and the receiver knows where to look for message k.
 // The sender keeps `slots` slot buffers: a slot is handed out by trySendSlot, queued by
 // postSend and written straight from the buffer (writev of header and payload), and is free
@@ -48,10 +48,11 @@ class TcpEndpoint final : public Endpoint {
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
   std::byte* trySendSlot() override;
-  void postSend(size_t bytes) override;
-  void postSendFrom(const std::byte* src, size_t bytes) override;
+  void postSend(size_t bytes, Stamp stamp) override;
+  void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) override;
   bool sendsDrained() override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
+  Stamp recvStamp() const override { return recvStamp_; }
   void releaseRecv() override;
 
   // Moves what it can on every connection without blocking and updates the epoll interest; true
@@ -103,7 +104,10 @@ class TcpEndpoint final : public Endpoint {
   std::vector<std::byte> recvBuf_;
   std::vector<uint64_t> sendSizes_;
   std::vector<const std::byte*> sendFrom_;  // a message's payload in caller memory, or null: its slot
+  std::vector<Stamp> sendStamps_;
   std::vector<uint64_t> recvSizes_;
+  std::vector<Stamp> recvStamps_;  // published with recvSizes_
+  Stamp recvStamp_;                // of the chunk tryRecvSlot returned
   std::atomic<uint64_t> sendHead_{0};  // messages posted (driving thread)
   std::atomic<uint64_t> recvTail_{0};  // messages released (driving thread)
   std::atomic<bool> broken_{false};    // error_ is set

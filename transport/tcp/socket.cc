@@ -218,6 +218,23 @@ void writeAll(const Socket& s, const void* data, size_t bytes, const Deadline& d
   }
 }
 
+void readAll(const Socket& s, void* data, size_t bytes, const Deadline& deadline, const std::string& what) {
+  auto* p = static_cast<std::byte*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::recv(s.fd(), p, bytes, 0);
+    if (n > 0) {
+      p += n;
+      bytes -= size_t(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      if (!waitFd(s.fd(), POLLIN, deadline)) {
+        throw Timeout("tcp: receiving from " + what + " timed out " + deadline.describe());
+      }
+    } else {
+      throw SystemError("tcp: " + what + " closed the connection", n < 0 ? errno : ECONNRESET);
+    }
+  }
+}
+
 int pollMs(double us) {
   if (!(us > 0)) return 0;
   const double ms = std::ceil(us / 1000.0);

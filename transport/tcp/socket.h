@@ -80,6 +80,10 @@ Socket connectTo(const SockAddr& addr, const Deadline& deadline, const std::stri
 void writeAll(const Socket& s, const void* data, size_t bytes, const Deadline& deadline,
               const std::string& what);
 
+// Reads exactly `bytes` from the nonblocking socket `s`, waiting (poll) until `deadline`.
+// Throws Timeout, or SystemError naming `what` (also when the peer closes first).
+void readAll(const Socket& s, void* data, size_t bytes, const Deadline& deadline, const std::string& what);
+
 // Milliseconds to pass to poll/epoll_wait for `us` microseconds: rounded up, capped, never < 0.
 int pollMs(double us);
 

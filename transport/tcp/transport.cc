@@ -58,7 +58,7 @@ std::vector<std::byte> TcpTransport::listen() {
   WEFT_LOG(Info, "tcp: listening on %s (interface %s)", bound.str().c_str(), itf.name.c_str());
   acceptor_.emplace(std::move(listener),
                     Acceptor::Expect{options_.rank, options_.nranks, fnv1a(options_.jobTag), options_.slots,
-                                     options_.slotBytes, options_.nsocks});
+                                     options_.slotBytes, options_.nsocks, options_.secret});
   AddressBlob a;
   a.family = uint16_t(bound.family());
   a.port = bound.port();
@@ -100,7 +100,16 @@ std::unique_ptr<Endpoint> TcpTransport::connect(int peer, std::span<const std::b
       h.tagHash = fnv1a(options_.jobTag);
       h.slotBytes = options_.slotBytes;
       h.nsocks = uint32_t(options_.nsocks);
+      h.nonce = auth::randomBytes();
       writeAll(s, &h, sizeof(h), deadline, who);
+      Challenge c;
+      readAll(s, &c, sizeof(c), deadline, who + " during the handshake");
+      if (!equalDigests(c.proof, auth::proof(options_.secret, auth::Role::Acceptor, kAuthTag, c.nonce, h.nonce))) {
+        throw RemoteError("tcp: the listener of " + who + " at " + target.str() +
+                          " does not know the job secret (Note [Job secret]: is it another job's?)");
+      }
+      const Digest mine = auth::proof(options_.secret, auth::Role::Connector, kAuthTag, h.nonce, c.nonce);
+      writeAll(s, mine.data(), mine.size(), deadline, who);
       socks.push_back(std::move(s));
     }
   }

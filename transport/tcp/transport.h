@@ -23,6 +23,7 @@ struct TcpOptions {
   int rank = 0;
   int nranks = 1;
   std::string jobTag;               // a hello carries it; connections with another tag are refused
+  auth::Secret secret{};            // what every connection proves it knows (Note [Job secret])
   uint32_t slots = 8;               // per direction per peer
   size_t slotBytes = 512 << 10;     // the largest message (chunk) an endpoint carries
   int nsocks = 1;                   // sockets per peer (WEFT_SOCKET_NSOCKS), 1..16
@@ -42,7 +43,12 @@ inline constexpr int kMaxSockets = 16;
 // it holds all of the peer's sockets, stashing sockets of other peers that come early. An
 // active connect completes through the listen backlog without waiting for accept(), so no
 // order of calls deadlocks. Hellos with a wrong magic, job tag, rank or index are closed with a
-// warning; a hello of this job with other slot or socket settings is an InvalidArgument.
+// warning; a hello of this job with other slot or socket settings is an InvalidArgument. Then
+// the connector waits for the acceptor's Challenge and sends its proof (Note [Job secret]):
+// since a rank answers challenges only while it accepts, and connects only to lower ranks
+// before it does, every wait is for a lower rank, and rank 0 only accepts, so none deadlocks.
+// A connection whose proof is wrong is closed with a warning, and the acceptor goes on waiting
+// for the real peer.
 
 // Thread-compatible during set-up (one thread), then loop-bound (see Transport). Owns its
 // progress threads (Note [TCP progress]), started by the constructor.

@@ -8,15 +8,17 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
+#include "common/auth.h"
 #include "transport/tcp/socket.h"
 
 namespace weft::transport::tcp {
 
 inline constexpr uint32_t kAddressMagic = 0x57544341;  // "WTCA"
 inline constexpr uint32_t kHelloMagic = 0x57544348;    // "WTCH"
-inline constexpr uint16_t kWireVersion = 1;
+inline constexpr uint16_t kWireVersion = 2;  // 2: stamped message headers
 
 // The listen() blob, published through the store.
 struct AddressBlob {
@@ -32,7 +34,8 @@ struct AddressBlob {
   uint8_t addr[16] = {};  // network order
 };
 
-// The first bytes on every connection, sent by the higher rank.
+// The first bytes on every connection, sent by the higher rank (the connector), which then
+// reads a Challenge and answers with its proof (Note [Job secret] in common/auth.h).
 struct Hello {
   uint32_t magic = kHelloMagic;
   uint16_t version = kWireVersion;
@@ -43,12 +46,21 @@ struct Hello {
   uint64_t slotBytes = 0;
   uint32_t nsocks = 0;
   uint32_t reserved = 0;
+  auth::Nonce nonce{};  // the connector's
 };
+
+// The acceptor's answer to a valid Hello: its nonce and its proof.
+struct Challenge {
+  auth::Nonce nonce{};
+  Digest proof{};
+};
+inline constexpr std::string_view kAuthTag = "tcp";
 
 // In front of every message's payload.
 struct MsgHeader {
-  uint64_t seq;    // message number in this direction, from 0
-  uint64_t bytes;  // payload length
+  uint64_t seq;       // message number in this direction, from 0
+  uint64_t bytes;     // payload length
+  uint64_t stamp[2];  // the message's Stamp (Note [Stamps] in transport/transport.h)
 };
 inline constexpr size_t kHeaderBytes = sizeof(MsgHeader);
 

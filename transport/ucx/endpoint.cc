@@ -3,6 +3,7 @@
 #include "transport/ucx/endpoint.h"
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "common/deadline.h"
@@ -31,8 +32,8 @@ UcxEndpoint::UcxEndpoint(int rank, int peer, uint32_t slots, size_t slotBytes, s
   for (Slot& s : rings_->send) s.worker = worker_.get();
   for (Slot& s : rings_->recv) s.worker = worker_.get();
   // Value-initialised: the pages are touched now, not on the first collective.
-  rings_->sendBuf.reset(new std::byte[slots * slotBytes]());
-  rings_->recvBuf.reset(new std::byte[slots * slotBytes]());
+  rings_->sendBuf.reset(new std::byte[slots * stride()]());
+  rings_->recvBuf.reset(new std::byte[slots * stride()]());
   for (uint64_t k = 0; k < slots; ++k) postRecv(k);
 }
 
@@ -69,9 +70,10 @@ void UcxEndpoint::postRecv(uint64_t k) {
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FLAG_NO_IMM_CMPL;
   p.cb.recv = &UcxEndpoint::onRecv;
   p.user_data = &s;
-  std::byte* buf = rings_->recvBuf.get() + (k % slots_) * slotBytes_;
+  std::byte* buf = rings_->recvBuf.get() + (k % slots_) * stride() + kStampAt;
   s.state = State::Pending;
-  const ucs_status_ptr_t r = ucp_tag_recv_nbx(worker_->handle(), buf, slotBytes_, tagOf(peer_, k), ~uint64_t(0), &p);
+  const ucs_status_ptr_t r =
+      ucp_tag_recv_nbx(worker_->handle(), buf, slotBytes_ + sizeof(Stamp), tagOf(peer_, k), ~uint64_t(0), &p);
   if (UCS_PTR_IS_ERR(r)) {
     s.state = State::Done;
     s.status = UCS_PTR_STATUS(r);
@@ -97,10 +99,10 @@ std::byte* UcxEndpoint::trySendSlot() {
   if (s.state == State::Pending) worker_->progress();
   if (s.state == State::Pending) return nullptr;
   if (s.state == State::Done) throwIfFailed(s, "sending to");
-  return rings_->sendBuf.get() + (sendHead_ % slots_) * slotBytes_;
+  return rings_->sendBuf.get() + (sendHead_ % slots_) * stride() + kPayloadAt;
 }
 
-void UcxEndpoint::postSend(size_t bytes) {
+void UcxEndpoint::postSend(size_t bytes, Stamp stamp) {
   WEFT_CHECK(bytes <= slotBytes_, "ucx: chunk larger than the slot");
   std::lock_guard<std::mutex> lock(worker_->mu());
   Slot& s = rings_->send[sendHead_ % slots_];
@@ -109,8 +111,9 @@ void UcxEndpoint::postSend(size_t bytes) {
   p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
   p.cb.send = &UcxEndpoint::onSend;
   p.user_data = &s;
-  const std::byte* buf = rings_->sendBuf.get() + (sendHead_ % slots_) * slotBytes_;
-  const ucs_status_ptr_t r = ucp_tag_send_nbx(ep_, buf, bytes, tagOf(rank_, sendHead_), &p);
+  std::byte* buf = rings_->sendBuf.get() + (sendHead_ % slots_) * stride() + kStampAt;
+  std::memcpy(buf, &stamp, sizeof(stamp));
+  const ucs_status_ptr_t r = ucp_tag_send_nbx(ep_, buf, sizeof(Stamp) + bytes, tagOf(rank_, sendHead_), &p);
   ++sendHead_;
   worker_->noteTraffic();
   if (r == nullptr) return;  // done already: the slot is free again
@@ -132,8 +135,14 @@ const std::byte* UcxEndpoint::tryRecvSlot(size_t* bytes) {
   if (s.state == State::Pending) worker_->progress();
   if (s.state == State::Pending) return nullptr;
   if (s.status != UCS_OK) throwIfFailed(s, "receiving from");
-  *bytes = s.bytes;
-  return rings_->recvBuf.get() + (recvTail_ % slots_) * slotBytes_;
+  const std::byte* slot = rings_->recvBuf.get() + (recvTail_ % slots_) * stride();
+  if (s.bytes < sizeof(Stamp)) {
+    throw RemoteError("ucx: rank " + std::to_string(peer_) + " sent rank " + std::to_string(rank_) + " a message of " +
+                      std::to_string(s.bytes) + " bytes, shorter than its stamp");
+  }
+  std::memcpy(&recvStamp_, slot + kStampAt, sizeof(Stamp));
+  *bytes = s.bytes - sizeof(Stamp);
+  return slot + kPayloadAt;
 }
 
 void UcxEndpoint::releaseRecv() {

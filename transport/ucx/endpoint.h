@@ -45,8 +45,9 @@ class UcxEndpoint final : public Endpoint {
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
   std::byte* trySendSlot() override;
-  void postSend(size_t bytes) override;
+  void postSend(size_t bytes, Stamp stamp) override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
+  Stamp recvStamp() const override { return recvStamp_; }
   void releaseRecv() override;
 
  private:
@@ -66,6 +67,12 @@ class UcxEndpoint final : public Endpoint {
   };
   static void onSend(void* request, ucs_status_t status, void* user);
   static void onRecv(void* request, ucs_status_t status, const ucp_tag_recv_info_t* info, void* user);
+  // A slot is kPayloadAt bytes of head room and slotBytes_ of payload; a message is its stamp
+  // (the head room's last bytes) and the payload, contiguous, so that UCX sends and lands both
+  // as one buffer and the payload stays 64-byte aligned.
+  static constexpr size_t kPayloadAt = 64;
+  static constexpr size_t kStampAt = kPayloadAt - sizeof(Stamp);
+  size_t stride() const { return kPayloadAt + slotBytes_; }
   void postRecv(uint64_t k);
   void throwIfFailed(const Slot& s, const char* what) const;
   bool anyPending() const;
@@ -81,6 +88,7 @@ class UcxEndpoint final : public Endpoint {
   std::shared_ptr<Rings> rings_;
   uint64_t sendHead_ = 0;  // messages posted
   uint64_t recvTail_ = 0;  // messages released
+  Stamp recvStamp_;        // of the chunk tryRecvSlot returned
 };
 
 }  // namespace weft::transport::ucx

@@ -18,6 +18,9 @@
 
 namespace weft::store::test {
 
+// The job secret the tests' stores and clients share (Note [Job secret]).
+inline const auth::Secret kTestSecret = auth::derived("store tests");
+
 inline Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 inline std::string str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
@@ -46,7 +49,7 @@ class TempDir {
 class StoreUnderTest {
  public:
   explicit StoreUnderTest(const std::string& kind) : kind_(kind) {
-    if (kind == "tcp" || kind == "prefix-over-tcp") server_ = TcpStoreServer::start("", 0, "job-1");
+    if (kind == "tcp" || kind == "prefix-over-tcp") server_ = TcpStoreServer::start("", 0, "job-1", kTestSecret);
     main_ = client();
   }
   Store& store() { return *main_; }
@@ -58,7 +61,7 @@ class StoreUnderTest {
       return main_;
     }
     if (kind_ == "file") return std::make_shared<FileStore>(dir_.file("store"));
-    auto tcp = TcpStore::connect("127.0.0.1", server_->port(), "job-1", Deadline::after(5));
+    auto tcp = TcpStore::connect("127.0.0.1", server_->port(), "job-1", kTestSecret, Deadline::after(5));
     if (kind_ == "tcp") return tcp;
     return std::make_shared<PrefixStore>("group0", tcp);
   }

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// Signatures packed into stamps, and the mismatch message (Note [Signatures]).
+#include "collectives/signature.h"
+
+#include <cstdio>
+
+#include "common/error.h"
+
+namespace weft::coll {
+namespace {
+
+constexpr uint64_t kCountMask = (uint64_t(1) << 48) - 1;
+constexpr uint64_t kVersion = 1;  // the top nibble: a stamp that carries a signature
+
+bool reduces(CollKind k) { return k == CollKind::AllReduce || k == CollKind::Reduce || k == CollKind::ReduceScatter; }
+bool rooted(CollKind k) {
+  return k == CollKind::Broadcast || k == CollKind::Reduce || k == CollKind::Scatter || k == CollKind::Gather ||
+         k == CollKind::Send;
+}
+
+// "allreduce(count=1000, float, sum" without the closing parenthesis.
+std::string callText(CollKind kind, const Signature& s) {
+  char buf[160];
+  int n = std::snprintf(buf, sizeof(buf), "%s(", int(kind) < kCollKinds ? collName(kind) : "unknown");
+  if (kind != CollKind::Barrier) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), "count=%llu, %s",
+                                                    static_cast<unsigned long long>(s.count), dtypeName(s.dtype));
+  if (reduces(kind)) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), ", %s", opName(s.op));
+  if (rooted(kind) && kind != CollKind::Send) std::snprintf(buf + n, sizeof(buf) - size_t(n), ", root=%u", s.root);
+  return buf;
+}
+
+}  // namespace
+
+transport::Stamp Signature::stamp() const {
+  return {(count & kCountMask) | uint64_t(kind) << 48 | uint64_t(dtype) << 52 | uint64_t(op) << 56 | kVersion << 60,
+          uint64_t(number) | uint64_t(root) << 32};
+}
+
+Signature Signature::of(transport::Stamp stamp) {
+  // Any 16 bytes decode: the fields only feed messages (names outside the enums read "unknown").
+  Signature s;
+  s.count = stamp.lo & kCountMask;
+  s.kind = CollKind((stamp.lo >> 48) & 15);
+  s.dtype = DataType((stamp.lo >> 52) & 15);
+  s.op = ReduceOp((stamp.lo >> 56) & 15);
+  s.number = uint32_t(stamp.hi);
+  s.root = uint32_t(stamp.hi >> 32);
+  return s;
+}
+
+std::string Signature::describe() const {
+  if (kind == CollKind::Send) {
+    return callText(kind, *this) + ", to rank " + std::to_string(root) + ") as its send #" + std::to_string(number) +
+           " to that rank";
+  }
+  return callText(kind, *this) + ") as its collective #" + std::to_string(number);
+}
+
+std::string Signature::describeExpected(int peer) const {
+  if (kind != CollKind::Send) return describe();
+  return callText(CollKind::Recv, *this) + ", from rank " + std::to_string(peer) + ") as its receive #" +
+         std::to_string(number) + " from that rank";
+}
+
+transport::Stamp stampOf(const CollArgs& args, int rank, uint32_t number) {
+  Signature s;
+  s.kind = args.kind == CollKind::Recv ? CollKind::Send : args.kind;
+  s.dtype = args.kind == CollKind::Barrier ? DataType::Int8 : args.dtype;
+  s.op = reduces(args.kind) ? args.op : ReduceOp::Sum;
+  s.count = args.kind == CollKind::Barrier ? 0 : args.count;
+  // A send names its destination; the receive it meets expects that to be the receiving rank.
+  s.root = args.kind == CollKind::Recv ? uint32_t(rank) : rooted(args.kind) ? uint32_t(args.root) : 0;
+  s.number = number;
+  return s.stamp();
+}
+
+void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got) {
+  const Signature mine = Signature::of(expected), theirs = Signature::of(got);
+  std::string text = "rank " + std::to_string(peer) + " called " + theirs.describe() + " where rank " +
+                     std::to_string(rank) + " called " + mine.describeExpected(peer);
+  if (theirs.number != mine.number) {
+    text += " (a message of an earlier or later call: the ranks' calls differed before this one; "
+            "WEFT_FLIGHT_RECORDER logs each rank's last calls)";
+  } else {
+    text += " (mismatched calls: every rank must make the same collective calls in the same order)";
+  }
+  throw InvalidUsage(text);
+}
+
+}  // namespace weft::coll
