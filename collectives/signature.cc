@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint64_t kCountMask = (uint64_t(1) << 48) - 1;
 constexpr uint64_t kVersion = 1;  // the top nibble: a stamp that carries a signature
+constexpr uint64_t kMarker = 2;   // the top nibble of a shrink marker
 
 bool reduces(CollKind k) { return k == CollKind::AllReduce || k == CollKind::Reduce || k == CollKind::ReduceScatter; }
 bool rooted(CollKind k) {
@@ -74,8 +75,16 @@ transport::Stamp stampOf(const CollArgs& args, int rank, uint32_t number) {
   return s.stamp();
 }
 
+transport::Stamp shrinkMarker(uint32_t number, uint64_t excluded) { return {kMarker << 60 | number, excluded}; }
+
+bool isShrinkMarker(transport::Stamp stamp) { return stamp.lo >> 60 == kMarker; }
+
 void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got) {
   const Signature mine = Signature::of(expected), theirs = Signature::of(got);
+  if (isShrinkMarker(got)) {
+    throw InvalidUsage("rank " + std::to_string(peer) + " called weftCommShrink where rank " + std::to_string(rank) +
+                       " called " + mine.describeExpected(peer) + " (a call that failed elsewhere: shrink too)");
+  }
   std::string text = "rank " + std::to_string(peer) + " called " + theirs.describe() + " where rank " +
                      std::to_string(rank) + " called " + mine.describeExpected(peer);
   if (theirs.number != mine.number) {

@@ -44,6 +44,11 @@ struct Signature {
 // its messages carry and every message it receives must carry (a receive expects the send).
 transport::Stamp stampOf(const CollArgs& args, int rank, uint32_t number);
 
+// The stamp of weftCommShrink's markers (Note [Shrink] in runtime/shrink.cc): no call carries
+// it. `number` counts the communicator's shrinks, `excluded` hashes the excluded ranks.
+transport::Stamp shrinkMarker(uint32_t number, uint64_t excluded);
+bool isShrinkMarker(transport::Stamp stamp);
+
 // Throws InvalidUsage naming both calls when the chunk last received on `from` carries another
 // signature than `expected`.
 [[noreturn]] void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got);

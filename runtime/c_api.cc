@@ -76,6 +76,21 @@ weftResult_t weftCommSplit(weftComm_t comm, int color, int key, weftComm_t* newc
   });
 }
 
+weftResult_t weftCommShrink(weftComm_t comm, const int* excludeRanks, int excludeCount, weftComm_t* newcomm,
+                            int flags) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    if (!newcomm) throw InvalidArgument("newcomm is NULL");
+    *newcomm = nullptr;
+    if (excludeCount < 0) throw InvalidArgument("excludeCount is negative");
+    if (excludeCount > 0 && !excludeRanks) throw InvalidArgument("excludeRanks is NULL with excludeCount > 0");
+    if (flags != WEFT_SHRINK_DEFAULT && flags != WEFT_SHRINK_ABORT) {
+      throw InvalidArgument("flags must be WEFT_SHRINK_DEFAULT or WEFT_SHRINK_ABORT, got " + std::to_string(flags));
+    }
+    *newcomm = publish(c.shrink(std::span(excludeRanks, size_t(excludeCount)), flags == WEFT_SHRINK_ABORT));
+  });
+}
+
 weftResult_t weftGetEnvWorldSize(int* nranks) {
   return guarded(__func__, [&] {
     if (!nranks) throw InvalidArgument("nranks is NULL");

@@ -18,21 +18,6 @@ namespace weft::runtime {
 namespace {
 
 // Rejects a second thread entering the same communicator (NCCL leaves this undefined).
-class BusyGuard {
- public:
-  explicit BusyGuard(std::atomic<bool>& busy) : busy_(busy) {
-    if (busy_.exchange(true, std::memory_order_acquire)) {
-      throw InvalidUsage("another thread is running a call on this communicator; a communicator is "
-                         "driven by one thread at a time");
-    }
-  }
-  ~BusyGuard() { busy_.store(false, std::memory_order_release); }
-  BusyGuard(const BusyGuard&) = delete;
-  BusyGuard& operator=(const BusyGuard&) = delete;
-
- private:
-  std::atomic<bool>& busy_;
-};
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,23 @@ namespace weft::runtime {
 
 struct Links;  // runtime/bootstrap.h
 
+// Refuses a second thread into a communicator's calls (InvalidUsage) while it lives.
+class BusyGuard {
+ public:
+  explicit BusyGuard(std::atomic<bool>& busy) : busy_(busy) {
+    if (busy_.exchange(true, std::memory_order_acquire)) {
+      throw InvalidUsage("another thread is running a call on this communicator; a communicator is "
+                         "driven by one thread at a time");
+    }
+  }
+  ~BusyGuard() { busy_.store(false, std::memory_order_release); }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
+
 // Thread-compatible, as an NCCL communicator: one thread at a time calls its collectives (a
 // concurrent second caller gets InvalidUsage). Asynchronous collectives run on the
 // communicator's progress thread, in submission order. Different communicators are independent.
@@ -49,6 +67,13 @@ class Communicator {
   // non-negative color form a new communicator, ranked by (key, rank here); a negative color
   // takes part and gets nullptr. Links are set up through this communicator, no store needed.
   std::unique_ptr<Communicator> split(int color, int key);
+
+  // Collective over the ranks not in `excluded` (ncclCommShrink, MPI_Comm_shrink): a new
+  // communicator of them, ranked in their order here; excluded ranks do not call it. Works
+  // after a failure too (Note [Shrink] in runtime/shrink.cc). `abortFirst` ends the calls still
+  // running or queued here first (abort() without freeing); otherwise it waits for them. This
+  // communicator stays to be destroyed (after abortFirst it refuses calls).
+  std::unique_ptr<Communicator> shrink(std::span<const int> excluded, bool abortFirst);
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -132,6 +157,7 @@ class Communicator {
   // Numbers for call signatures (Note [Signatures]), loop-bound as lastChoice_: collectives so
   // far, and point-to-point messages so far to and from each peer.
   uint32_t collectives_ = 0;
+  uint32_t shrinks_ = 0;  // numbers each shrink's markers
   std::vector<uint32_t> sentTo_, receivedFrom_;
   std::atomic<bool> busy_{false};
 

@@ -104,6 +104,18 @@ WEFT_API weftResult_t weftGetEnvWorldSize(int* nranks);
 #define WEFT_SPLIT_NOCOLOR (-1)
 WEFT_API weftResult_t weftCommSplit(weftComm_t comm, int color, int key, weftComm_t* newcomm);
 
+/* Collective over the ranks of comm not in excludeRanks (ncclCommShrink, MPI's MPI_Comm_shrink):
+ * every one of them passes the same list and gets, in *newcomm, a communicator of them ranked in
+ * their order in comm; excluded ranks do not call it (a failed one cannot). It works after a
+ * failure: links to excluded ranks are not used, and messages of failed calls still in flight
+ * among the others are dropped. flags: WEFT_SHRINK_DEFAULT waits for calls still queued on comm;
+ * WEFT_SHRINK_ABORT ends them first, as weftCommAbort does (without freeing comm, which then
+ * refuses further calls). comm stays valid either way and must still be destroyed. */
+#define WEFT_SHRINK_DEFAULT 0
+#define WEFT_SHRINK_ABORT 1
+WEFT_API weftResult_t weftCommShrink(weftComm_t comm, const int* excludeRanks, int excludeCount, weftComm_t* newcomm,
+                                     int flags);
+
 /* Frees the communicator. Not collective; NULL is accepted. */
 WEFT_API weftResult_t weftCommDestroy(weftComm_t comm);
 

@@ -192,6 +192,13 @@ class Comm {
     return Comm(c);
   }
 
+  // The ranks not in `excluded` (each passes the same list) form a new communicator.
+  Comm shrink(const std::vector<int>& excluded, int flags = WEFT_SHRINK_DEFAULT) const {
+    weftComm_t c = nullptr;
+    check(weftCommShrink(comm_, excluded.data(), int(excluded.size()), &c, flags));
+    return Comm(c);
+  }
+
   int rank() const {
     int r = 0;
     check(weftCommUserRank(comm_, &r));

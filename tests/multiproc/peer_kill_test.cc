@@ -93,3 +93,34 @@ TEST_CASE("a stopped peer makes the survivor time out after WEFT_TIMEOUT, naming
   CHECK(survivor.err.find("rank 1") != std::string::npos);
   CHECK(seconds < 4);
 }
+
+TEST_CASE("after a SIGKILL the survivors shrink the dead rank away and go on", "[multiproc][shrink]") {
+  // Three ranks; the victim (1, or 0, which also hosts the store: shrink needs no store) is
+  // killed mid-loop; the survivors' calls fail, they call weftCommShrink and all-reduce again.
+  const int victim = GENERATE(1, 0);
+  weft::test::TempDir dir;
+  const int port = weft::test::freePort();
+  std::vector<std::unique_ptr<weft::test::Subprocess>> ranks;
+  for (int r = 0; r < 3; ++r) {
+    ranks.push_back(std::make_unique<weft::test::Subprocess>(
+        std::vector<std::string>{kRank, "shrink", (dir.path() / ("ready-" + std::to_string(r))).string(),
+                                 std::to_string(victim)},
+        weft::test::childEnvironment({{"RANK", std::to_string(r)}, {"WORLD_SIZE", "3"}, {"MASTER_ADDR", "127.0.0.1"},
+                                      {"MASTER_PORT", std::to_string(port)}, {"WEFT_TIMEOUT", "5"},
+                                      {"WEFT_BOOTSTRAP_TIMEOUT", "20"}})));
+  }
+  for (int r = 0; r < 3; ++r) {
+    INFO("rank " << r << " never finished its first all-reduce");
+    REQUIRE(weft::test::waitForFile(dir.path() / ("ready-" + std::to_string(r)), std::chrono::seconds(25)));
+  }
+  const auto killedAt = Clock::now();
+  REQUIRE(::kill(ranks[size_t(victim)]->pid(), SIGKILL) == 0);
+  CHECK(ranks[size_t(victim)]->wait().signal == SIGKILL);
+  for (int r = 0; r < 3; ++r) {
+    if (r == victim) continue;
+    const weft::test::ProcessResult survivor = ranks[size_t(r)]->wait(std::chrono::seconds(60));
+    INFO("rank " << r << ": " << weft::test::describe(survivor) << " (" << secondsSince(killedAt) << " s after the kill)");
+    CHECK(survivor.exitCode == 0);
+    CHECK(survivor.out.find("of 2, sum " + std::to_string(3 - victim)) != std::string::npos);
+  }
+}

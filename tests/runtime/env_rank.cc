@@ -9,6 +9,9 @@
 //                                        until a call fails; exits 100 + that call's code
 //   env_rank early-exit                  broadcast from rank 0, which exits at once, while rank 1
 //                                        starts late: the other ranks must still succeed
+//   env_rank shrink READYFILE VICTIM     as loop; once a call fails, shrinks VICTIM away
+//                                        (WEFT_SHRINK_ABORT) and checks an all-reduce of the rest;
+//                                        exits 0 and prints "shrunk" on success
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -86,7 +89,35 @@ int expectFailure(int wantCode, const std::vector<std::string>& wantTexts) {
   return 0;
 }
 
-int loop(const char* readyFile) {
+// After the failure: the survivors of `comm` without `victim` all-reduce their old ranks.
+int shrinkAndGoOn(weftComm_t comm, int victim) {
+  int rank = 0, size = 0;
+  weftCommUserRank(comm, &rank);
+  weftCommCount(comm, &size);
+  weftComm_t child = nullptr;
+  if (weftResult_t r = weftCommShrink(comm, &victim, 1, &child, WEFT_SHRINK_ABORT); r != weftSuccess) {
+    return failure("weftCommShrink", r);
+  }
+  int64_t sum = rank;
+  if (weftResult_t r = weftAllReduce(&sum, &sum, 1, weftInt64, weftSum, child, nullptr); r != weftSuccess) {
+    return failure("weftAllReduce after the shrink", r);
+  }
+  int newRank = -1, newSize = 0;
+  weftCommUserRank(child, &newRank);
+  weftCommCount(child, &newSize);
+  const int64_t want = int64_t(size) * (size - 1) / 2 - victim;
+  if (sum != want || newSize != size - 1 || newRank != (rank < victim ? rank : rank - 1)) {
+    std::fprintf(stderr, "env_rank: after the shrink rank %d of %d summed %lld, expected %lld\n", newRank, newSize,
+                 static_cast<long long>(sum), static_cast<long long>(want));
+    return 1;
+  }
+  std::printf("shrunk: rank %d is rank %d of %d, sum %lld\n", rank, newRank, newSize, static_cast<long long>(sum));
+  weftCommDestroy(child);
+  weftCommDestroy(comm);
+  return 0;
+}
+
+int loop(const char* readyFile, int victim = -1) {
   weftComm_t comm = nullptr;
   if (weftResult_t r = weftCommInitFromEnv(&comm); r != weftSuccess) return failure("weftCommInitFromEnv", r);
   std::vector<float> data(4096, 1.0f);
@@ -105,6 +136,7 @@ int loop(const char* readyFile) {
     if (r != weftSuccess) {
       std::fprintf(stderr, "env_rank: weftAllReduce returned %d (%s): %s\n", int(r), weftGetErrorString(r),
                    weftGetLastError(nullptr));
+      if (victim >= 0) return shrinkAndGoOn(comm, victim);
       weftCommDestroy(comm);
       return 100 + int(r);
     }
@@ -142,6 +174,7 @@ int main(int argc, char** argv) {
   if (mode == "fail" && argc >= 3) return expectFailure(std::atoi(argv[2]), {argv + 3, argv + argc});
   if (mode == "loop" && argc == 3) return loop(argv[2]);
   if (mode == "early-exit" && argc == 2) return earlyExit();
-  std::fprintf(stderr, "usage: env_rank allreduce VALUE SIZE RANK | fail CODE TEXT... | loop READYFILE | early-exit\n");
+  if (mode == "shrink" && argc == 4) return loop(argv[2], std::atoi(argv[3]));
+  std::fprintf(stderr, "usage: env_rank allreduce VALUE SIZE RANK | fail CODE TEXT... | loop READYFILE | early-exit | shrink READYFILE VICTIM\n");
   return 2;
 }
