@@ -91,6 +91,18 @@ weftResult_t weftCommShrink(weftComm_t comm, const int* excludeRanks, int exclud
   });
 }
 
+weftResult_t weftCommGetFailedRanks(weftComm_t comm, int* ranks, int capacity, int* count) {
+  return guarded(__func__, [&] {
+    auto& c = lookup(comm);
+    if (!count) throw InvalidArgument("count is NULL");
+    if (capacity < 0) throw InvalidArgument("capacity is negative");
+    if (capacity > 0 && !ranks) throw InvalidArgument("ranks is NULL with capacity > 0");
+    const std::vector<int> failed = c.failedRanks();
+    *count = int(failed.size());
+    for (size_t i = 0; i < failed.size() && i < size_t(capacity); ++i) ranks[i] = failed[i];
+  });
+}
+
 weftResult_t weftGetEnvWorldSize(int* nranks) {
   return guarded(__func__, [&] {
     if (!nranks) throw InvalidArgument("nranks is NULL");

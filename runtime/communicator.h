@@ -68,6 +68,9 @@ class Communicator {
   // takes part and gets nullptr. Links are set up through this communicator, no store needed.
   std::unique_ptr<Communicator> split(int color, int key);
 
+  // The peers whose process is known to have exited (Transport::peerAlive false), in order.
+  std::vector<int> failedRanks();
+
   // Collective over the ranks not in `excluded` (ncclCommShrink, MPI_Comm_shrink): a new
   // communicator of them, ranked in their order here; excluded ranks do not call it. Works
   // after a failure too (Note [Shrink] in runtime/shrink.cc). `abortFirst` ends the calls still

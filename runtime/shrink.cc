@@ -91,6 +91,17 @@ void runOver(const coll::Context& base, coll::CollArgs args, const coll::Algorit
 
 }  // namespace
 
+std::vector<int> Communicator::failedRanks() {
+  std::vector<int> out;
+  if (!transport_) return out;
+  // peerAlive is loop-bound like the transport: not while another thread runs a call here.
+  BusyGuard guard(busy_);
+  for (int r = 0; r < size_; ++r) {
+    if (r != rank_ && !transport_->peerAlive(r)) out.push_back(r);
+  }
+  return out;
+}
+
 std::unique_ptr<Communicator> Communicator::shrink(std::span<const int> excluded, bool abortFirst) {
   log::RankScope scope(rank_);
   std::vector<bool> out(size_t(size_), false);

@@ -111,6 +111,14 @@ WEFT_API weftResult_t weftCommSplit(weftComm_t comm, int color, int key, weftCom
  * among the others are dropped. flags: WEFT_SHRINK_DEFAULT waits for calls still queued on comm;
  * WEFT_SHRINK_ABORT ends them first, as weftCommAbort does (without freeing comm, which then
  * refuses further calls). comm stays valid either way and must still be destroyed. */
+/* The ranks of comm this rank knows to have failed, in increasing order: their process exited
+ * (on this host: seen through its pidfd; elsewhere: its connections closed). Writes at most
+ * capacity of them to ranks (which may be NULL when capacity is 0) and their number to *count.
+ * A rank that hangs (stopped, cut off) is not listed: its calls end by WEFT_TIMEOUT. Every
+ * survivor of a crash sees the same list once the dead processes are gone, which is what
+ * weftCommShrink needs (ULFM's MPI_Comm_failure_get_acked plays this part). */
+WEFT_API weftResult_t weftCommGetFailedRanks(weftComm_t comm, int* ranks, int capacity, int* count);
+
 #define WEFT_SHRINK_DEFAULT 0
 #define WEFT_SHRINK_ABORT 1
 WEFT_API weftResult_t weftCommShrink(weftComm_t comm, const int* excludeRanks, int excludeCount, weftComm_t* newcomm,

@@ -192,6 +192,16 @@ class Comm {
     return Comm(c);
   }
 
+  // The ranks known to have failed (their process exited).
+  std::vector<int> failedRanks() const {
+    int n = 0;
+    check(weftCommGetFailedRanks(comm_, nullptr, 0, &n));
+    std::vector<int> out(static_cast<size_t>(n));
+    check(weftCommGetFailedRanks(comm_, out.data(), n, &n));
+    out.resize(std::min(out.size(), static_cast<size_t>(n)));
+    return out;
+  }
+
   // The ranks not in `excluded` (each passes the same list) form a new communicator.
   Comm shrink(const std::vector<int>& excluded, int flags = WEFT_SHRINK_DEFAULT) const {
     weftComm_t c = nullptr;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bad input to the nonblocking variants, to weftWait/weftTest, and to the communicator calls
-// added with issue 7 (abort, async error, shrink): refused with weftInvalidArgument and a message
+// added with issue 7 (abort, async error, failed ranks, shrink): refused with weftInvalidArgument and a message
 // naming the function, no request made, nothing printed.
 #include "tests/c_api/refusal.h"
 
@@ -32,7 +32,7 @@ TEST_CASE("the nonblocking calls refuse what their blocking twins refuse, and a 
   CHECK(out == std::vector<float>(64, 0.0f));
 }
 
-TEST_CASE("abort, async error and shrink refuse bad handles and arguments", "[c_api]") {
+TEST_CASE("abort, async error, failed ranks and shrink refuse bad handles and arguments", "[c_api]") {
   Comms c;
   weftResult_t async = weftSuccess;
   weftComm_t child = nullptr;
@@ -47,6 +47,11 @@ TEST_CASE("abort, async error and shrink refuse bad handles and arguments", "[c_
     rec("shrink bad flags", "weftCommShrink", weftCommShrink(c.two(0), one, 1, &child, 3));
     rec("shrink negative count", "weftCommShrink", weftCommShrink(c.two(0), one, -2, &child, 0));
     rec("shrink destroyed comm", "weftCommShrink", weftCommShrink(c.dead, one, 1, &child, 0));
+    int ranks[2], count = 0;
+    rec("failed ranks NULL count", "weftCommGetFailedRanks", weftCommGetFailedRanks(c.one(), ranks, 2, nullptr));
+    rec("failed ranks NULL ranks", "weftCommGetFailedRanks", weftCommGetFailedRanks(c.one(), nullptr, 2, &count));
+    rec("failed ranks negative capacity", "weftCommGetFailedRanks", weftCommGetFailedRanks(c.one(), ranks, -1, &count));
+    rec("failed ranks destroyed comm", "weftCommGetFailedRanks", weftCommGetFailedRanks(c.dead, ranks, 2, &count));
   });
   CHECK(child == nullptr);
   CHECK(async == weftSuccess);

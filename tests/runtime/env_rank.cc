@@ -9,8 +9,9 @@
 //                                        until a call fails; exits 100 + that call's code
 //   env_rank early-exit                  broadcast from rank 0, which exits at once, while rank 1
 //                                        starts late: the other ranks must still succeed
-//   env_rank shrink READYFILE VICTIM     as loop; once a call fails, shrinks VICTIM away
-//                                        (WEFT_SHRINK_ABORT) and checks an all-reduce of the rest;
+//   env_rank shrink READYFILE VICTIM     as loop; once a call fails, asks weft which ranks failed
+//                                        (must be VICTIM), shrinks them away (WEFT_SHRINK_ABORT)
+//                                        and checks an all-reduce of the rest;
 //                                        exits 0 and prints "shrunk" on success
 #include <chrono>
 #include <cstdio>
@@ -94,8 +95,21 @@ int shrinkAndGoOn(weftComm_t comm, int victim) {
   int rank = 0, size = 0;
   weftCommUserRank(comm, &rank);
   weftCommCount(comm, &size);
+  // Which rank failed, as weft sees it: the victim, once its process is gone.
+  int failed[4] = {-1, -1, -1, -1}, nfailed = 0;
+  for (int tries = 0; tries < 200 && nfailed == 0; ++tries) {
+    if (weftResult_t r = weftCommGetFailedRanks(comm, failed, 4, &nfailed); r != weftSuccess) {
+      return failure("weftCommGetFailedRanks", r);
+    }
+    if (nfailed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (nfailed != 1 || failed[0] != victim) {
+    std::fprintf(stderr, "env_rank: weftCommGetFailedRanks gave %d rank(s), the first %d; rank %d was killed\n",
+                 nfailed, failed[0], victim);
+    return 1;
+  }
   weftComm_t child = nullptr;
-  if (weftResult_t r = weftCommShrink(comm, &victim, 1, &child, WEFT_SHRINK_ABORT); r != weftSuccess) {
+  if (weftResult_t r = weftCommShrink(comm, failed, nfailed, &child, WEFT_SHRINK_ABORT); r != weftSuccess) {
     return failure("weftCommShrink", r);
   }
   int64_t sum = rank;

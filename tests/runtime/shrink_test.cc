@@ -34,6 +34,7 @@ TEST_CASE("shrink: the others form a communicator, ranked in order, and the pare
               std::to_string(child.size());
         return;
       }
+      if (!parent.failedRanks().empty()) err = "a healthy communicator reports failed ranks";
       // Twice, with a parent call between: child and parent are independent.
       const int64_t want = int64_t(n) * (n - 1) / 2 - 1;
       if (sum(child, rank) != want) err = "wrong sum on the child";
