@@ -11,6 +11,7 @@
 
 #include "runtime/weft.hpp"
 #include "train/blas.h"
+#include "train/trainer/elastic.h"
 #include "train/trainer/options.h"
 #include "train/trainer/run.h"
 
@@ -27,7 +28,15 @@ int main(int argc, char** argv) {
   try {
     weft::Comm comm = weft::Comm::fromEnv();  // step 1
     if (!options.progress || !::isatty(STDOUT_FILENO)) options.progress = false;
-    return runTraining(comm, options);
+    for (;;) {
+      try {
+        return runTraining(comm, options);
+      } catch (const weft::Error& e) {
+        if (!options.elastic) throw;
+        comm = survive(comm, e);  // Note [Elastic training]
+        options.resume = true;
+      }
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_mnist: %s\n", e.what());
     return 1;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # train_mnist end to end under weftrun, on a small slice of Fashion-MNIST.
 # Usage: train_mnist_test.sh CASE BUILD_DIR
-#   (CASE: learns, resume, scatter, verify, launchers, bad-data, bad-flag)
+#   (CASE: learns, resume, elastic, scatter, verify, launchers, bad-data, bad-flag)
 # Exits 77 (skip) when the data set is not installed.
 set -euo pipefail
 case_=$1 build=$2
@@ -51,6 +51,31 @@ PY
     [ -n "$(checksum whole)" ] || fail "no checksum"
     [ "$(checksum whole)" = "$(checksum second)" ] || fail "parameters differ: $(checksum whole) vs $(checksum second)"
     diff <(summaries whole) <(summaries first; summaries second) || fail "epoch results differ after resuming"
+    ;;
+  elastic)
+    # Rank 2 of 3 is SIGKILLed in epoch 2; with --elastic ranks 0 and 1 shrink it away and go on
+    # from the checkpoint taken after epoch 1 (Note [Elastic training]). Started as torchrun
+    # would, not under weftrun, which stops every rank once one dies.
+    port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    pids=()
+    for r in 0 1 2; do
+      RANK=$r WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WEFT_TIMEOUT=30 "$train" --no-progress \
+        --log-every 1000 --data "$data" --limit 3000 --test-limit 500 --epochs 3 --checkpoint "$tmp/ck" --elastic \
+        >"$tmp/elastic$r.out" 2>"$tmp/elastic$r.err" &
+      pids+=($!)
+    done
+    for _ in $(seq 1200); do [ -e "$tmp/ck/checkpoint.bin" ] && break; sleep 0.05; done
+    [ -e "$tmp/ck/checkpoint.bin" ] || { kill -9 "${pids[@]}"; fail "no checkpoint after epoch 1"; }
+    kill -9 "${pids[2]}"
+    for r in 0 1; do
+      wait "${pids[$r]}" || { cat "$tmp"/elastic*.out "$tmp"/elastic*.err >&2; fail "rank $r did not go on"; }
+    done
+    ! wait "${pids[2]}" || fail "rank 2 was not killed"
+    cat "$tmp/elastic0.out"
+    grep -q '^elastic: lost rank(s) 2, going on with 2 ranks' "$tmp/elastic0.out" || fail "no recovery reported"
+    grep -q 'resuming from .*epoch 2, step 0' "$tmp/elastic0.out" || fail "did not resume after epoch 1"
+    grep -q '^epoch 3:.*(2 ranks)' "$tmp/elastic0.out" || fail "epoch 3 did not run on 2 ranks"
+    grep -q '^parameter checksum' "$tmp/elastic0.out" || fail "no final checksum"
     ;;
   scatter)
     # Rank 0 scattering the shards trains exactly as every rank reading its own (3 ranks: padded).

@@ -54,6 +54,7 @@ const char* trainUsage() {
          "  --seed N               initialisation and shuffling (default 1)\n"
          "  --data-dist shard|scatter   each rank reads its shard, or rank 0 scatters them\n"
          "  --checkpoint DIR  --checkpoint-every N  --resume\n"
+         "  --elastic              when a rank dies, the others go on without it from the last checkpoint\n"
          "  --max-steps N          stop after N steps in all, with a checkpoint, as if interrupted\n"
          "  --threads N            BLAS threads per rank (default 1)\n"
          "  --limit N  --test-limit N   use only the first N training / test images\n"
@@ -100,6 +101,7 @@ bool parseTrainOptions(int argc, char** argv, TrainOptions* o, std::string* erro
       }
       if (flag == "--nesterov") { o->nesterov = true; continue; }
       if (flag == "--resume") { o->resume = true; continue; }
+      if (flag == "--elastic") { o->elastic = true; continue; }
       if (flag == "--no-progress") { o->progress = false; continue; }
       const size_t eq = flag.find('=');
       const bool inline_ = eq != std::string::npos;
@@ -113,6 +115,9 @@ bool parseTrainOptions(int argc, char** argv, TrainOptions* o, std::string* erro
       it->second(flag, value);
     }
     if (o->resume && o->checkpointDir.empty()) throw std::invalid_argument("--resume needs --checkpoint DIR");
+    if (o->elastic && o->checkpointDir.empty()) {
+      throw std::invalid_argument("--elastic needs --checkpoint DIR (the survivors go on from the last checkpoint)");
+    }
   } catch (const std::invalid_argument& e) {
     *error = e.what();
     return false;

@@ -22,6 +22,7 @@ struct TrainOptions {
   int64_t checkpointEvery = 0;  // steps; 0: at the end of each epoch only
   int64_t maxSteps = 0;         // stop (as if interrupted) after this many steps in all; 0: no limit
   bool resume = false;
+  bool elastic = false;  // on a lost rank: shrink it away and go on from the last checkpoint
   int threads = 1;
   int64_t limit = 0;  // training samples; 0: all
   int64_t testLimit = 0;

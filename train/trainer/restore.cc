@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -57,7 +58,16 @@ bool restoreCheckpoint(weft::Comm& comm, const TrainOptions& o, size_t trainCoun
   }
   const bool sameOrder = c.seed == o.seed && c.worldSize == uint32_t(comm.size()) &&
                          c.batchSize == uint32_t(o.batchSize) && c.trainCount == trainCount;
-  if (!sameOrder && c.stepInEpoch != 0) {
+  if (!sameOrder && c.stepInEpoch != 0 && o.elastic) {
+    // Note [Elastic training]: fewer ranks cut the epoch into other shards, so the epoch the
+    // checkpoint was taken in starts over from its parameters.
+    if (comm.rank() == 0) {
+      std::printf("the checkpoint was taken mid-epoch by %u ranks: epoch %llu starts over with %d\n", c.worldSize,
+                  (unsigned long long)c.epoch + 1, comm.size());
+    }
+    c.stepInEpoch = 0;
+    c.epochLossSums.clear();
+  } else if (!sameOrder && c.stepInEpoch != 0) {
     throw std::runtime_error("checkpoint " + path + " was taken mid-epoch by a run with another seed, world size, "
                              "batch size or training set (--limit, --data); resume with the same ones");
   }
