@@ -10,7 +10,6 @@
 #include "collectives/registry.h"
 #include "collectives/signature.h"
 #include "common/error.h"
-#include "common/hash.h"
 #include "common/log.h"
 #include "runtime/bootstrap.h"
 #include "runtime/communicator.h"
