@@ -40,9 +40,10 @@ TcpEndpoint::TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector
 }
 
 TcpEndpoint::~TcpEndpoint() {
-  // A rank may post its last chunk and leave at once: give queued bytes a few seconds to go
-  // (none after an abort: nothing the aborted calls queued is owed to anyone).
-  const Deadline deadline = Deadline::after(abandoned_ ? 0.0 : kFlushSeconds);
+  // A rank may post its last chunk and leave at once: give queued bytes a few seconds to go, once
+  // for all the transport's endpoints (Poller::closeDeadline), and none after an abort: nothing
+  // the aborted calls queued is owed to anyone. (Deadline::after(0) would mean "never".)
+  const Deadline deadline = poller_->closeDeadline(kFlushSeconds);
   for (;;) {
     pump();
     std::vector<pollfd> fds;
@@ -53,7 +54,7 @@ TcpEndpoint::~TcpEndpoint() {
         fds.push_back({c.sock.fd(), POLLOUT, 0});
       }
     }
-    if (fds.empty()) break;
+    if (fds.empty() || abandoned_) break;
     if (deadline.expired()) {
       WEFT_LOG(Warn, "tcp: closing the connection to rank %d with unsent chunks (it stopped reading)", peer_);
       break;

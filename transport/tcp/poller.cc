@@ -106,6 +106,12 @@ bool Poller::peerAlive(int peer) {
   return true;
 }
 
+Deadline Poller::closeDeadline(double seconds) {
+  std::lock_guard lock(closeMu_);
+  if (!closeDeadline_) closeDeadline_ = Deadline::after(seconds);
+  return *closeDeadline_;
+}
+
 void Poller::waitChange(uint32_t token, double maxUs) {
   {
     std::shared_lock lock(mu_);

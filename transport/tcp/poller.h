@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "common/deadline.h"
 #include "transport/tcp/socket.h"
 
 namespace weft::transport::tcp {
@@ -64,6 +66,11 @@ class Poller {
 
   // Pumps `peer`'s endpoint and says whether the peer is still there (true if unknown).
   bool peerAlive(int peer);
+  // The deadline by which closing endpoints stop flushing their queued bytes: `seconds` from the
+  // first call, the same for every later one, so that many peers that read nothing (stopped, or
+  // behind a cut link) cost one wait, not one each. A transport's endpoints close together, when
+  // their communicator goes (split and shrink make new transports).
+  Deadline closeDeadline(double seconds);
   // See Note [TCP progress].
   void waitChange(uint32_t token, double maxUs);
 
@@ -82,6 +89,8 @@ class Poller {
   std::shared_mutex mu_;  // guards endpoints_ and nextId_: shared to pump, exclusive to change
   std::unordered_map<uint64_t, TcpEndpoint*> endpoints_;
   uint64_t nextId_ = 1;
+  std::mutex closeMu_;
+  std::optional<Deadline> closeDeadline_;  // guarded by closeMu_
 };
 
 inline constexpr int kMaxThreads = 16;

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// The rules a fault trial must meet (docs/faults.md, "What counts as a pass").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/faults/trial.h"
+
+namespace weft::faults {
+
+struct Bounds {
+  double killSeconds = 2;    // a killed peer on one host, or a corrupt frame
+  double slackSeconds = 2;   // past WEFT_TIMEOUT, for a stopped peer or a cut link
+  double closeSeconds = 6;   // weftCommDestroy/Abort after a failure (TCP flushes for up to 5 s)
+};
+
+// The rank a weft error message names as the cause: the first "rank N" (or "ranks N") other than
+// `self`; -1 when there is none.
+int namedRank(const std::string& message, int self);
+
+// "remote error", "timeout", ...: the weftResult_t's name, short.
+std::string codeName(int code);
+
+// How a survivor's error relates to the fault, for the summary: "remote error naming the killed
+// rank", "timeout naming a rank across the cut", "remote error naming a rank that failed first".
+std::string outcome(const TrialResult& t, const RankReport& r);
+
+// Seconds within which every survivor must have failed.
+double bound(const TrialSpec& s, const Bounds& b);
+
+// Every rule the trial broke, one line each; empty when it passed.
+std::vector<std::string> judge(const TrialResult& t, const Bounds& b);
+
+// Note [Known gaps]: misbehaviour of weft that the trials found and that is not fixed yet, each
+// recognised by its signature (docs/faults.md, "Known gaps"):
+//   ucx-cma-abort  WEFT_TRANSPORT=ucx on one host: a peer that exits while this rank reads a
+//                  rendezvous message from it (UCX's cma, process_vm_readv) aborts this rank,
+//                  because same-host UCX endpoints ask for no error handling;
+//   tcp-length     a corrupt frame whose length field grew but still fits a slot: the receiver
+//                  waits for payload that never comes, until WEFT_TIMEOUT.
+// Returns the gap's name when `t` shows one and its problems include no hang, no wrong data and
+// no leftover (those are never excused); "" otherwise.
+std::string knownGap(const TrialResult& t, const std::vector<std::string>& problems);
+
+}  // namespace weft::faults
