@@ -80,7 +80,9 @@ Communicator::~Communicator() {
     p->work->complete(std::make_exception_ptr(
         InvalidUsage(coll::describe(p->args) + " never ran: its communicator was destroyed first")));
   }
-  if (aborted_.load(std::memory_order_acquire)) {
+  // What an aborted or failed communicator left queued belongs to calls that did not complete:
+  // nobody is owed it, and a peer that stopped reading would hold the close up.
+  if (aborted_.load(std::memory_order_acquire) || failed_.load(std::memory_order_acquire)) {
     for (auto& link : links_) {
       if (link) link->abandon();
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A test-only LD_PRELOAD hook for the fault trials: after SIGUSR1, the next TCP message header this
 // process sends leaves with one byte changed. weft itself has no hook; its TCP endpoint is the only
-// caller of sendmsg (transport/tcp/endpoint.cc), and each batch it sends starts with a 32-byte
+// caller of sendmsg (transport/tcp/endpoint.cc), and each batch it sends starts with a 40-byte
 // MsgHeader {seq, bytes, stamp[2]} (transport/tcp/wire.h) followed by that message's payload.
 //
 // Only headers are changed: a flipped payload byte is invisible to weft by design (it carries no
@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-enum { kHeaderBytes = 32, kMaxIov = 64 };
+enum { kHeaderBytes = 40, kMaxIov = 64 };
 
 static atomic_int armed;
 static unsigned offset;
@@ -33,7 +33,7 @@ __attribute__((constructor)) static void setUp(void) {
   const char* seed = getenv("CORRUPT_FRAME_SEED");
   if (seed == NULL) return;
   const uint64_t s = strtoull(seed, NULL, 0) * 0x9E3779B97F4A7C15ull;
-  offset = (unsigned)(s >> 59);                          // 0..31
+  offset = (unsigned)((s >> 32) % kHeaderBytes);        // 0..39
   mask = (unsigned char)(1u << ((s >> 56) & 7));         // one bit
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -42,7 +42,7 @@ __attribute__((constructor)) static void setUp(void) {
   sigaction(SIGUSR1, &sa, NULL);
 }
 
-// True when the batch starts with a whole message header: 32 bytes, then exactly its payload.
+// True when the batch starts with a whole message header: 40 bytes, then exactly its payload.
 static int startsWithHeader(const struct msghdr* msg) {
   if (msg->msg_iovlen < 1 || msg->msg_iovlen > kMaxIov || msg->msg_iov[0].iov_len != kHeaderBytes) return 0;
   uint64_t h[4];

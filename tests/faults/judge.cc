@@ -161,16 +161,6 @@ std::string knownGap(const TrialResult& t, const std::vector<std::string>& probl
       return "ucx-cma-abort";
     }
   }
-  // corrupt_frame's note: "... of byte N of the header ...": bytes 8-15 are the length.
-  const size_t at = t.note.find(" of byte ");
-  if (t.spec.fault == Fault::Corrupt && at != std::string::npos) {
-    const int byte = std::atoi(t.note.c_str() + at + 9);
-    // What the gap explains: nobody caught the frame, everyone waited WEFT_TIMEOUT instead.
-    const bool explained = std::all_of(problems.begin(), problems.end(), [](const std::string& p) {
-      return p.starts_with("no survivor's error names") || p.find("past the bound") != std::string::npos;
-    });
-    if (byte >= 8 && byte < 16 && explained) return "tcp-length";
-  }
   return "";
 }
 

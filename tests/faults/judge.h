@@ -36,9 +36,8 @@ std::vector<std::string> judge(const TrialResult& t, const Bounds& b);
 // recognised by its signature (docs/faults.md, "Known gaps"):
 //   ucx-cma-abort  WEFT_TRANSPORT=ucx on one host: a peer that exits while this rank reads a
 //                  rendezvous message from it (UCX's cma, process_vm_readv) aborts this rank,
-//                  because same-host UCX endpoints ask for no error handling;
-//   tcp-length     a corrupt frame whose length field grew but still fits a slot: the receiver
-//                  waits for payload that never comes, until WEFT_TIMEOUT.
+//                  because same-host UCX endpoints ask for no error handling.
+// (tcp-length, a garbled length that still fit a slot, is fixed: TCP headers carry a check word.)
 // Returns the gap's name when `t` shows one and its problems include no hang, no wrong data and
 // no leftover (those are never excused); "" otherwise.
 std::string knownGap(const TrialResult& t, const std::vector<std::string>& problems);

@@ -209,7 +209,8 @@ bool TcpEndpoint::pumpSend(Conn& c) {
     uint64_t k = sendNext;
     for (int m = 0; m < kBatch && k < head; ++m, k += stride) {
       const Stamp& stamp = sendStamps_[k % slots_];
-      hdrs[m] = MsgHeader{k, sendSizes_[k % slots_], {stamp.lo, stamp.hi}};
+      hdrs[m] = MsgHeader{k, sendSizes_[k % slots_], {stamp.lo, stamp.hi}, 0};
+      hdrs[m].check = headerCheck(hdrs[m]);
       if (skip < kHeaderBytes) {
         iov[cnt++] = {reinterpret_cast<std::byte*>(&hdrs[m]) + skip, kHeaderBytes - skip};
         skip = 0;
@@ -252,7 +253,9 @@ bool TcpEndpoint::pumpSend(Conn& c) {
 void TcpEndpoint::headerArrived(Conn& c) {
   std::string error;
   const uint64_t expected = c.recvNext.load(std::memory_order_relaxed);
-  if (c.hdr.seq != expected) {
+  if (c.hdr.check != headerCheck(c.hdr)) {
+    error = "tcp: rank " + std::to_string(peer_) + " sent a message header that fails its check (corrupted stream)";
+  } else if (c.hdr.seq != expected) {
     error = "tcp: rank " + std::to_string(peer_) + " sent message #" + std::to_string(c.hdr.seq) + " where #" +
             std::to_string(expected) + " was expected (corrupted stream)";
   } else if (c.hdr.bytes > slotBytes_) {

@@ -18,7 +18,7 @@ namespace weft::transport::tcp {
 
 // Note [TCP framing]
 // Each direction of a pair carries messages numbered 0, 1, 2, ...; message k is a MsgHeader
-// {seq k, payload bytes, stamp} followed by the payload, and travels on socket k % nsocks, so each
+// {seq k, payload bytes, stamp, check word} followed by the payload, and travels on socket k % nsocks, so each
 // socket carries its share in order and the receiver knows where to look for message k.
 // The sender keeps `slots` slot buffers: a slot is handed out by trySendSlot, queued by
 // postSend and written straight from the buffer (writev of header and payload), and is free
