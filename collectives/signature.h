@@ -22,8 +22,9 @@ namespace weft::coll {
 // What escapes it: mismatched calls in which no rank receives a message of the other call.
 // Where both sides only wait (two ranks that each think they are a reduce's root) both time
 // out; where one side only sends (two ranks that both think they are a broadcast's root), its
-// messages are caught by the next call that receives on those links, as a call behind. WEFT_CHECK=0 skips the comparison (docs/api.md has
-// its cost); messages carry the signature all the same, so ranks may differ in the setting.
+// messages are caught by the next call that receives on those links, as a call behind.
+// WEFT_CHECK=0 skips the comparison (its cost, none measurable: docs/benchmarks.md); messages
+// carry the signature all the same, so ranks may differ in the setting.
 struct Signature {
   CollKind kind = CollKind::AllReduce;
   DataType dtype = DataType::Int8;
