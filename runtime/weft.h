@@ -22,8 +22,17 @@ extern "C" {
 #define WEFT_VERSION(X, Y, Z) ((X) * 10000 + (Y) * 100 + (Z))
 #define WEFT_VERSION_CODE WEFT_VERSION(WEFT_MAJOR, WEFT_MINOR, WEFT_PATCH)
 
+/* A C caller may pass any int as one of these enums. In C++ they take int as their underlying
+   type, so that every such value is a valid one that weft can refuse (a value outside an enum's
+   range is undefined behaviour in C++; UBSan reports it, tools/sanitize). */
+#ifdef __cplusplus
+#define WEFT_ENUM_INT : int
+#else
+#define WEFT_ENUM_INT
+#endif
+
 /* Every call returns one of these; none aborts the process or prints to stdout. */
-typedef enum {
+typedef enum WEFT_ENUM_INT {
   weftSuccess = 0,
   weftUnhandledCudaError = 1,
   weftSystemError = 2,     /* a system call failed (message has errno's text) */
@@ -36,7 +45,7 @@ typedef enum {
   weftNumResults = 9
 } weftResult_t;
 
-typedef enum {
+typedef enum WEFT_ENUM_INT {
   weftInt8 = 0, weftChar = 0,
   weftUint8 = 1,
   weftInt32 = 2, weftInt = 2,
@@ -50,7 +59,7 @@ typedef enum {
   weftNumTypes = 10
 } weftDataType_t;
 
-typedef enum {
+typedef enum WEFT_ENUM_INT {
   weftSum = 0,
   weftProd = 1,
   weftMax = 2,
@@ -58,6 +67,7 @@ typedef enum {
   weftAvg = 4, /* sum, then one division by the number of ranks */
   weftNumOps = 5
 } weftRedOp_t;
+#undef WEFT_ENUM_INT
 
 /* An opaque communicator handle. */
 typedef struct weftComm* weftComm_t;

@@ -43,10 +43,12 @@ uint64_t mix(uint64_t seed, uint64_t a, uint64_t b) {
 
 __extension__ typedef unsigned __int128 Uint128;
 
-// A value in [lo, hi] from 64 random bits (multiply-high instead of a division).
+// A value in [lo, hi] from 64 random bits (multiply-high instead of a division). Unsigned
+// arithmetic throughout: hi - lo and lo + offset overflow int64_t for the widest ranges.
 int64_t uniform(uint64_t bits, int64_t lo, int64_t hi) {
-  const auto span = static_cast<uint64_t>(hi - lo) + 1;
-  return lo + static_cast<int64_t>((static_cast<Uint128>(bits) * span) >> 64);
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+  const auto offset = static_cast<uint64_t>((static_cast<Uint128>(bits) * span) >> 64);
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + offset);
 }
 
 // Stream ids for hashes that depend on the element only.

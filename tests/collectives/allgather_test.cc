@@ -15,7 +15,7 @@ constexpr Shape kAllGather{.ops = false, .rooted = false, .inPlace = true};
 
 TEST_CASE("allgather: every algorithm and datatype, small and awkward counts", "[allgather]") {
   const std::string algo = GENERATE("ring", "recursive_doubling", "bruck", "direct", "shared");
-  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  const int ranks = GENERATE(from_range(sweep({1, 2, 3, 4, 5, 8}, {1, 3, 4})));
   auto comms = initWithAlgorithm("allgather:" + algo, ranks);
   INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kAllGather), checkAllGather) == "");
@@ -23,7 +23,7 @@ TEST_CASE("allgather: every algorithm and datatype, small and awkward counts", "
 
 TEST_CASE("allgather: a million and three elements per rank", "[allgather]") {
   const std::string algo = GENERATE("ring", "recursive_doubling", "bruck", "direct", "shared");
-  const int ranks = GENERATE(2, 3, 5, 8);
+  const int ranks = GENERATE(from_range(sweep({2, 3, 5, 8}, {3})));
   auto comms = initWithAlgorithm("allgather:" + algo, ranks);
   INFO("algo=" << algo << " ranks=" << ranks);
   // Wide elements on small communicators, bytes on large ones: at most 16 MiB per rank.
@@ -37,7 +37,7 @@ TEST_CASE("allgather: a million and three elements per rank", "[allgather]") {
 
 TEST_CASE("allgather: tiny slots force many rounds and full FIFOs", "[allgather]") {
   const std::string algo = GENERATE("ring", "recursive_doubling", "bruck", "direct", "shared");
-  auto comms = initWithAlgorithm("allgather:" + algo, GENERATE(2, 3, 4, 5, 8), kTinySlots);
+  auto comms = initWithAlgorithm("allgather:" + algo, GENERATE(from_range(sweep({2, 3, 4, 5, 8}, {3}))), kTinySlots);
   const std::vector<Case> cases = {
       {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftSum, 17, 0, true}, {weftBfloat16, weftSum, 1001, 0, false}};
   REQUIRE(runCases(comms, cases, checkAllGather) == "");

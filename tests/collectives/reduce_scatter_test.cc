@@ -15,7 +15,7 @@ constexpr Shape kReduceScatter{.ops = true, .rooted = false, .inPlace = true};
 
 TEST_CASE("reducescatter: every algorithm, datatype and op, small and awkward counts", "[reducescatter]") {
   const std::string algo = GENERATE("ring", "recursive_halving");
-  const int ranks = GENERATE(1, 2, 3, 4, 5, 8);
+  const int ranks = GENERATE(from_range(sweep({1, 2, 3, 4, 5, 8}, {1, 3, 4})));
   auto comms = initWithAlgorithm("reducescatter:" + algo, ranks);
   INFO("algo=" << algo << " ranks=" << ranks);
   REQUIRE(runCases(comms, smallSweep(ranks, kReduceScatter), checkReduceScatter) == "");
@@ -23,7 +23,7 @@ TEST_CASE("reducescatter: every algorithm, datatype and op, small and awkward co
 
 TEST_CASE("reducescatter: a million and three elements per rank", "[reducescatter]") {
   const std::string algo = GENERATE("ring", "recursive_halving");
-  const int ranks = GENERATE(2, 3, 4, 5);
+  const int ranks = GENERATE(from_range(sweep({2, 3, 4, 5}, {3})));
   auto comms = initWithAlgorithm("reducescatter:" + algo, ranks);
   INFO("algo=" << algo << " ranks=" << ranks);
   const std::vector<Case> cases = {
@@ -36,7 +36,7 @@ TEST_CASE("reducescatter: a million and three elements per rank", "[reducescatte
 
 TEST_CASE("reducescatter: tiny slots force many rounds and full FIFOs", "[reducescatter]") {
   const std::string algo = GENERATE("ring", "recursive_halving");
-  auto comms = initWithAlgorithm("reducescatter:" + algo, GENERATE(2, 3, 4, 5, 8), kTinySlots);
+  auto comms = initWithAlgorithm("reducescatter:" + algo, GENERATE(from_range(sweep({2, 3, 4, 5, 8}, {3}))), kTinySlots);
   const std::vector<Case> cases = {
       {weftFloat64, weftSum, 1, 0, false}, {weftInt8, weftMax, 17, 0, true}, {weftUint64, weftAvg, 1001, 0, false}};
   REQUIRE(runCases(comms, cases, checkReduceScatter) == "");

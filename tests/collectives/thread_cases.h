@@ -9,6 +9,7 @@
 
 #include "tests/collectives/rank_checks.h"
 #include "tests/support/ranks.h"
+#include "tests/support/sweep.h"
 #include "tests/support/values.h"
 
 namespace weft::test {
@@ -64,6 +65,6 @@ inline std::vector<Comm> initWithAlgorithm(const std::string& spec, int ranks, E
   return initAllWith(ranks, env);
 }
 
-inline constexpr size_t kBigCount = (size_t(1) << 20) + 3;  // many pipelined chunks and a ragged tail
+inline const size_t kBigCount = bigCount();  // many pipelined chunks and a ragged tail
 
 }  // namespace weft::test

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <utility>
 
 #include "common/error.h"
@@ -28,6 +30,36 @@ std::byte* mapFd(int fd, size_t bytes, const std::string& name) {
   return static_cast<std::byte*>(p);
 }
 
+// Note [One mapping under TSan]: thread ranks of one process map each other's segments. With a
+// mapping each, a FIFO's atomics sit at two addresses, ThreadSanitizer cannot see that they order
+// the ranks' loads from each other's buffers (the direct and shared algorithms), and it reports
+// races that are none. In TSan builds (tools/sanitize tsan) open() shares the mapping of a segment
+// that this process created, and the last Segment to go unmaps it.
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_SHM_ONE_MAPPING 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_SHM_ONE_MAPPING 1
+#endif
+#endif
+#ifdef WEFT_SHM_ONE_MAPPING
+constexpr bool kOneMapping = true;
+#else
+constexpr bool kOneMapping = false;
+#endif
+
+struct Mappings {
+  std::mutex mu;
+  std::map<std::string, std::byte*> created;  // by name, until the creator unlinks it
+  std::map<std::byte*, int> users;            // Segments per mapping
+};
+
+// Never destroyed: Segments may outlive static destructors.
+Mappings& mappings() {
+  static Mappings* m = new Mappings;
+  return *m;
+}
+
 }  // namespace
 
 Segment Segment::create(const std::string& name, size_t bytes) {
@@ -44,6 +76,11 @@ Segment Segment::create(const std::string& name, size_t bytes) {
   }
   s.data_ = mapFd(f.fd, bytes, name);
   s.size_ = bytes;
+  if (kOneMapping) {
+    std::lock_guard<std::mutex> lock(mappings().mu);
+    mappings().created[name] = s.data_;
+    mappings().users[s.data_] = 1;
+  }
   return s;
 }
 
@@ -60,8 +97,16 @@ Segment Segment::open(const std::string& name, size_t bytes) {
   }
   Segment s;
   s.name_ = name;
-  s.data_ = mapFd(f.fd, bytes, name);
   s.size_ = bytes;
+  if (kOneMapping) {
+    std::lock_guard<std::mutex> lock(mappings().mu);
+    if (auto it = mappings().created.find(name); it != mappings().created.end()) {
+      s.data_ = it->second;
+      ++mappings().users[s.data_];
+      return s;
+    }
+  }
+  s.data_ = mapFd(f.fd, bytes, name);
   return s;
 }
 
@@ -82,6 +127,10 @@ Segment::~Segment() { reset(); }
 void Segment::unlink() {
   if (owner_ && linked_) {
     linked_ = false;
+    if (kOneMapping) {
+      std::lock_guard<std::mutex> lock(mappings().mu);
+      mappings().created.erase(name_);
+    }
     if (::shm_unlink(name_.c_str()) != 0 && errno != ENOENT) {
       WEFT_LOG(Warn, "shm_unlink(%s) failed: %s", name_.c_str(), std::strerror(errno));
     }
@@ -90,6 +139,12 @@ void Segment::unlink() {
 
 void Segment::reset() noexcept {
   unlink();
+  if (data_ && kOneMapping) {
+    std::lock_guard<std::mutex> lock(mappings().mu);
+    auto it = mappings().users.find(data_);
+    if (it != mappings().users.end() && --it->second > 0) data_ = nullptr;  // others still use it
+    else if (it != mappings().users.end()) mappings().users.erase(it);
+  }
   if (data_) ::munmap(data_, size_);
   data_ = nullptr;
   size_ = 0;
