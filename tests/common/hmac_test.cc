@@ -13,15 +13,7 @@ namespace {
 
 std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
-std::string hex(const weft::Digest& d) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : d) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
+std::string hex(const weft::Digest& d) { return weft::auth::toHex(d); }  // a Digest is a Secret's shape
 
 }  // namespace
 

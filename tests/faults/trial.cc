@@ -60,17 +60,6 @@ void parseReport(const std::string& out, long long faultNs, RankReport& rep) {
   }
 }
 
-std::vector<std::string> shmOf(const std::vector<pid_t>& pids) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/dev/shm", ec)) {
-    const std::string name = e.path().filename().string();
-    for (pid_t p : pids) {
-      if (name.rfind("weft-" + std::to_string(p) + "-", 0) == 0) found.push_back(name);
-    }
-  }
-  return found;
-}
 
 }  // namespace
 
@@ -173,7 +162,7 @@ TrialResult runTrial(const TrialSpec& s, const Programs& programs, NetnsHosts* h
     const auto by = Clock::now() + std::chrono::duration<double>(s.timeoutSeconds + 10);
     reap(s.target, std::chrono::time_point_cast<Clock::duration>(by));
   }
-  result.leftovers = shmOf(pids);
+  result.leftovers = weft::test::shmLeftovers(pids);
   return result;
 }
 

@@ -20,18 +20,6 @@ const std::string kCrashRank = WEFT_TEST_CRASH_RANK;
 
 bool processGone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
-// Entries /dev/shm/weft-<pid>-* that some pid of `pids` created.
-std::vector<std::string> shmOf(const std::vector<pid_t>& pids) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/dev/shm", ec)) {
-    const std::string name = e.path().filename().string();
-    for (pid_t p : pids) {
-      if (name.rfind("weft-" + std::to_string(p) + "-", 0) == 0) found.push_back(name);
-    }
-  }
-  return found;
-}
 
 }  // namespace
 
@@ -53,5 +41,5 @@ TEST_CASE("weftrun: a rank that aborts after init stops the job, named, within s
   CHECK(r.err.find("rank 2 ") != std::string::npos);
   CHECK(r.elapsed.count() < 10);
   for (pid_t p : pids) CHECK(processGone(p));
-  CHECK(shmOf(pids).empty());
+  CHECK(weft::test::shmLeftovers(pids).empty());
 }

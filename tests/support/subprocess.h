@@ -68,6 +68,9 @@ std::string describe(const ProcessResult& r);
 // OMPI_*, PMI_*, SLURM_*, WEFT_INIT, WEFT_JOB_ID, WEFT_SECRET, ...), with `set` added on top.
 std::vector<std::string> childEnvironment(const EnvMap& set);
 
+// Entries /dev/shm/weft-<pid>-* that some pid of `pids` created (weft's segments are named so).
+std::vector<std::string> shmLeftovers(const std::vector<pid_t>& pids);
+
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
 int freePort();
 

@@ -46,6 +46,18 @@ std::vector<std::string> childEnvironment(const EnvMap& set) {
   return out;
 }
 
+std::vector<std::string> shmLeftovers(const std::vector<pid_t>& pids) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) {
+    const std::string name = e.path().filename().string();
+    for (pid_t p : pids) {
+      if (name.rfind("weft-" + std::to_string(p) + "-", 0) == 0) found.push_back(name);
+    }
+  }
+  return found;
+}
+
 int freePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");

@@ -186,56 +186,45 @@ TEST_CASE("tcp: a peer that never connects times out naming it", "[transport][tc
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
 
-TEST_CASE("tcp: a chunk larger than a slot is a RemoteError", "[transport][tcp]") {
-  const std::string tag = uniqueTag();
-  const TcpOptions o0 = options(0, 2, tag);
-  TcpTransport t0(o0);
-  const auto blob0 = t0.listen();
-  // Pose as rank 1 with a valid hello and the secret, then frame a chunk bigger than the slots.
+// Rank 0's endpoint to a fake rank 1 that knows the hello and the secret and then sends `hdr`
+// and `payloadBytes` bytes; the endpoint's first receive is what the test looks at.
+std::unique_ptr<Endpoint> fromPoser(TcpTransport& t0, const TcpOptions& o0, const std::vector<std::byte>& blob0,
+                                    MsgHeader hdr, size_t payloadBytes) {
   const Hello h = helloFrom(o0, 1, 0);
   Socket fake = stranger(blob0, &h, sizeof(h));
   std::thread poser([&] {
     answerChallenge(fake, h, o0.secret);
-    const uint64_t big = o0.slotBytes + 1;
-    MsgHeader hdr{0, big, {}, 0};
-    hdr.check = headerCheck(hdr);  // a well-formed header: only its size is wrong
-    std::vector<std::byte> payload(big);
+    std::vector<std::byte> payload(payloadBytes);
     writeAll(fake, &hdr, sizeof(hdr), Deadline::after(5), "rank 0");
     writeAll(fake, payload.data(), payload.size(), Deadline::after(5), "rank 0");
   });
-  std::vector<std::byte> blob1 = blob0;  // rank 0 is passive: only the blob's shape matters
-  AddressBlob a = *decodeAddress(blob0);
+  AddressBlob a = *decodeAddress(blob0);  // rank 0 is passive: only the blob's shape matters
   a.rank = 1;
-  blob1 = encodeAddress(a);
-  auto e0 = t0.connect(1, blob1);
+  auto e0 = t0.connect(1, encodeAddress(a));
   poser.join();
+  return e0;
+}
+
+TEST_CASE("tcp: a chunk larger than a slot is a RemoteError", "[transport][tcp]") {
+  const TcpOptions o0 = options(0, 2, uniqueTag());
+  TcpTransport t0(o0);
+  const auto blob0 = t0.listen();
+  const uint64_t big = o0.slotBytes + 1;
+  MsgHeader hdr{0, big, {}, 0};
+  hdr.check = headerCheck(hdr);  // a well-formed header: only its size is wrong
+  auto e0 = fromPoser(t0, o0, blob0, hdr, big);
   CHECK_THROWS_AS(receive(t0, *e0), RemoteError);
   CHECK_FALSE(t0.peerAlive(1));
 }
 
 TEST_CASE("tcp: a header that fails its check is a RemoteError, even with a length that fits", "[transport][tcp]") {
-  const std::string tag = uniqueTag();
-  const TcpOptions o0 = options(0, 2, tag);
+  const TcpOptions o0 = options(0, 2, uniqueTag());
   TcpTransport t0(o0);
   const auto blob0 = t0.listen();
-  // Pose as rank 1 with a valid hello and the secret, then send a header garbled after its check.
-  const Hello h = helloFrom(o0, 1, 0);
-  Socket fake = stranger(blob0, &h, sizeof(h));
-  std::thread poser([&] {
-    answerChallenge(fake, h, o0.secret);
-    MsgHeader hdr{0, 5, {}, 0};
-    hdr.check = headerCheck(hdr);
-    hdr.bytes = 7;  // garbled after the check: the receiver would wait for 2 bytes that never come
-    std::vector<std::byte> payload(5);
-    writeAll(fake, &hdr, sizeof(hdr), Deadline::after(5), "rank 0");
-    writeAll(fake, payload.data(), payload.size(), Deadline::after(5), "rank 0");
-  });
-  std::vector<std::byte> blob1 = blob0;  // rank 0 is passive: only the blob's shape matters
-  AddressBlob a = *decodeAddress(blob0);
-  a.rank = 1;
-  blob1 = encodeAddress(a);
-  auto e0 = t0.connect(1, blob1);
-  poser.join();
+  MsgHeader hdr{0, 5, {}, 0};
+  hdr.check = headerCheck(hdr);
+  hdr.bytes = 7;  // garbled after the check: the receiver would wait for 2 bytes that never come
+  auto e0 = fromPoser(t0, o0, blob0, hdr, 5);
   CHECK_THROWS_WITH(receive(t0, *e0), Catch::Contains("fails its check"));
   CHECK_FALSE(t0.peerAlive(1));
 }
