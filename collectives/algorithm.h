@@ -21,6 +21,13 @@ enum class CollKind {
 };
 inline constexpr int kCollKinds = int(CollKind::Barrier) + 1;
 const char* collName(CollKind kind);  // "allreduce", "broadcast", "reduce", "allgather", ...
+// Whether a collective's op matters (it reduces), and whether its root does.
+inline bool reduces(CollKind k) {
+  return k == CollKind::AllReduce || k == CollKind::Reduce || k == CollKind::ReduceScatter;
+}
+inline bool rooted(CollKind k) {
+  return k == CollKind::Broadcast || k == CollKind::Reduce || k == CollKind::Scatter || k == CollKind::Gather;
+}
 
 // One call's arguments, already validated by the runtime. `count` is NCCL's: the whole buffer for
 // all-reduce, broadcast and reduce; per rank for all-gather (sendcount), reduce-scatter

@@ -25,15 +25,6 @@ const char* collName(CollKind kind) {
   return "?";
 }
 
-namespace {
-bool reduces(CollKind k) {
-  return k == CollKind::AllReduce || k == CollKind::Reduce || k == CollKind::ReduceScatter;
-}
-bool rooted(CollKind k) {
-  return k == CollKind::Broadcast || k == CollKind::Reduce || k == CollKind::Scatter || k == CollKind::Gather;
-}
-}  // namespace
-
 std::string describe(const CollArgs& a) {
   char buf[200];
   int n = std::snprintf(buf, sizeof(buf), "%s #%llu (", collName(a.kind), static_cast<unsigned long long>(a.seq));

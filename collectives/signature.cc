@@ -13,11 +13,8 @@ constexpr uint64_t kCountMask = (uint64_t(1) << 48) - 1;
 constexpr uint64_t kVersion = 1;  // the top nibble: a stamp that carries a signature
 constexpr uint64_t kMarker = 2;   // the top nibble of a shrink marker
 
-bool reduces(CollKind k) { return k == CollKind::AllReduce || k == CollKind::Reduce || k == CollKind::ReduceScatter; }
-bool rooted(CollKind k) {
-  return k == CollKind::Broadcast || k == CollKind::Reduce || k == CollKind::Scatter || k == CollKind::Gather ||
-         k == CollKind::Send;
-}
+// A send's signature names its destination where a rooted collective names its root.
+bool named(CollKind k) { return rooted(k) || k == CollKind::Send; }
 
 // "allreduce(count=1000, float, sum" without the closing parenthesis.
 std::string callText(CollKind kind, const Signature& s) {
@@ -26,7 +23,7 @@ std::string callText(CollKind kind, const Signature& s) {
   if (kind != CollKind::Barrier) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), "count=%llu, %s",
                                                     static_cast<unsigned long long>(s.count), dtypeName(s.dtype));
   if (reduces(kind)) n += std::snprintf(buf + n, sizeof(buf) - size_t(n), ", %s", opName(s.op));
-  if (rooted(kind) && kind != CollKind::Send) std::snprintf(buf + n, sizeof(buf) - size_t(n), ", root=%u", s.root);
+  if (rooted(kind)) std::snprintf(buf + n, sizeof(buf) - size_t(n), ", root=%u", s.root);
   return buf;
 }
 
@@ -70,7 +67,7 @@ transport::Stamp stampOf(const CollArgs& args, int rank, uint32_t number) {
   s.op = reduces(args.kind) ? args.op : ReduceOp::Sum;
   s.count = args.kind == CollKind::Barrier ? 0 : args.count;
   // A send names its destination; the receive it meets expects that to be the receiving rank.
-  s.root = args.kind == CollKind::Recv ? uint32_t(rank) : rooted(args.kind) ? uint32_t(args.root) : 0;
+  s.root = args.kind == CollKind::Recv ? uint32_t(rank) : named(args.kind) ? uint32_t(args.root) : 0;
   s.number = number;
   return s.stamp();
 }

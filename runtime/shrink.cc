@@ -10,6 +10,7 @@
 #include "collectives/registry.h"
 #include "collectives/signature.h"
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "runtime/bootstrap.h"
 #include "runtime/communicator.h"
@@ -136,10 +137,9 @@ std::unique_ptr<Communicator> Communicator::shrink(std::span<const int> excluded
   ctx.chunkBytes = chunkBytes_;
 
   // 1. Markers (Note [Shrink]).
-  uint64_t listHash = 1469598103934665603ull;
-  for (int r = 0; r < size_; ++r) {
-    if (out[size_t(r)]) listHash = (listHash ^ uint64_t(r)) * 1099511628211ull;
-  }
+  std::string list;
+  for (int r : members) list += std::to_string(r) + ",";  // the survivors name the excluded alike
+  const uint64_t listHash = fnv1a(list);
   if (newSize > 1) {
     const coll::CollArgs drainArgs{coll::CollKind::Barrier};
     DrainOp drain(ctx, coll::shrinkMarker(++shrinks_, listHash));
