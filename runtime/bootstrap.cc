@@ -133,7 +133,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
     }
   }
   if (!refusal.empty()) mux.perPeer.assign(size_t(size), "");  // listen on nothing, connect nothing
-  setTransportOptions(config, std::string(tagBytes.begin(), tagBytes.end()), me.host, mux);
+  setTransportOptions(config, std::string(tagBytes.begin(), tagBytes.end()), links.where, mux);
   auto transport = std::make_unique<transport::MuxTransport>(mux);
   const std::vector<std::byte> address = transport->listen();
   const auto* a0 = reinterpret_cast<const uint8_t*>(address.data());
@@ -169,8 +169,9 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   return links;
 }
 
-void setTransportOptions(const Config& config, const std::string& tag, const std::string& host,
+void setTransportOptions(const Config& config, const std::string& tag, const Placement& where,
                          transport::MuxOptions& mux) {
+  const std::string& host = where.hosts[size_t(mux.rank)];
   mux.shm.jobTag = tag;
   mux.shm.slots = config.shmSlots;
   mux.shm.slotBytes = config.shmSlotBytes;
@@ -189,6 +190,10 @@ void setTransportOptions(const Config& config, const std::string& tag, const std
   mux.ucx.hostId = host;
   mux.ucx.slots = config.shmSlots;
   mux.ucx.slotBytes = config.ucxSlotBytes;
+  mux.ucx.acrossHosts = false;
+  for (size_t peer = 0; peer < mux.perPeer.size(); ++peer) {
+    if (mux.perPeer[peer] == "ucx" && where.hosts[peer] != host) mux.ucx.acrossHosts = true;
+  }
 }
 
 }  // namespace weft::runtime

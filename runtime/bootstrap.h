@@ -22,9 +22,9 @@ struct Links {
   bool peerReads = false;  // every rank can read every peer's memory (Note [Peer reads])
 };
 
-// The transport settings of `config` for a communicator whose bootstrap drew `tag`, on a rank
-// whose host identity (hostIdentity()) is `host`.
-void setTransportOptions(const Config& config, const std::string& tag, const std::string& host,
+// The transport settings of `config` for a communicator whose bootstrap drew `tag`, on the rank
+// mux.rank placed as `where` says, once mux.perPeer holds the transport chosen for each peer.
+void setTransportOptions(const Config& config, const std::string& tag, const Placement& where,
                          transport::MuxOptions& mux);
 
 // Collective over `size` ranks: exchanges addresses through `store` and connects every pair.

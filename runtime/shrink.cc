@@ -162,7 +162,7 @@ std::unique_ptr<Communicator> Communicator::shrink(std::span<const int> excluded
   mux.perPeer = chooseTransports(config_.transport, links.where, newRank);
   char tag[17];
   std::snprintf(tag, sizeof(tag), "%016llx", static_cast<unsigned long long>(nonce));
-  setTransportOptions(config_, tag, where_.hosts[size_t(rank_)], mux);
+  setTransportOptions(config_, tag, links.where, mux);
   links.transport = std::make_unique<transport::MuxTransport>(mux);
   std::vector<std::byte> myAddress = links.transport->listen();
   uint64_t myBytes = myAddress.size();

@@ -65,7 +65,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
     mux.perPeer = chooseTransports(config_.transport, links.where, newRank);
     char tag[17];
     std::snprintf(tag, sizeof(tag), "%016llx", static_cast<unsigned long long>(members[size_t(group[0])].nonce));
-    setTransportOptions(config_, tag, where_.hosts[size_t(rank_)], mux);
+    setTransportOptions(config_, tag, links.where, mux);
     links.transport = std::make_unique<transport::MuxTransport>(mux);
     myAddress = links.transport->listen();
   }

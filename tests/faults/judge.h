@@ -32,11 +32,12 @@ double bound(const TrialSpec& s, const Bounds& b);
 // Every rule the trial broke, one line each; empty when it passed.
 std::vector<std::string> judge(const TrialResult& t, const Bounds& b);
 
-// Note [Known gaps]: misbehaviour of weft that the trials found and that is not fixed yet, each
-// recognised by its signature (docs/faults.md, "Known gaps"):
+// Note [Known gaps]: misbehaviour of weft that the trials found, recognised by its signature so
+// that a run can report it by name (docs/faults.md, "Known gaps"); --allow-known-gaps excuses it.
 //   ucx-cma-abort  WEFT_TRANSPORT=ucx on one host: a peer that exits while this rank reads a
-//                  rendezvous message from it (UCX's cma, process_vm_readv) aborts this rank,
-//                  because same-host UCX endpoints ask for no error handling.
+//                  rendezvous message from it (UCX's cma, process_vm_readv) aborts this rank.
+//                  Fixed (Note [UCX failures]: no cma without failure handling), but a user's
+//                  own UCX_TLS can bring it back, so it is still recognised.
 // (tcp-length, a garbled length that still fit a slot, is fixed: TCP headers carry a check word.)
 // Returns the gap's name when `t` shows one and its problems include no hang, no wrong data and
 // no leftover (those are never excused); "" otherwise.

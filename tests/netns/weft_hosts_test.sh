@@ -35,6 +35,9 @@ if ((have_ucx)); then
     over_ucx run 2 2 "$program"
     over_ucx run 4 1 "$program"
   done
+  # Every link over UCX, the pairs within a host too: with a peer on another host, every endpoint
+  # asks for failure handling (Note [UCX failures]).
+  WEFT_TRANSPORT=ucx UCX_TLS=tcp UCX_NET_DEVICES=eth0 run 2 2 "$build/tests/multiproc/mp_collectives"
 fi
 echo "# 3 hosts x 1 rank: host 1's link cut during all-reduces (one rank per host: weftrun stops a host's other ranks once one fails)"
 WEFT_TIMEOUT=3 "$here/netns-hosts" run 3 -- "$here/link_cut.sh" "$weftrun" "$build/tests/runtime/env_rank" 1

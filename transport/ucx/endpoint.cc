@@ -167,10 +167,13 @@ bool UcxEndpoint::anyPending() const {
 void UcxEndpoint::close() {
   // Receives the peer never matched are cancelled. Sends are let finish first (the peer has
   // posted their receives by now unless it failed, and then UCX fails them) and the endpoint is
-  // flushed. Then it is closed: to another host (failure handling on both sides) by force,
-  // without UCX's disconnect handshake, which would wait for a peer busy elsewhere, and the peer
-  // sees the link end as with TCP; within a host by UCX's flushed close. All endpoints of a
-  // worker share one deadline, so that many failed peers cost one wait, not one each.
+  // flushed. Then it is closed: with failure handling (Note [UCX failures]) by force, without
+  // UCX's disconnect handshake, which would wait for a peer busy elsewhere, and the peer sees the
+  // link end as with TCP; without it (every peer on this host) by UCX's flushed close, which UCX
+  // finishes without the peer's help. All endpoints of a
+  // worker share one deadline, so that many failed peers cost one wait, not one each. An
+  // abandoned endpoint (its communicator failed or was aborted) owes nobody its sends: it closes
+  // at once, and what UCX may still touch is kept until the worker goes.
   for (Slot& s : rings_->recv) {
     if (s.state == State::Pending && s.request != nullptr) ucp_request_cancel(worker_->handle(), s.request);
   }
@@ -179,10 +182,10 @@ void UcxEndpoint::close() {
     worker_->progress();
     std::this_thread::sleep_for(std::chrono::microseconds(20));  // the peer may need this core
   };
-  while (anyPending() && !deadline.expired()) drive();
+  while (!abandoned_ && anyPending() && !deadline.expired()) drive();
   // A completed send may still sit in UCX's buffers (a TCP connection not yet up): flush first.
   // Flushing needs no help from the peer's worker.
-  if (!worker_->failed(peer_)) {
+  if (!abandoned_ && !worker_->failed(peer_)) {
     ucp_request_param_t f{};
     const ucs_status_ptr_t r = ucp_ep_flush_nbx(ep_, &f);
     if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
@@ -190,10 +193,16 @@ void UcxEndpoint::close() {
       ucp_request_free(r);
     }
   }
+  // Forcing is defined only where both sides asked for failure handling; elsewhere a flushed
+  // close, which UCX finishes without the peer's help within a host, but not while a send waits
+  // on a peer that will never answer: an abandoned endpoint with sends in flight is left to
+  // ucp_worker_destroy instead.
+  if (abandoned_ && !peerMode_ && anyPending()) {
+    releasePending();
+    return;
+  }
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-  // Forcing is defined only where both sides asked for failure handling; elsewhere a flushed
-  // close, which UCX finishes without the peer's help within a host.
   p.flags = peerMode_ ? UCP_EP_CLOSE_FLAG_FORCE : 0;
   const ucs_status_ptr_t r = ucp_ep_close_nbx(ep_, &p);
   if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
@@ -203,14 +212,17 @@ void UcxEndpoint::close() {
     }
     ucp_request_free(r);  // released now, or by UCX once it completes
   }
-  while (anyPending() && !deadline.expired()) drive();
-  if (anyPending()) {
-    for (Slot& s : rings_->send) {
-      if (s.counted) worker_->sendFinished();  // no longer waited for
-      s.counted = false;
-    }
-    worker_->bury(rings_);
+  while (!abandoned_ && anyPending() && !deadline.expired()) drive();
+  releasePending();
+}
+
+void UcxEndpoint::releasePending() {
+  if (!anyPending()) return;
+  for (Slot& s : rings_->send) {
+    if (s.counted) worker_->sendFinished();  // no longer waited for
+    s.counted = false;
   }
+  worker_->bury(rings_);
 }
 
 }  // namespace weft::transport::ucx

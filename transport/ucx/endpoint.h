@@ -49,6 +49,7 @@ class UcxEndpoint final : public Endpoint {
   const std::byte* tryRecvSlot(size_t* bytes) override;
   Stamp recvStamp() const override { return recvStamp_; }
   void releaseRecv() override;
+  void abandon() override { abandoned_ = true; }
 
  private:
   enum class State : uint8_t { Free, Pending, Done };
@@ -77,6 +78,8 @@ class UcxEndpoint final : public Endpoint {
   void throwIfFailed(const Slot& s, const char* what) const;
   bool anyPending() const;
   void close();
+  // Operations UCX never finished may still write to the rings: they go to the worker's graveyard.
+  void releasePending();
 
   const int rank_;
   const int peer_;
@@ -85,6 +88,7 @@ class UcxEndpoint final : public Endpoint {
   const std::shared_ptr<Worker> worker_;
   ucp_ep_h ep_;
   const bool peerMode_;
+  bool abandoned_ = false;  // abandon(): close without waiting for sends
   std::shared_ptr<Rings> rings_;
   uint64_t sendHead_ = 0;  // messages posted
   uint64_t recvTail_ = 0;  // messages released

@@ -15,6 +15,7 @@ struct UcxOptions {
   std::string hostId;            // this rank's host identity (runtime's hostIdentity())
   uint32_t slots = 8;            // per direction per peer
   size_t slotBytes = 512 << 10;  // the largest chunk an endpoint carries (WEFT_UCX_SLOT_BYTES)
+  bool acrossHosts = true;       // some peer of this transport runs on another host (Note [UCX failures])
 };
 
 }  // namespace weft::transport::ucx

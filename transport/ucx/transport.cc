@@ -28,7 +28,7 @@ UcxTransport::~UcxTransport() = default;
 
 std::vector<std::byte> UcxTransport::listen() {
   WEFT_CHECK(!worker_, "listen() called twice");
-  worker_ = std::make_shared<Worker>(options_.rank, options_.nranks);
+  worker_ = std::make_shared<Worker>(options_.rank, options_.nranks, !options_.acrossHosts);
   std::vector<std::byte> addr;
   {
     std::lock_guard<std::mutex> lock(worker_->mu());
@@ -67,8 +67,10 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
   ucp_ep_params_t p{};
   p.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS | UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE;
   p.address = reinterpret_cast<const ucp_address_t*>(a.worker.data());
-  p.err_mode = sameHost ? UCP_ERR_HANDLING_MODE_NONE : UCP_ERR_HANDLING_MODE_PEER;
-  if (!sameHost) {
+  // Note [UCX failures]
+  const bool peerMode = options_.acrossHosts;
+  p.err_mode = peerMode ? UCP_ERR_HANDLING_MODE_PEER : UCP_ERR_HANDLING_MODE_NONE;
+  if (peerMode) {
     p.field_mask |= UCP_EP_PARAM_FIELD_ERR_HANDLER;
     p.err_handler.cb = &Worker::onEndpointError;
     p.err_handler.arg = worker_->errorArg(peer);
@@ -77,7 +79,7 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
   const ucs_status_t st = ucp_ep_create(worker_->handle(), &p, &ep);
   if (st != UCS_OK) throwStatus("endpoint creation to " + who, st);
   WEFT_LOG(Trace, "ucx: rank %d connected to %s (%s host)", options_.rank, who.c_str(), sameHost ? "same" : "other");
-  return std::make_unique<UcxEndpoint>(options_.rank, peer, options_.slots, options_.slotBytes, worker_, ep, !sameHost);
+  return std::make_unique<UcxEndpoint>(options_.rank, peer, options_.slots, options_.slotBytes, worker_, ep, peerMode);
 }
 
 void UcxTransport::finishSetup() {}

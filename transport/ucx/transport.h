@@ -19,12 +19,21 @@ namespace weft::transport::ucx {
 // listen() creates the worker and returns a blob: a header (job tag hash, rank, slots, slot size,
 // pid and host hash) and UCX's worker address. connect() checks the header and creates the UCX
 // endpoint from the address; UCX wires it up on first use, so no order of connect() calls can
-// deadlock. What UCX runs over is UCX's choice (UCX_TLS, UCX_NET_DEVICES): shared memory and
-// cross-memory attach on one host, TCP or InfiniBand/RoCE verbs between hosts. Endpoints to
-// peers on other hosts ask UCX for peer-failure handling (UCP_ERR_HANDLING_MODE_PEER), so a
-// lost peer fails its operations and clears peerAlive; within a host that mode would rule out
-// UCX's shared-memory transports, so those endpoints use none and peerAlive asks whether the
-// peer's process still exists, as the shm transport does.
+// deadlock. What UCX runs over is UCX's choice (UCX_TLS, UCX_NET_DEVICES), within the limits of
+// Note [UCX failures].
+//
+// Note [UCX failures]
+// UCX aborts the process when a transport reports an error on an endpoint made without failure
+// handling: cross-memory attach reading from a peer that has exited (a rendezvous), a TCP lane
+// reset. Failure handling (UCP_ERR_HANDLING_MODE_PEER) makes such errors fail the operation and
+// clear peerAlive instead, but in UCX 1.13 it rules out the shared-memory transports. So:
+// - a transport whose peers are all on this host (WEFT_TRANSPORT=ucx within a host) asks for no
+//   failure handling and limits UCX to the shared-memory transports that cannot fail an
+//   operation, posix, sysv and self (large messages then go by UCX's rendezvous over active
+//   messages, without cma); peerAlive asks whether the peer's process still exists, as the shm
+//   transport does. A user's own UCX_TLS is obeyed, at the user's risk;
+// - a transport with any peer on another host asks for failure handling on every endpoint, those
+//   within the host included (UCX then picks TCP over loopback between them).
 
 // Thread-compatible during set-up, then loop-bound (see Transport). Owns a helper thread through
 // its Worker (Note [UCX progress]).

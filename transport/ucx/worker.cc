@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -18,6 +19,7 @@ constexpr auto kHelperPeriod = std::chrono::microseconds(500);
 constexpr int64_t kSendWaitCapNs = 1'000'000;  // sleep at most this long while our sends are in flight
 constexpr int64_t kNapNs = 100'000;            // the nap when the event fd cannot be trusted
 constexpr int kBusyRetries = 64;               // arm attempts before the fd counts as untrustworthy
+constexpr const char* kShmOnlyTls = "posix,sysv,self";  // Note [UCX failures]
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -30,7 +32,7 @@ void throwStatus(const std::string& what, ucs_status_t status) {
   throw SystemError("UCX " + what + " failed: " + ucs_status_string(status));
 }
 
-Worker::Worker(int rank, int nranks) : peers_(new PeerState[size_t(nranks)]) {
+Worker::Worker(int rank, int nranks, bool shmOnly) : peers_(new PeerState[size_t(nranks)]) {
   for (int p = 0; p < nranks; ++p) {
     peers_[p].worker = this;
     peers_[p].peer = p;
@@ -38,6 +40,13 @@ Worker::Worker(int rank, int nranks) : peers_(new PeerState[size_t(nranks)]) {
   ucp_config_t* config = nullptr;
   ucs_status_t st = ucp_config_read(nullptr, nullptr, &config);
   if (st != UCS_OK) throwStatus("reading its configuration (UCX_* variables)", st);
+  if (shmOnly && std::getenv("UCX_TLS") == nullptr) {
+    st = ucp_config_modify(config, "TLS", kShmOnlyTls);
+    if (st != UCS_OK) {
+      ucp_config_release(config);
+      throwStatus(std::string("limiting its transports to ") + kShmOnlyTls, st);
+    }
+  }
   ucp_params_t params{};
   params.field_mask = UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_ESTIMATED_NUM_EPS | UCP_PARAM_FIELD_MT_WORKERS_SHARED;
   params.features = UCP_FEATURE_TAG | UCP_FEATURE_WAKEUP;

@@ -39,8 +39,10 @@ namespace weft::transport::ucx {
 // Thread-safe where noted; everything else must be called with mu() held.
 class Worker {
  public:
-  // Creates the context (tag matching and wake-up) and a worker. Throws SystemError.
-  Worker(int rank, int nranks);
+  // Creates the context (tag matching and wake-up) and a worker; `shmOnly`: limited to the
+  // shared-memory transports that cannot fail an operation, unless UCX_TLS says otherwise (Note
+  // [UCX failures]). Throws SystemError.
+  Worker(int rank, int nranks, bool shmOnly);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
