@@ -200,6 +200,39 @@ TEST_CASE("a rank exiting with a non-zero status is named and its status returne
   CHECK(result.elapsed.count() < 5.0);
 }
 
+TEST_CASE("with --keep-going a lost rank is reported and the others finish", "[tools][weftrun]") {
+  std::vector<pid_t> pids;
+  const ProcessResult result = runFault("lose", 3, pids, {"--keep-going"});
+  INFO("weftrun stdout: " << result.out);
+  CHECK(result.exitCode == 0);
+  CHECK(contains(result.err, "weftrun: rank 1 (pid " + std::to_string(pids[1]) +
+                                 ") was killed by signal 9 (Killed); the other ranks run on (--keep-going)\n"));
+  CHECK(contains(result.err, "weftrun: 1 of 3 ranks lost (rank 1); the others exited 0\n"));
+  CHECK(contains(result.out, "rank 0 finished\n"));
+  CHECK(contains(result.out, "rank 2 finished\n"));
+}
+
+TEST_CASE("without --keep-going the same lost rank stops the others", "[tools][weftrun]") {
+  std::vector<pid_t> pids;
+  const ProcessResult result = runFault("lose", 3, pids);
+  CHECK(result.exitCode == 128 + SIGKILL);
+  CHECK(contains(result.err, "weftrun: rank 1 (pid " + std::to_string(pids[1]) + ") was killed by signal 9 (Killed)\n"));
+  CHECK_FALSE(contains(result.err, "lost"));
+  CHECK_FALSE(contains(result.out, "finished"));
+}
+
+TEST_CASE("--keep-going returns 0 when some rank exited 0, else the first loss's status", "[tools][weftrun]") {
+  // Ranks 1 and 2 exit 3 and rank 0 exits 0, in any order; then every rank exits 3.
+  const ProcessResult some = weft::test::run({kWeftrun, "-n", "3", "--keep-going", "sh", "-c", "exit $((RANK ? 3 : 0))"});
+  INFO("weftrun stderr: " << some.err);
+  CHECK(some.exitCode == 0);
+  CHECK(contains(some.err, "weftrun: 2 of 3 ranks lost (ranks 1, 2); the others exited 0\n"));
+  const ProcessResult none = weft::test::run({kWeftrun, "-n", "2", "--keep-going", "sh", "-c", "exit 3"});
+  INFO("weftrun stderr: " << none.err);
+  CHECK(none.exitCode == 3);
+  CHECK(contains(none.err, "weftrun: 2 of 2 ranks lost (ranks 0, 1)\n"));
+}
+
 TEST_CASE("ranks that ignore SIGTERM are killed after the grace period", "[tools][weftrun]") {
   std::vector<pid_t> pids;
   const ProcessResult result = runFault("stubborn", 3, pids, {"--grace", "0.5"});
@@ -221,9 +254,12 @@ TEST_CASE("processes the ranks leave running are killed when the job ends", "[to
 
 TEST_CASE("SIGINT or SIGTERM to weftrun stops every rank", "[tools][weftrun]") {
   const int sig = GENERATE(SIGTERM, SIGINT);
+  const bool keepGoing = GENERATE(false, true);  // which changes nothing here
   constexpr int kRanks = 3;
   TempDir dir;
-  Subprocess weftrun({kWeftrun, "-n", std::to_string(kRanks), kFault, "sleep", dir.path()});
+  std::vector<std::string> argv = {kWeftrun, "-n", std::to_string(kRanks), kFault, "sleep", dir.path()};
+  if (keepGoing) argv.insert(argv.begin() + 1, "--keep-going");
+  Subprocess weftrun(argv);
   for (int r = 0; r < kRanks; ++r) {
     REQUIRE(weft::test::waitForFile(dir.path() / ("pid-" + std::to_string(r)),
                                     std::chrono::seconds(5)));

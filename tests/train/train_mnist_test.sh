@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # train_mnist end to end under weftrun, on a small slice of Fashion-MNIST.
 # Usage: train_mnist_test.sh CASE BUILD_DIR
-#   (CASE: learns, resume, elastic, scatter, verify, launchers, bad-data, bad-flag)
+#   (CASE: learns, resume, elastic, elastic_weftrun, scatter, verify, launchers, bad-data, bad-flag)
 # Exits 77 (skip) when the data set is not installed.
 set -euo pipefail
 case_=$1 build=$2
@@ -23,6 +23,23 @@ run() {
     { cat "$tmp/$name.out" "$tmp/$name.err" >&2; fail "$name exited $?"; }
 }
 checksum() { awk '/^parameter checksum/ {print $3}' "$tmp/$1.out"; }
+# The elastic cases: three ranks, checkpoints after each epoch; rank 2 dies in epoch 2.
+elastic_args=(--no-progress --log-every 1000 --data "$data" --limit 3000 --test-limit 500 --epochs 3
+              --checkpoint "$tmp/ck" --elastic)
+# await_epoch2 PID...: waits for epoch 1's checkpoint (epoch 2 has begun); without one, kills PIDs and fails.
+await_epoch2() {
+  for _ in $(seq 1200); do [ -e "$tmp/ck/checkpoint.bin" ] && return; sleep 0.05; done
+  kill -9 "$@"
+  fail "no checkpoint after epoch 1"
+}
+# check_recovery FILE: rank 0's stdout shows ranks 0 and 1 going on from epoch 1's checkpoint.
+check_recovery() {
+  cat "$1"
+  grep -q '^elastic: lost rank(s) 2, going on with 2 ranks' "$1" || fail "no recovery reported"
+  grep -q 'resuming from .*epoch 2, step 0' "$1" || fail "did not resume after epoch 1"
+  grep -q '^epoch 3:.*(2 ranks)' "$1" || fail "epoch 3 did not run on 2 ranks"
+  grep -q '^parameter checksum' "$1" || fail "no final checksum"
+}
 summaries() { grep -E '^epoch [0-9]+:' "$tmp/$1.out" | sed 's/, [0-9.]* s, .*//'; }  # without timings
 
 case $case_ in
@@ -54,28 +71,42 @@ PY
     ;;
   elastic)
     # Rank 2 of 3 is SIGKILLed in epoch 2; with --elastic ranks 0 and 1 shrink it away and go on
-    # from the checkpoint taken after epoch 1 (Note [Elastic training]). Started as torchrun
-    # would, not under weftrun, which stops every rank once one dies.
+    # from the checkpoint taken after epoch 1 (Note [Elastic training]). Started by hand as
+    # torchrun would; elastic_weftrun runs the same job under weftrun --keep-going.
     port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     pids=()
     for r in 0 1 2; do
-      RANK=$r WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WEFT_TIMEOUT=30 "$train" --no-progress \
-        --log-every 1000 --data "$data" --limit 3000 --test-limit 500 --epochs 3 --checkpoint "$tmp/ck" --elastic \
+      RANK=$r WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WEFT_TIMEOUT=30 "$train" "${elastic_args[@]}" \
         >"$tmp/elastic$r.out" 2>"$tmp/elastic$r.err" &
       pids+=($!)
     done
-    for _ in $(seq 1200); do [ -e "$tmp/ck/checkpoint.bin" ] && break; sleep 0.05; done
-    [ -e "$tmp/ck/checkpoint.bin" ] || { kill -9 "${pids[@]}"; fail "no checkpoint after epoch 1"; }
+    await_epoch2 "${pids[@]}"
     kill -9 "${pids[2]}"
     for r in 0 1; do
       wait "${pids[$r]}" || { cat "$tmp"/elastic*.out "$tmp"/elastic*.err >&2; fail "rank $r did not go on"; }
     done
     ! wait "${pids[2]}" || fail "rank 2 was not killed"
-    cat "$tmp/elastic0.out"
-    grep -q '^elastic: lost rank(s) 2, going on with 2 ranks' "$tmp/elastic0.out" || fail "no recovery reported"
-    grep -q 'resuming from .*epoch 2, step 0' "$tmp/elastic0.out" || fail "did not resume after epoch 1"
-    grep -q '^epoch 3:.*(2 ranks)' "$tmp/elastic0.out" || fail "epoch 3 did not run on 2 ranks"
-    grep -q '^parameter checksum' "$tmp/elastic0.out" || fail "no final checksum"
+    check_recovery "$tmp/elastic0.out"
+    ;;
+  elastic_weftrun)
+    # The same job under weftrun --keep-going, which reports rank 2's death and lets 0 and 1 go on.
+    WEFT_TIMEOUT=30 "$weftrun" -n 3 --keep-going "$train" "${elastic_args[@]}" >"$tmp/ew.out" 2>"$tmp/ew.err" &
+    launcher=$!
+    await_epoch2 "$launcher"
+    rank2=
+    read -ra children <"/proc/$launcher/task/$launcher/children" || true  # weftrun's: its ranks
+    for p in "${children[@]}"; do
+      grep -qxz 'RANK=2' "/proc/$p/environ" && rank2=$p
+    done
+    [ -n "$rank2" ] || { kill -9 "$launcher"; fail "rank 2 not found among weftrun's children"; }
+    kill -9 "$rank2"
+    rc=0
+    wait "$launcher" || rc=$?
+    [ $rc -eq 0 ] || { cat "$tmp/ew.out" "$tmp/ew.err" >&2; fail "weftrun exited $rc"; }
+    check_recovery "$tmp/ew.out"
+    grep -qx "weftrun: rank 2 (pid $rank2) was killed by signal 9 (Killed); the other ranks run on (--keep-going)" \
+      "$tmp/ew.err" || fail "weftrun did not report rank 2's death"
+    grep -qx 'weftrun: 1 of 3 ranks lost (rank 2); the others exited 0' "$tmp/ew.err" || fail "no summary of the loss"
     ;;
   scatter)
     # Rank 0 scattering the shards trains exactly as every rank reading its own (3 ranks: padded).

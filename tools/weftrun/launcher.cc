@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "tools/weftrun/descendants.h"
+#include "tools/weftrun/rank_exit.h"
 #include "tools/weftrun/shm_cleanup.h"
 #include "tools/weftrun/spawn.h"
 
@@ -26,6 +27,9 @@ namespace weft::weftrun {
 //   - weftrun receives SIGINT/SIGTERM (k)    -> 128 + k
 //   - PROGRAM cannot be executed             -> 127
 // Ranks that die of the SIGTERM/SIGKILL we send while stopping are expected and not reported.
+// With --keep-going a failed rank is lost rather than a cause of stopping: the job returns 0 when
+// no cause of stopping came and some rank exited 0 (every other rank is then a lost one), else
+// the status of the first lost rank (all were lost) or of the cause of stopping.
 
 Launcher::Launcher(Options options, const char* const* baseEnv)
     : options_(std::move(options)), baseEnv_(baseEnv), job_(makeJobInfo(options_.worldSize, options_.nnodes, options_.nodeRank, options_.masterAddr,
@@ -70,7 +74,8 @@ int Launcher::run() {
     }
   }
   finishJob();
-  return exitCode_;
+  reportLosses();
+  return !stopping_ && cleanExits_ > 0 ? 0 : exitCode_;
 }
 
 void Launcher::launchAll() {
@@ -136,21 +141,35 @@ void Launcher::reapChildren() {
   }
 }
 
-void Launcher::onRankExit(const Rank& rank, int status) {
-  const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (clean || stopping_) return;
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    std::fprintf(stderr, "weftrun: rank %d (pid %d) was killed by signal %d (%s)%s\n", rank.rank,
-                 static_cast<int>(rank.pid), sig, strsignal(sig),
-                 WCOREDUMP(status) ? ", core dumped" : "");
-    beginStop(128 + sig, SIGTERM);
-  } else {
-    const int code = WEXITSTATUS(status);
-    std::fprintf(stderr, "weftrun: rank %d (pid %d) exited with status %d\n", rank.rank,
-                 static_cast<int>(rank.pid), code);
-    beginStop(code, SIGTERM);
+void Launcher::onRankExit(Rank& rank, int status) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    ++cleanExits_;
+    return;
   }
+  if (stopping_) return;
+  const std::string what = describeExit(rank.rank, rank.pid, status);
+  if (!options_.keepGoing) {
+    std::fprintf(stderr, "weftrun: %s\n", what.c_str());
+    beginStop(exitStatusOf(status), SIGTERM);
+    return;
+  }
+  const bool othersRun = runningCount() > 0;
+  std::fprintf(stderr, "weftrun: %s%s\n", what.c_str(), othersRun ? "; the other ranks run on (--keep-going)" : "");
+  rank.lost = true;
+  if (exitCode_ == 0) exitCode_ = exitStatusOf(status);  // the status if no rank exits 0
+}
+
+// With --keep-going, one line at the end that sums up the ranks lost, if any.
+void Launcher::reportLosses() const {
+  std::vector<int> lost;
+  for (const auto& r : ranks_) {
+    if (r.lost) lost.push_back(r.rank);
+  }
+  if (lost.empty()) return;
+  const char* others = lost.size() == ranks_.size() ? ""
+                       : stopping_                   ? "; then the job was stopped"
+                                                     : "; the others exited 0";
+  std::fprintf(stderr, "weftrun: %s%s\n", describeLosses(lost, static_cast<int>(ranks_.size())).c_str(), others);
 }
 
 // Records the exit status and sends `signal` (0: none) to every running rank, arming the deadline

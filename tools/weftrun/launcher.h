@@ -19,6 +19,8 @@ namespace weft::weftrun {
 //   running  --(rank fails | SIGINT/SIGTERM | launch fails)-->  stopping: SIGTERM (or the
 //   received signal) to every running rank, deadline = now + grace
 //   stopping --(deadline passes | a second signal)-->  SIGKILL to every running rank
+// With --keep-going a rank that fails is reported and counted as lost, and the others run on;
+// only a signal to weftrun or a failed launch stops the job.
 // run() returns once every rank is reaped. It then SIGKILLs whatever the ranks left running
 // (weftrun is their subreaper, see descendants.h) and removes the shm segments of every process
 // it reaped.
@@ -40,12 +42,14 @@ class Launcher {
     int rank;
     pid_t pid;
     bool running;
+    bool lost = false;  // failed while the job was not stopping (--keep-going)
   };
 
   void launchAll();
   void handleSignals();
   void reapChildren();
-  void onRankExit(const Rank& rank, int status);
+  void onRankExit(Rank& rank, int status);
+  void reportLosses() const;
   void beginStop(int exitCode, int signal);
   void killRemaining();
   int pollTimeoutMs() const;
@@ -64,6 +68,7 @@ class Launcher {
   bool finished_ = false;  // finishJob() ran
   std::optional<std::chrono::steady_clock::time_point> killDeadline_;
   int exitCode_ = 0;
+  int cleanExits_ = 0;  // ranks that exited 0
 };
 
 }  // namespace weft::weftrun

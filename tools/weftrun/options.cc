@@ -82,6 +82,10 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
       options.tagOutput = true;
       continue;
     }
+    if (arg == "--keep-going") {
+      options.keepGoing = true;
+      continue;
+    }
 
     // Options with a value, as "--name V", "--name=V" (and "-nV" for -n).
     std::optional<std::string_view> value;
@@ -156,10 +160,11 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
 void printUsage(std::FILE* out) {
   std::fputs(
       "usage: weftrun -n N [--nnodes H --node-rank I --master-addr A --master-port P]\n"
-      "               [--tag-output] [--grace SECONDS] [--] PROGRAM [ARGS...]\n"
+      "               [--tag-output] [--keep-going] [--grace SECONDS] [--] PROGRAM [ARGS...]\n"
       "\n"
       "Starts N local ranks of PROGRAM with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,\n"
-      "GROUP_RANK, MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID set, and stops them all when one fails.\n"
+      "GROUP_RANK, MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID set, and stops them all when one fails\n"
+      "(unless --keep-going).\n"
       "With --nnodes H, run one weftrun per host with the same options but --node-rank 0..H-1:\n"
       "together they form one job of H*N ranks (host I has ranks I*N .. I*N+N-1).\n"
       "\n"
@@ -173,13 +178,16 @@ void printUsage(std::FILE* out) {
       "  --master-port P    a free TCP port there for the rendezvous (default: any free port;\n"
       "                     required with --nnodes > 1)\n"
       "  --tag-output       prefix each line of a rank's stdout/stderr with \"[RANK] \"\n"
+      "  --keep-going       when a rank fails, report it and let the others run on (for elastic\n"
+      "                     jobs; srun's --no-kill); SIGINT/SIGTERM still stop every rank\n"
       "  --grace SECONDS    time between SIGTERM and SIGKILL when stopping ranks (default 3)\n"
       "  -h, --help         print this help and exit\n"
       "  --version          print the version and exit\n"
       "\n"
       "exit status: 0 when every rank exits 0; the failing rank's status (128+signal if it was\n"
       "killed); 128+signal when weftrun itself got SIGINT/SIGTERM; 127 when PROGRAM cannot be\n"
-      "executed; 2 for bad usage; 1 for an internal error of weftrun.\n",
+      "executed; 2 for bad usage; 1 for an internal error of weftrun. With --keep-going: 0 when\n"
+      "some rank exited 0 (the others were lost), else as without it.\n",
       out);
 }
 

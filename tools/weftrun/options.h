@@ -19,6 +19,7 @@ struct Options {
   std::string masterAddr = "127.0.0.1";               // --master-addr: node 0's address
   int masterPort = 0;                                 // --master-port; 0: a free port (1 node)
   bool tagOutput = false;                             // --tag-output: prefix lines with [RANK]
+  bool keepGoing = false;                             // --keep-going: a failed rank stops no other
   std::chrono::milliseconds grace{3000};              // --grace: SIGTERM -> SIGKILL delay
   std::vector<std::string> command;                   // PROGRAM ARGS...
 };
