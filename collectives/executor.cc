@@ -80,7 +80,8 @@ Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
   if (ctx.deadline.expired()) {
     throw Timeout(describe(args) + " on rank " + std::to_string(ctx.rank) + " timed out " +
                   ctx.deadline.describe() + " waiting for " + op.waitingFor() +
-                  " (WEFT_TIMEOUT sets the limit)");
+                  " (WEFT_TIMEOUT sets the limit)",
+                  op.blockedOn());
   }
   const int peer = op.blockedOn();
   if (peer < 0 || ctx.transport->peerAlive(peer)) return Progress::Blocked;
@@ -88,7 +89,8 @@ Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
   const Progress p = op.advance();
   if (p == Progress::Blocked && op.blockedOn() == peer) {
     throw RemoteError(describe(args) + " on rank " + std::to_string(ctx.rank) + ": rank " +
-                      std::to_string(peer) + " exited while this rank waited for " + op.waitingFor());
+                      std::to_string(peer) + " exited while this rank waited for " + op.waitingFor(),
+                      peer);
   }
   return p;
 }

@@ -74,13 +74,15 @@ void PeerMessages::check(int peer, const std::byte* data, size_t bytes, uint8_t 
   if (bytes != sizeof(m)) {
     throw RemoteError(describe(args_) + ": rank " + std::to_string(peer) + " sent a message of " + std::to_string(bytes) +
                       " bytes where this rank expected its " + tagName(tag) + " (" + std::to_string(sizeof(m)) +
-                      " bytes); did the ranks call different collectives?");
+                      " bytes); did the ranks call different collectives?",
+                      peer);
   }
   std::memcpy(&m, data, sizeof(m));
   const bool loadable = (m.tag & kLoadable) != 0;
   if ((m.tag & ~kLoadable) != tag) {
     throw RemoteError(describe(args_) + ": rank " + std::to_string(peer) + " sent its " + tagName(uint8_t(m.tag & ~kLoadable)) +
-                      " message where this rank expected its " + tagName(tag) + " (corrupted or misrouted)");
+                      " message where this rank expected its " + tagName(tag) + " (corrupted or misrouted)",
+                      peer);
   }
   if (tag == kAnnounce) {
     peers_[size_t(peer)] = {m.send, m.recv, {m.sendFd, m.sendSerial}, {m.recvFd, m.recvSerial}, loadable};

@@ -37,7 +37,8 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
       throw RemoteError("rank " + std::to_string(from->peer()) + " sent a chunk of " +
                         std::to_string(got) + " bytes where " + std::to_string(bytes) +
                         " were expected: do all ranks call the same collective with the same "
-                        "count and datatype?");
+                        "count and datatype?",
+                        from->peer());
     }
   }
   if (sends(prim)) {

@@ -2,6 +2,7 @@
 // Signatures packed into stamps, and the mismatch message (Note [Signatures]).
 #include "collectives/signature.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/error.h"
@@ -12,6 +13,9 @@ namespace {
 constexpr uint64_t kCountMask = (uint64_t(1) << 48) - 1;
 constexpr uint64_t kVersion = 1;  // the top nibble: a stamp that carries a signature
 constexpr uint64_t kMarker = 2;   // the top nibble of a shrink marker
+constexpr uint64_t kNotice = 3;   // the top nibble of a failure notice
+constexpr uint64_t kNoticeTag = 0x6e6f74696365;  // "notice", its high word
+constexpr size_t kNoticeChars = 1024;            // the most of a notice's text quoted
 
 // A send's signature names its destination where a rooted collective names its root.
 bool named(CollKind k) { return rooted(k) || k == CollKind::Send; }
@@ -76,7 +80,40 @@ transport::Stamp shrinkMarker(uint32_t number, uint64_t excluded) { return {kMar
 
 bool isShrinkMarker(transport::Stamp stamp) { return stamp.lo >> 60 == kMarker; }
 
-void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got) {
+transport::Stamp failureNotice(ErrorCode code, int culprit) {
+  return {kNotice << 60 | uint64_t(code) << 32 | uint32_t(culprit + 1), kNoticeTag};
+}
+
+bool isFailureNotice(transport::Stamp stamp) { return stamp.lo >> 60 == kNotice && stamp.hi == kNoticeTag; }
+
+namespace {
+
+[[noreturn]] void noticed(int rank, transport::Stamp expected, transport::Endpoint& from) {
+  const transport::Stamp stamp = from.recvStamp();
+  const int sender = from.peer(), culprit = int(uint32_t(stamp.lo)) - 1;
+  const auto code = ErrorCode((stamp.lo >> 32) & 15);
+  const bool known = code == ErrorCode::RemoteError || code == ErrorCode::Timeout || code == ErrorCode::InvalidUsage ||
+                     code == ErrorCode::SystemError || code == ErrorCode::InternalError;
+  size_t bytes = 0;
+  const auto* data = reinterpret_cast<const char*>(from.tryRecvSlot(&bytes));
+  std::string text(data, std::min(bytes, kNoticeChars));
+  for (char& c : text) {
+    if (c < ' ' || c > '~') c = '?';  // a peer's bytes, printed
+  }
+  const ErrorCode as = known ? code : ErrorCode::RemoteError;
+  const std::string where = " while rank " + std::to_string(rank) + " was in " +
+                            Signature::of(expected).describeExpected(sender) + ": ";
+  if (culprit < 0 || culprit == sender || culprit == rank) {
+    throw NoticedError(as, "rank " + std::to_string(sender) + " gave up on this communicator" + where + text, sender,
+                       text);
+  }
+  throw NoticedError(as,
+                     "rank " + std::to_string(culprit) + " failed, as rank " + std::to_string(sender) +
+                         " reports, which gave up on this communicator" + where + text,
+                     culprit, text);
+}
+
+[[noreturn]] void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got) {
   const Signature mine = Signature::of(expected), theirs = Signature::of(got);
   if (isShrinkMarker(got)) {
     throw InvalidUsage("rank " + std::to_string(peer) + " called weftCommShrink where rank " + std::to_string(rank) +
@@ -90,7 +127,15 @@ void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp go
   } else {
     text += " (mismatched calls: every rank must make the same collective calls in the same order)";
   }
-  throw InvalidUsage(text);
+  throw InvalidUsage(text, peer);
+}
+
+}  // namespace
+
+void unexpected(bool check, int rank, transport::Stamp expected, transport::Endpoint& from) {
+  const transport::Stamp got = from.recvStamp();
+  if (isFailureNotice(got)) noticed(rank, expected, from);
+  if (check || isShrinkMarker(got)) mismatch(rank, expected, from.peer(), got);
 }
 
 }  // namespace weft::coll

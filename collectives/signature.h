@@ -6,6 +6,7 @@
 #include <string>
 
 #include "collectives/algorithm.h"
+#include "common/error.h"
 
 namespace weft::coll {
 
@@ -23,8 +24,10 @@ namespace weft::coll {
 // Where both sides only wait (two ranks that each think they are a reduce's root) both time
 // out; where one side only sends (two ranks that both think they are a broadcast's root), its
 // messages are caught by the next call that receives on those links, as a call behind.
-// WEFT_CHECK=0 skips the comparison (its cost, none measurable: docs/benchmarks.md); messages
-// carry the signature all the same, so ranks may differ in the setting.
+// WEFT_CHECK=0 skips the comparison of signatures (its cost, none measurable:
+// docs/benchmarks.md); messages carry the signature all the same, so ranks may differ in the
+// setting. Shrink markers and failure notices are recognised whatever the setting: read as data
+// they would pass for a chunk.
 struct Signature {
   CollKind kind = CollKind::AllReduce;
   DataType dtype = DataType::Int8;
@@ -50,11 +53,40 @@ transport::Stamp stampOf(const CollArgs& args, int rank, uint32_t number);
 transport::Stamp shrinkMarker(uint32_t number, uint64_t excluded);
 bool isShrinkMarker(transport::Stamp stamp);
 
-// Throws InvalidUsage naming both calls when the chunk last received on `from` carries another
-// signature than `expected`.
-[[noreturn]] void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got);
-inline void checkStamp(bool check, transport::Stamp expected, int rank, const transport::Endpoint& from) {
-  if (check && from.recvStamp() != expected) mismatch(rank, expected, from.peer(), from.recvStamp());
+// Note [Failure notices]
+// A communicator that fails tells every peer it can still reach, at once: one message on each
+// link, stamped failureNotice(code, culprit) (its error's code, and the rank the error was about,
+// Error::about(), or -1), whose payload is its error message. A peer reads it where it expected
+// the next chunk from that rank, in the call that failed or in a later one, and fails too, with
+// the same code (weftRemoteError for a dead rank, weftTimeout for a silent one, weftInvalidUsage
+// for mismatched calls), naming the culprit first and quoting the first rank's message, instead
+// of waiting for the sender to exit or for WEFT_TIMEOUT; its own notices pass the same on. So
+// every survivor that waits on a failed rank, directly or through others, learns which rank
+// failed first and how. Best effort: a link
+// with no free slot (its peer is not reading it) gets no notice, and a rank that never
+// reads from the sender learns nothing (it is not waiting on it). Drained by weftCommShrink
+// like any message of a failed call.
+transport::Stamp failureNotice(ErrorCode code, int culprit);
+bool isFailureNotice(transport::Stamp stamp);
+
+// The error a failure notice raises; root() is the message of the rank that failed first, which
+// this rank's own notices pass on (rather than a notice quoting a notice).
+class NoticedError : public Error {
+ public:
+  NoticedError(ErrorCode code, const std::string& what, int culprit, std::string root)
+      : Error(code, what, culprit), root_(std::move(root)) {}
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+// The chunk last received on `from` carries `got` instead of `expected`: throws NoticedError for
+// a failure notice, InvalidUsage for a shrink marker, and for another call's signature when
+// `check` (naming both calls); returns otherwise.
+void unexpected(bool check, int rank, transport::Stamp expected, transport::Endpoint& from);
+inline void checkStamp(bool check, transport::Stamp expected, int rank, transport::Endpoint& from) {
+  if (from.recvStamp() != expected) unexpected(check, rank, expected, from);
 }
 
 }  // namespace weft::coll

@@ -22,11 +22,16 @@ enum class ErrorCode {
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  Error(ErrorCode code, const std::string& what, int about = -1)
+      : std::runtime_error(what), code_(code), about_(about) {}
   ErrorCode code() const noexcept { return code_; }
+  // The rank whose failure (death, silence, bad message) caused this error; -1 when none is
+  // known. A failed communicator passes it on to its peers (Note [Failure notices]).
+  int about() const noexcept { return about_; }
 
  private:
   ErrorCode code_;
+  int about_;
 };
 
 // Bad input from the caller: a null buffer, an unknown datatype, a root out of range.
@@ -35,7 +40,7 @@ struct InvalidArgument : Error {
 };
 // A correct call made at the wrong time (e.g. on a communicator that failed).
 struct InvalidUsage : Error {
-  explicit InvalidUsage(const std::string& w) : Error(ErrorCode::InvalidUsage, w) {}
+  explicit InvalidUsage(const std::string& w, int about = -1) : Error(ErrorCode::InvalidUsage, w, about) {}
 };
 // A failed system call; the message carries strerror(errno).
 struct SystemError : Error {
@@ -44,11 +49,11 @@ struct SystemError : Error {
 };
 // A peer failed or sent something we cannot accept.
 struct RemoteError : Error {
-  explicit RemoteError(const std::string& w) : Error(ErrorCode::RemoteError, w) {}
+  explicit RemoteError(const std::string& w, int about = -1) : Error(ErrorCode::RemoteError, w, about) {}
 };
 // A deadline passed; the message names what was awaited and from whom.
 struct Timeout : Error {
-  explicit Timeout(const std::string& w) : Error(ErrorCode::Timeout, w) {}
+  explicit Timeout(const std::string& w, int about = -1) : Error(ErrorCode::Timeout, w, about) {}
 };
 // A broken invariant inside weft.
 struct InternalError : Error {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -83,6 +84,14 @@ Communicator::~Communicator() {
   // What an aborted or failed communicator left queued belongs to calls that did not complete:
   // nobody is owed it, and a peer that stopped reading would hold the close up.
   if (aborted_.load(std::memory_order_acquire) || failed_.load(std::memory_order_acquire)) {
+    std::string what;
+    ErrorCode code;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      what = failure_;
+      code = failureCode_;
+    }
+    sendFailureNotices(code, -1, what);  // an abort between calls: no call sent them
     for (auto& link : links_) {
       if (link) link->abandon();
     }
@@ -175,11 +184,19 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
     // argument checks never get here (they come before the collective starts).
     std::string what = "an unknown error";
     ErrorCode code = ErrorCode::InternalError;
+    int culprit = -1;
+    std::string told;  // what the notices say: the first failure's own message
     try {
       std::rethrow_exception(error);
+    } catch (const coll::NoticedError& e) {
+      what = e.what();
+      code = e.code();
+      culprit = e.about();
+      told = e.root();
     } catch (const Error& e) {
       what = e.what();
       code = e.code();
+      culprit = e.about();
     } catch (const std::bad_alloc&) {
       what = "out of memory";
       code = ErrorCode::SystemError;
@@ -195,6 +212,7 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
       }
       failed_.store(true, std::memory_order_release);
     }
+    sendFailureNotices(code, culprit, told.empty() ? what : told);
     flight_.end(p.flight, p.args.seq, false);
     flight_.dump(rank_);
   } else {
@@ -307,6 +325,25 @@ void Communicator::abort() {
         coll::kAbortedByUser + " before it started")));
   }
   while (inside_.load(std::memory_order_acquire) > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+void Communicator::sendFailureNotices(ErrorCode code, int culprit, const std::string& what) {
+  if (noticed_.exchange(true, std::memory_order_acq_rel)) return;
+  const transport::Stamp stamp = coll::failureNotice(code, culprit);
+  for (int peer = 0; peer < size_; ++peer) {
+    transport::Endpoint* link = linkPtrs_[size_t(peer)];
+    if (link == nullptr) continue;
+    try {
+      if (!transport_->peerAlive(peer)) continue;
+      std::byte* slot = link->trySendSlot();
+      if (slot == nullptr) continue;  // the peer is not reading this link
+      const size_t bytes = std::min(what.size(), link->slotBytes());
+      std::memcpy(slot, what.data(), bytes);
+      link->postSend(bytes, stamp);
+    } catch (const std::exception&) {
+      // That link failed too: nobody to tell there.
+    }
+  }
 }
 
 ErrorCode Communicator::asyncError() const {

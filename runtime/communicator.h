@@ -170,6 +170,9 @@ class Communicator {
   void logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const;
   void execute(Pending& p);
   void progressLoop();
+  // Note [Failure notices] (collectives/signature.h): tells every reachable peer, once, that this
+  // communicator failed because of `culprit` (-1: unknown). On the thread that drives the links.
+  void sendFailureNotices(ErrorCode code, int culprit, const std::string& what);
   // Lock order: mu_ is a leaf (never held while a collective runs).
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -178,6 +181,7 @@ class Communicator {
   std::atomic<uint64_t> seq_{0};
   std::atomic<bool> failed_{false};                  // failure_ is set
   std::atomic<bool> aborted_{false};                 // abort() was called (coll::Context::aborted)
+  std::atomic<bool> noticed_{false};                 // failure notices were sent
   std::atomic<int> inside_{0};                       // threads holding an Inside
   ErrorCode failureCode_ = ErrorCode::Success;       // guarded by mu_; the code of failure_
   std::atomic<bool> async_{false};                   // progress_ was started

@@ -293,6 +293,12 @@ class Comm {
     return started(weftRecvAsync(buf, count, type, peer, comm_, nullptr, &pending_));
   }
   Work barrierAsync() { return started(weftBarrierAsync(comm_, nullptr, &pending_)); }
+  // weftCommAbort: ends the communicator without waiting for its peers (from any thread; calls
+  // in progress on it fail); the object is empty afterwards.
+  void abort() noexcept {
+    if (comm_) weftCommAbort(comm_);
+    comm_ = nullptr;
+  }
 
  private:
   void reset() noexcept {

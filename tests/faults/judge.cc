@@ -18,6 +18,8 @@ const RankReport* find(const TrialResult& t, int rank) {
 
 int hostOf(const TrialSpec& s, int rank) { return rank / (s.nranks / s.hosts); }
 
+constexpr double kNoticeSlack = 0.1;  // seconds
+
 bool allowed(Fault f, int code) {
   switch (f) {
     case Fault::Kill: return code == 6;                 // weftRemoteError
@@ -71,10 +73,12 @@ std::string outcome(const TrialResult& t, const RankReport& r) {
     }
   }
   if (named < 0) return code + " naming no rank";
-  // A cascade: the rank named failed (and left) before this one, because of the fault.
+  // A cascade: the rank named failed before this one, because of the fault. "Before" allows
+  // kNoticeSlack: a failure notice (Note [Failure notices]) is sent before its sender's own call
+  // returns, so the receiver's call may return first.
   const RankReport* other = find(t, named);
   if (other && !other->faulty && other->signal != 0) return code + " naming a rank that crashed";
-  if (other && other->code >= 0 && !other->faulty && other->detectSeconds <= r.detectSeconds) {
+  if (other && other->code >= 0 && !other->faulty && other->detectSeconds <= r.detectSeconds + kNoticeSlack) {
     return code + " naming a rank that failed first";
   }
   // A rank knows only whom it waits for: that peer may itself be stuck behind the fault.

@@ -49,7 +49,8 @@ const std::byte* ShmEndpoint::tryRecvSlot(size_t* bytes) {
   *bytes = h.bytes;
   if (*bytes > slotBytes_) {
     throw RemoteError("rank " + std::to_string(peer_) + " posted a chunk of " +
-                      std::to_string(*bytes) + " bytes into a slot of " + std::to_string(slotBytes_));
+                      std::to_string(*bytes) + " bytes into a slot of " + std::to_string(slotBytes_),
+                      peer_);
   }
   recvStamp_ = Stamp{h.stamp[0], h.stamp[1]};
   recvReady_ = *bytes <= kInlineBytes ? h.inlined : recv_.data + idx * slotBytes_;

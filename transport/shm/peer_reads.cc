@@ -69,7 +69,8 @@ void crossCopy(pid_t pid, int rank, uint64_t remote, std::byte* local, size_t by
       throw RemoteError(std::string("cannot ") + (kWrite ? "write " : "read ") + std::to_string(bytes) +
                         " bytes of rank " + std::to_string(rank) + "'s memory (process " + std::to_string(pid) +
                         "): " + (n < 0 ? std::strerror(errno) : "nothing copied") +
-                        (n < 0 && errno == ESRCH ? " (it exited)" : ""));
+                        (n < 0 && errno == ESRCH ? " (it exited)" : ""),
+                        rank);
     }
     local += n;
     remote += uint64_t(n);

@@ -136,7 +136,7 @@ bool TcpEndpoint::gone() {
 void TcpEndpoint::throwIfBroken() {
   if (!broken_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(errorMu_);
-  throw RemoteError(error_);
+  throw RemoteError(error_, peer_);
 }
 
 bool TcpEndpoint::pump() {

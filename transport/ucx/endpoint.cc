@@ -87,10 +87,12 @@ void UcxEndpoint::postRecv(uint64_t k) {
 void UcxEndpoint::throwIfFailed(const Slot& s, const char* what) const {
   if (s.status == UCS_ERR_MESSAGE_TRUNCATED) {
     throw RemoteError("ucx: rank " + std::to_string(peer_) + " sent rank " + std::to_string(rank_) +
-                      " a chunk larger than its " + std::to_string(slotBytes_) + "-byte slots");
+                      " a chunk larger than its " + std::to_string(slotBytes_) + "-byte slots",
+                      peer_);
   }
   throw RemoteError(std::string("ucx: ") + what + " rank " + std::to_string(peer_) + " failed on rank " +
-                    std::to_string(rank_) + ": " + ucs_status_string(s.status));
+                    std::to_string(rank_) + ": " + ucs_status_string(s.status),
+                    peer_);
 }
 
 std::byte* UcxEndpoint::trySendSlot() {
@@ -138,7 +140,8 @@ const std::byte* UcxEndpoint::tryRecvSlot(size_t* bytes) {
   const std::byte* slot = rings_->recvBuf.get() + (recvTail_ % slots_) * stride();
   if (s.bytes < sizeof(Stamp)) {
     throw RemoteError("ucx: rank " + std::to_string(peer_) + " sent rank " + std::to_string(rank_) + " a message of " +
-                      std::to_string(s.bytes) + " bytes, shorter than its stamp");
+                      std::to_string(s.bytes) + " bytes, shorter than its stamp",
+                      peer_);
   }
   std::memcpy(&recvStamp_, slot + kStampAt, sizeof(Stamp));
   *bytes = s.bytes - sizeof(Stamp);
