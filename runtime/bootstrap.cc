@@ -182,6 +182,7 @@ void setTransportOptions(const Config& config, const std::string& tag, const Pla
   mux.tcp.slotBytes = config.socketSlotBytes;
   mux.tcp.nsocks = config.socketNsocks;
   mux.tcp.nthreads = config.socketNthreads;
+  mux.tcp.keepaliveSeconds = config.socketKeepaliveSeconds;
   mux.tcp.ifname = config.socketIfname;
   mux.tcp.ports = config.portRange;
   mux.tcp.family = config.socketFamily == 4 ? AF_INET : config.socketFamily == 6 ? AF_INET6 : AF_UNSPEC;

@@ -62,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 25>& table() {
-  static const std::array<Entry, 25> t = {{
+const std::array<Entry, 26>& table() {
+  static const std::array<Entry, 26> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -104,6 +104,8 @@ const std::array<Entry, 25>& table() {
        [](Config& c, auto& n, auto& v) { c.portRange = parsePortRange(n, v); }},
       {{"WEFT_SOCKET_NSOCKS", VarType::Int, "1", "TCP connections per pair of ranks (1 to 16); messages alternate between them."},
        [](Config& c, auto& n, auto& v) { c.socketNsocks = int(parseInt(n, v, 1, 16)); }},
+      {{"WEFT_SOCKET_KEEPALIVE", VarType::Seconds, "30", "A peer host that answers nothing (down, or cut off) ends its TCP links after about this long, and the calls waiting on them with weftRemoteError naming the rank: the kernel's keepalive probes while a link is idle, TCP_USER_TIMEOUT while sent data waits for acknowledgement; 0 turns both off (WEFT_TIMEOUT alone then)."},
+       [](Config& c, auto& n, auto& v) { c.socketKeepaliveSeconds = parseNumber(n, v); }},
       {{"WEFT_SOCKET_NTHREADS", VarType::Int, "1", "Progress threads per TCP transport (1 to 16); socket i of each pair is served by thread i mod n, so at most WEFT_SOCKET_NSOCKS are used."},
        [](Config& c, auto& n, auto& v) { c.socketNthreads = int(parseInt(n, v, 1, 16)); }},
       {{"WEFT_SOCKET_SLOT_BYTES", VarType::Bytes, "512K", "Largest message (pipelining chunk) on a TCP link; WEFT_SHM_SLOTS of them per direction."},

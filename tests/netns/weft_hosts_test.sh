@@ -41,6 +41,9 @@ if ((have_ucx)); then
 fi
 echo "# 3 hosts x 1 rank: host 1's link cut during all-reduces (one rank per host: weftrun stops a host's other ranks once one fails)"
 WEFT_TIMEOUT=3 "$here/netns-hosts" run 3 -- "$here/link_cut.sh" "$weftrun" "$build/tests/runtime/env_rank" 1
+echo "# the same cut found by TCP keepalive (3 s) long before WEFT_TIMEOUT (60 s): every rank a remote error"
+WEFT_TIMEOUT=60 WEFT_SOCKET_KEEPALIVE=3 LINK_CUT_LIMIT=12 LINK_CUT_CODES=6 \
+  "$here/netns-hosts" run 3 -- "$here/link_cut.sh" "$weftrun" "$build/tests/runtime/env_rank" 1
 echo "# 3 hosts x 1 rank: the rank on host 1 killed during all-reduces"
 "$here/netns-hosts" run 3 -- "$here/peer_kill.sh" "$weftrun" "$build/tests/runtime/env_rank"
 if ((have_ucx)); then

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "common/error.h"
@@ -24,8 +25,8 @@ bool wouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 }  // namespace
 
 TcpEndpoint::TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector<Socket> socks,
-                         std::shared_ptr<Poller> poller)
-    : peer_(peer), slots_(slots), slotBytes_(slotBytes), poller_(std::move(poller)), nconns_(socks.size()),
+                         std::shared_ptr<Poller> poller, double keepaliveSeconds)
+    : peer_(peer), keepaliveSeconds_(keepaliveSeconds), slots_(slots), slotBytes_(slotBytes), poller_(std::move(poller)), nconns_(socks.size()),
       conns_(new Conn[socks.size()]), sendBuf_(size_t(slots) * slotBytes), recvBuf_(size_t(slots) * slotBytes),
       sendSizes_(slots), sendFrom_(slots, nullptr), sendStamps_(slots), recvSizes_(slots), recvStamps_(slots) {
   for (size_t i = 0; i < nconns_; ++i) {
@@ -191,9 +192,19 @@ bool TcpEndpoint::pumpLocked(Conn& c) {
 }
 
 void TcpEndpoint::fail(Conn& c, bool reading, int err) {
-  (reading ? c.readDone : c.writeDone).store(true);
   WEFT_LOG(Trace, "tcp: connection %zu to rank %d ended while %s: %s", c.index, peer_,
            reading ? "reading" : "writing", err == 0 ? "end of stream" : std::strerror(err));
+  if (err == ETIMEDOUT) {  // Note [TCP keepalive]: not an exit, a host that went silent
+    char seconds[32];
+    std::snprintf(seconds, sizeof(seconds), "%g", keepaliveSeconds_);
+    std::lock_guard lock(errorMu_);
+    if (!broken_.load()) {
+      error_ = "tcp: rank " + std::to_string(peer_) + "'s host answered nothing for " + seconds +
+               " s (WEFT_SOCKET_KEEPALIVE): it is down, or the network to it is cut";
+    }
+    broken_.store(true, std::memory_order_release);
+  }
+  (reading ? c.readDone : c.writeDone).store(true);
 }
 
 bool TcpEndpoint::pumpSend(Conn& c) {

@@ -38,8 +38,9 @@ namespace weft::transport::tcp {
 // shares the Poller with its transport (either may go first).
 class TcpEndpoint final : public Endpoint {
  public:
+  // `keepaliveSeconds`: what its sockets were given (setKeepalive), for the error it reports.
   TcpEndpoint(int peer, uint32_t slots, size_t slotBytes, std::vector<Socket> socks,
-              std::shared_ptr<Poller> poller);
+              std::shared_ptr<Poller> poller, double keepaliveSeconds = 0);
   ~TcpEndpoint() override;
   void abandon() override { abandoned_ = true; }
   TcpEndpoint(const TcpEndpoint&) = delete;
@@ -93,6 +94,7 @@ class TcpEndpoint final : public Endpoint {
   void throwIfBroken();
 
   const int peer_;
+  const double keepaliveSeconds_;
   const uint32_t slots_;
   const size_t slotBytes_;
   const std::shared_ptr<Poller> poller_;

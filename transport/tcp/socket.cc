@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -96,6 +97,19 @@ void setNoDelay(int fd) {
   const int one = 1;
   if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
     throw SystemError("tcp: cannot set TCP_NODELAY", errno);
+  }
+}
+
+void setKeepalive(int fd, double seconds) {
+  if (seconds <= 0) return;
+  const int on = 1, probe = std::max(1, int(seconds / 3)), count = 3;
+  const unsigned userMs = unsigned(std::min(seconds, 86400.0) * 1000);
+  if (::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0 ||
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &probe, sizeof(probe)) != 0 ||
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe, sizeof(probe)) != 0 ||
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count)) != 0 ||
+      ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &userMs, sizeof(userMs)) != 0) {
+    throw SystemError("tcp: cannot set keepalive (WEFT_SOCKET_KEEPALIVE)", errno);
   }
 }
 

@@ -61,6 +61,14 @@ struct SockAddr {
 
 void setNonblocking(int fd);
 void setNoDelay(int fd);
+// Note [TCP keepalive]: a host that vanishes (powered off, cable pulled) sends no FIN or RST, so
+// a link to it would look alive until WEFT_TIMEOUT. With `seconds` > 0 the kernel probes an idle
+// link (SO_KEEPALIVE: first probe after a third of it, then every third) and gives up on one whose
+// probes or sent data go unacknowledged for `seconds` (TCP_USER_TIMEOUT); the socket then fails
+// with ETIMEDOUT, which the endpoint reports as the peer's host answering nothing. The kernel
+// answers the probes, so a peer process that is merely busy or stopped is not affected (that is
+// WEFT_TIMEOUT's case). 0 leaves the socket as it is. Throws SystemError.
+void setKeepalive(int fd, double seconds);
 
 // A nonblocking socket bound to `addr` (port 0: ephemeral) and listening with backlog SOMAXCONN.
 // Throws SystemError.

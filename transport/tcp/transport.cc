@@ -114,7 +114,9 @@ std::unique_ptr<Endpoint> TcpTransport::connect(int peer, std::span<const std::b
     }
   }
   WEFT_LOG(Trace, "tcp: rank %d connected to %s with %d socket(s)", options_.rank, who.c_str(), options_.nsocks);
-  return std::make_unique<TcpEndpoint>(peer, options_.slots, options_.slotBytes, std::move(socks), poller_);
+  for (Socket& s : socks) setKeepalive(s.fd(), options_.keepaliveSeconds);
+  return std::make_unique<TcpEndpoint>(peer, options_.slots, options_.slotBytes, std::move(socks), poller_,
+                                       options_.keepaliveSeconds);
 }
 
 void TcpTransport::finishSetup() {

@@ -32,6 +32,7 @@ struct TcpOptions {
   PortRange ports;                  // WEFT_PORT_RANGE for the listener; any(): an ephemeral port
   int family = AF_UNSPEC;           // WEFT_SOCKET_FAMILY: AF_INET, AF_INET6 or AF_UNSPEC (either)
   double setupTimeoutSeconds = 60;  // deadline for connect() to finish with one peer
+  double keepaliveSeconds = 30;     // WEFT_SOCKET_KEEPALIVE (Note [TCP keepalive]); 0: off
 };
 
 inline constexpr int kMaxSockets = 16;
