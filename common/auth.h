@@ -27,8 +27,9 @@ namespace weft::auth {
 // launched without a secret (torchrun, mpirun or srun without WEFT_SECRET) uses one derived from
 // its job id, which keeps jobs apart but does not keep out someone who knows the id. Shared memory
 // needs no handshake: its segments are created 0600, so only the job's own user can open them,
-// and that user can read the processes' memory anyway. UCX connects from addresses that only the
-// store (authenticated) hands out.
+// and that user can read the processes' memory anyway. UCX links, made from addresses that only
+// the (authenticated) store hands out, run the same exchange over UCX messages (Note [UCX
+// handshake] in transport/ucx/handshake.h).
 using Secret = std::array<uint8_t, 32>;
 using Nonce = std::array<uint8_t, 32>;
 

@@ -191,6 +191,8 @@ void setTransportOptions(const Config& config, const std::string& tag, const Pla
   mux.ucx.hostId = host;
   mux.ucx.slots = config.shmSlots;
   mux.ucx.slotBytes = config.ucxSlotBytes;
+  mux.ucx.secret = config.secret;
+  mux.ucx.setupTimeoutSeconds = config.bootstrapTimeoutSeconds;
   mux.ucx.acrossHosts = false;
   for (size_t peer = 0; peer < mux.perPeer.size(); ++peer) {
     if (mux.perPeer[peer] == "ucx" && where.hosts[peer] != host) mux.ucx.acrossHosts = true;

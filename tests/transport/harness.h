@@ -103,6 +103,7 @@ inline std::unique_ptr<transport::Transport> makeTransport(const TransportSetup&
     o.nranks = s.nranks;
     o.jobTag = tag;
     o.hostId = s.kind == "ucx" ? "one-host" : "host" + std::to_string(rank);
+    o.acrossHosts = s.kind == "ucx-tcp";  // as the runtime decides (Note [UCX failures])
     o.slots = s.slots;
     o.slotBytes = s.slotBytes;
     return std::make_unique<transport::ucx::UcxTransport>(o);

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "transport/ucx/address.h"
 #include "transport/ucx/endpoint.h"
+#include "transport/ucx/handshake.h"
 
 namespace weft::transport::ucx {
 UcxTransport::UcxTransport(const UcxOptions& options) : options_(options) {
@@ -22,6 +23,7 @@ UcxTransport::UcxTransport(const UcxOptions& options) : options_(options) {
   if (options.slots < 1) throw InvalidArgument("ucx: slots must be at least 1");
   if (options.slotBytes < 1) throw InvalidArgument("ucx: slot size must be at least 1 byte");
   for (int i = 0; i < options.nranks; ++i) localWatch_.emplace_back(0);
+  eps_.assign(size_t(options.nranks), nullptr);
 }
 
 UcxTransport::~UcxTransport() = default;
@@ -79,10 +81,14 @@ std::unique_ptr<Endpoint> UcxTransport::connect(int peer, std::span<const std::b
   const ucs_status_t st = ucp_ep_create(worker_->handle(), &p, &ep);
   if (st != UCS_OK) throwStatus("endpoint creation to " + who, st);
   WEFT_LOG(Trace, "ucx: rank %d connected to %s (%s host)", options_.rank, who.c_str(), sameHost ? "same" : "other");
+  eps_[size_t(peer)] = ep;
   return std::make_unique<UcxEndpoint>(options_.rank, peer, options_.slots, options_.slotBytes, worker_, ep, peerMode);
 }
 
-void UcxTransport::finishSetup() {}
+void UcxTransport::finishSetup() {
+  if (worker_) handshake(*worker_, options_.rank, eps_, options_.secret, options_.setupTimeoutSeconds);
+  eps_.assign(eps_.size(), nullptr);
+}
 
 uint32_t UcxTransport::waitToken() { return worker_ ? worker_->counter() : 0; }
 

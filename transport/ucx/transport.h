@@ -55,6 +55,7 @@ class UcxTransport final : public Transport {
   UcxOptions options_;
   std::shared_ptr<Worker> worker_;
   std::vector<ProcessWatch> localWatch_;  // by peer: its process if it runs on this host (Note [Peer liveness])
+  std::vector<ucp_ep_h> eps_;             // by peer, owned by the endpoints, until the handshake
 };
 
 }  // namespace weft::transport::ucx
