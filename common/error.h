@@ -55,6 +55,10 @@ struct RemoteError : Error {
 struct Timeout : Error {
   explicit Timeout(const std::string& w, int about = -1) : Error(ErrorCode::Timeout, w, about) {}
 };
+// A CUDA runtime call or kernel launch failed; the message has CUDA's text.
+struct CudaError : Error {
+  explicit CudaError(const std::string& w) : Error(ErrorCode::UnhandledCudaError, w) {}
+};
 // A broken invariant inside weft.
 struct InternalError : Error {
   explicit InternalError(const std::string& w) : Error(ErrorCode::InternalError, w) {}
