@@ -38,6 +38,14 @@ std::vector<std::string> judge(const TrialResult& t, const Bounds& b);
 //                  rendezvous message from it (UCX's cma, process_vm_readv) aborts this rank.
 //                  Fixed (Note [UCX failures]: no cma without failure handling), but a user's
 //                  own UCX_TLS can bring it back, so it is still recognised.
+//   ucx-fifo-wedge WEFT_TRANSPORT=ucx on one host: a rank killed while it writes into a peer's
+//                  UCX shared-memory FIFO (posix/sysv: one FIFO per receiving worker, shared by
+//                  all senders) leaves an element claimed and never filled, and the peer receives
+//                  nothing more over UCX from anyone. Its waits end when their senders exit or
+//                  by WEFT_TIMEOUT (the trials pass), but weftCommShrink over those links times
+//                  out. Not recognised here: no trial has shown it; seen in the shrink test
+//                  (tests/multiproc/peer_kill_test.cc, 2 of 30 runs under ASan and load), which
+//                  now kills its UCX victim while it sends nothing.
 // (tcp-length, a garbled length that still fit a slot, is fixed: TCP headers carry a check word.)
 // Returns the gap's name when `t` shows one and its problems include no hang, no wrong data and
 // no leftover (those are never excused); "" otherwise.

@@ -13,6 +13,9 @@
 //                                        (must be VICTIM), shrinks them away (WEFT_SHRINK_ABORT)
 //                                        and checks an all-reduce of the rest;
 //                                        exits 0 and prints "shrunk" on success
+//   env_rank shrink READYFILE VICTIM quiet   the same, but the victim stops calling once ready
+//                                        (it is killed while it sends nothing: Note [Known
+//                                        gaps], ucx-fifo-wedge)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -131,7 +134,7 @@ int shrinkAndGoOn(weftComm_t comm, int victim) {
   return 0;
 }
 
-int loop(const char* readyFile, int victim = -1) {
+int loop(const char* readyFile, int victim = -1, bool quietVictim = false) {
   weftComm_t comm = nullptr;
   if (weftResult_t r = weftCommInitFromEnv(&comm); r != weftSuccess) return failure("weftCommInitFromEnv", r);
   std::vector<float> data(4096, 1.0f);
@@ -144,6 +147,10 @@ int loop(const char* readyFile, int victim = -1) {
   } else {
     std::perror("env_rank: cannot create the ready file");
     return 1;
+  }
+  int rank = -1;
+  if (quietVictim && weftCommUserRank(comm, &rank) == weftSuccess && rank == victim) {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until killed
   }
   for (;;) {
     const weftResult_t r = weftAllReduce(data.data(), data.data(), data.size(), weftFloat32, weftMax, comm, nullptr);
@@ -188,7 +195,11 @@ int main(int argc, char** argv) {
   if (mode == "fail" && argc >= 3) return expectFailure(std::atoi(argv[2]), {argv + 3, argv + argc});
   if (mode == "loop" && argc == 3) return loop(argv[2]);
   if (mode == "early-exit" && argc == 2) return earlyExit();
-  if (mode == "shrink" && argc == 4) return loop(argv[2], std::atoi(argv[3]));
-  std::fprintf(stderr, "usage: env_rank allreduce VALUE SIZE RANK | fail CODE TEXT... | loop READYFILE | early-exit | shrink READYFILE VICTIM\n");
+  if (mode == "shrink" && (argc == 4 || (argc == 5 && std::string(argv[4]) == "quiet"))) {
+    return loop(argv[2], std::atoi(argv[3]), argc == 5);
+  }
+  std::fprintf(stderr,
+               "usage: env_rank allreduce VALUE SIZE RANK | fail CODE TEXT... | loop READYFILE | early-exit | "
+               "shrink READYFILE VICTIM [quiet]\n");
   return 2;
 }

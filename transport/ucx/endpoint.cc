@@ -198,19 +198,16 @@ void UcxEndpoint::close() {
   }
   // Forcing is defined only where both sides asked for failure handling; elsewhere a flushed
   // close, which UCX finishes without the peer's help within a host, but not while a send waits
-  // on a peer that will never answer: an abandoned endpoint with sends in flight is left to
-  // ucp_worker_destroy instead.
-  if (abandoned_ && !peerMode_ && anyPending()) {
-    releasePending();
-    return;
-  }
+  // on a peer that will never answer: an abandoned endpoint with sends in flight starts its close
+  // and leaves it to UCX (ucp_worker_destroy ends it).
+  const bool waitClose = !(abandoned_ && !peerMode_ && anyPending());
   ucp_request_param_t p{};
   p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
   p.flags = peerMode_ ? UCP_EP_CLOSE_FLAG_FORCE : 0;
   const ucs_status_ptr_t r = ucp_ep_close_nbx(ep_, &p);
   if (r != nullptr && !UCS_PTR_IS_ERR(r)) {
-    while (ucp_request_check_status(r) == UCS_INPROGRESS && !deadline.expired()) drive();
-    if (ucp_request_check_status(r) == UCS_INPROGRESS) {
+    while (waitClose && ucp_request_check_status(r) == UCS_INPROGRESS && !deadline.expired()) drive();
+    if (waitClose && ucp_request_check_status(r) == UCS_INPROGRESS) {
       WEFT_LOG(Warn, "ucx: closing the link from rank %d to rank %d timed out", rank_, peer_);
     }
     ucp_request_free(r);  // released now, or by UCX once it completes

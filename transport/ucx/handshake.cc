@@ -107,6 +107,7 @@ void handshake(Worker& worker, int rank, const std::vector<ucp_ep_h>& eps, const
   std::unique_lock<std::mutex> lock(worker.mu());
   // Whatever UCX may still write when this ends early stays alive until the worker goes.
   auto leave = [&] {
+    if (!lock.owns_lock()) lock.lock();
     for (const Greeting& g : gs) {
       if (g.busy()) return worker.bury(greetings);
     }
