@@ -197,6 +197,7 @@ void setTransportOptions(const Config& config, const std::string& tag, const Pla
   for (size_t peer = 0; peer < mux.perPeer.size(); ++peer) {
     if (mux.perPeer[peer] == "ucx" && where.hosts[peer] != host) mux.ucx.acrossHosts = true;
   }
+  mux.ucx.shmOnly = !mux.ucx.acrossHosts && !config.ucxTlsSet;
 }
 
 }  // namespace weft::runtime

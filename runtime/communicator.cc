@@ -188,15 +188,11 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
     std::string told;  // what the notices say: the first failure's own message
     try {
       std::rethrow_exception(error);
-    } catch (const coll::NoticedError& e) {
-      what = e.what();
-      code = e.code();
-      culprit = e.about();
-      told = e.root();
     } catch (const Error& e) {
       what = e.what();
       code = e.code();
       culprit = e.about();
+      if (const auto* n = dynamic_cast<const coll::NoticedError*>(&e)) told = n->root();
     } catch (const std::bad_alloc&) {
       what = "out of memory";
       code = ErrorCode::SystemError;

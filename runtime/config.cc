@@ -171,6 +171,7 @@ Config loadConfig() {
     const char* v = std::getenv(e.spec.name);
     e.set(c, e.spec.name, v ? std::string(v) : std::string(e.spec.defaultValue));
   }
+  c.ucxTlsSet = std::getenv("UCX_TLS") != nullptr;  // UCX's own variable, not a WEFT_* setting
   return c;
 }
 

@@ -32,6 +32,7 @@ struct Config {
   int socketNthreads = 1;    // WEFT_SOCKET_NTHREADS
   int socketFamily = 0;      // WEFT_SOCKET_FAMILY: 0 either, 4 or 6
   double socketKeepaliveSeconds = 30;  // WEFT_SOCKET_KEEPALIVE
+  bool ucxTlsSet = false;    // UCX_TLS is set: the user chose UCX's transports (Note [UCX failures])
   size_t socketSlotBytes = 512 << 10;  // WEFT_SOCKET_SLOT_BYTES
   size_t ucxSlotBytes = 512 << 10;     // WEFT_UCX_SLOT_BYTES
   uint32_t shmSlots = 8;

@@ -104,6 +104,7 @@ inline std::unique_ptr<transport::Transport> makeTransport(const TransportSetup&
     o.jobTag = tag;
     o.hostId = s.kind == "ucx" ? "one-host" : "host" + std::to_string(rank);
     o.acrossHosts = s.kind == "ucx-tcp";  // as the runtime decides (Note [UCX failures])
+    o.shmOnly = s.kind == "ucx";
     o.slots = s.slots;
     o.slotBytes = s.slotBytes;
     return std::make_unique<transport::ucx::UcxTransport>(o);

@@ -27,6 +27,7 @@ UcxOptions options(int rank, const std::string& tag, const auth::Secret& secret)
   o.jobTag = tag;
   o.hostId = "one-host";
   o.acrossHosts = false;
+  o.shmOnly = true;
   o.slotBytes = 4096;
   o.secret = secret;
   o.setupTimeoutSeconds = 5;

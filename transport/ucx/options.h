@@ -18,6 +18,7 @@ struct UcxOptions {
   uint32_t slots = 8;            // per direction per peer
   size_t slotBytes = 512 << 10;  // the largest chunk an endpoint carries (WEFT_UCX_SLOT_BYTES)
   bool acrossHosts = true;       // some peer of this transport runs on another host (Note [UCX failures])
+  bool shmOnly = false;          // limit UCX to posix,sysv,self (all peers local, no UCX_TLS of the user's)
   auth::Secret secret{};         // what every link proves it knows (Note [UCX handshake])
   double setupTimeoutSeconds = 60;  // deadline for the handshakes in finishSetup()
 };

@@ -30,7 +30,7 @@ UcxTransport::~UcxTransport() = default;
 
 std::vector<std::byte> UcxTransport::listen() {
   WEFT_CHECK(!worker_, "listen() called twice");
-  worker_ = std::make_shared<Worker>(options_.rank, options_.nranks, !options_.acrossHosts);
+  worker_ = std::make_shared<Worker>(options_.rank, options_.nranks, options_.shmOnly);
   std::vector<std::byte> addr;
   {
     std::lock_guard<std::mutex> lock(worker_->mu());

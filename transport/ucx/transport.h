@@ -31,7 +31,8 @@ namespace weft::transport::ucx {
 //   failure handling and limits UCX to the shared-memory transports that cannot fail an
 //   operation, posix, sysv and self (large messages then go by UCX's rendezvous over active
 //   messages, without cma); peerAlive asks whether the peer's process still exists, as the shm
-//   transport does. A user's own UCX_TLS is obeyed, at the user's risk;
+//   transport does. A user's own UCX_TLS is obeyed, at the user's risk (the runtime decides:
+//   UcxOptions::shmOnly);
 // - a transport with any peer on another host asks for failure handling on every endpoint, those
 //   within the host included (UCX then picks TCP over loopback between them).
 

@@ -5,7 +5,6 @@
 #include <poll.h>
 
 #include <cerrno>
-#include <cstdlib>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -40,7 +39,7 @@ Worker::Worker(int rank, int nranks, bool shmOnly) : peers_(new PeerState[size_t
   ucp_config_t* config = nullptr;
   ucs_status_t st = ucp_config_read(nullptr, nullptr, &config);
   if (st != UCS_OK) throwStatus("reading its configuration (UCX_* variables)", st);
-  if (shmOnly && std::getenv("UCX_TLS") == nullptr) {
+  if (shmOnly) {
     st = ucp_config_modify(config, "TLS", kShmOnlyTls);
     if (st != UCS_OK) {
       ucp_config_release(config);

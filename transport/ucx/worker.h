@@ -40,8 +40,8 @@ namespace weft::transport::ucx {
 class Worker {
  public:
   // Creates the context (tag matching and wake-up) and a worker; `shmOnly`: limited to the
-  // shared-memory transports that cannot fail an operation, unless UCX_TLS says otherwise (Note
-  // [UCX failures]). Throws SystemError.
+  // shared-memory transports that cannot fail an operation (Note [UCX failures]). Throws
+  // SystemError.
   Worker(int rank, int nranks, bool shmOnly);
   ~Worker();
   Worker(const Worker&) = delete;
