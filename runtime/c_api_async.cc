@@ -9,7 +9,27 @@ using namespace weft::capi;
 
 namespace weft::capi {
 
-void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_t* request) {
+void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_t* request, weftStream_t stream) {
+  if (stream != nullptr) {
+    // Note [Stream-ordered calls]: enqueued on the stream now, run by the progress thread (or
+    // the group) later; the call returns at once, with or without a request.
+    runtime::Communicator::StreamCall call = c.stageOnStream(args, stream);
+    std::shared_ptr<runtime::Work> work = call.work;
+    try {
+      if (runtime::groupDepth() > 0) {
+        runtime::threadGroup().add(c, call.host, work, std::move(call.ready), std::move(call.out));
+      } else {
+        call.out();
+        c.submit(call.host, std::move(call.ready), work);
+      }
+    } catch (...) {
+      work->complete(std::current_exception());  // the stream must not wait for it
+      throw;
+    }
+    if (request) *request = new weftRequest{std::move(work)};
+    return;
+  }
+  c.checkHostBuffers(args);
   if (runtime::groupDepth() > 0) {
     auto work = std::make_shared<runtime::Work>();
     runtime::threadGroup().add(c, args, work);

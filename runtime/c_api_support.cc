@@ -103,13 +103,6 @@ void checkRoot(int root, const runtime::Communicator& c, const char* what) {
   }
 }
 
-void checkHostStream(weftStream_t stream) {
-  if (stream != nullptr) {
-    throw InvalidArgument("a stream was given, but this build runs collectives on host buffers only "
-                          "(pass NULL as the stream)");
-  }
-}
-
 void checkNotNull(const void* p, size_t bytes, const char* name) {
   if (bytes > 0 && p == nullptr) throw InvalidArgument(std::string(name) + " is NULL");
 }

@@ -58,11 +58,11 @@ coll::ReduceOp checkedOp(weftRedOp_t op);
 // count * blocks elements of `t` in bytes, refusing overflow.
 size_t checkedBytes(size_t count, coll::DataType t, size_t blocks = 1);
 void checkRoot(int root, const runtime::Communicator& c, const char* what = "root");
-void checkHostStream(weftStream_t stream);
 void checkNotNull(const void* p, size_t bytes, const char* name);
 // Runs a validated call: recorded when the thread is inside a group, queued for the progress
 // thread when `request` is given (*request receives the handle), run to completion otherwise.
-void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_t* request);
+// With a stream (device buffers), enqueued on it and run by the progress thread or the group.
+void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_t* request, weftStream_t stream);
 // Checks a nonblocking call's out-parameter and clears it.
 weftRequest_t* checkedRequest(weftRequest_t* request);
 

@@ -78,8 +78,8 @@ Communicator::~Communicator() {
   // The collective running now ends (or times out); those still queued fail below.
   if (progress_.joinable()) progress_.join();
   for (auto& p : queue_) {
-    p->work->complete(std::make_exception_ptr(
-        InvalidUsage(coll::describe(p->args) + " never ran: its communicator was destroyed first")));
+    const std::string what = p->job ? std::string("a group of calls") : coll::describe(p->args);
+    p->fail(std::make_exception_ptr(InvalidUsage(what + " never ran: its communicator was destroyed first")));
   }
   // What an aborted or failed communicator left queued belongs to calls that did not complete:
   // nobody is owed it, and a peer that stopped reading would hold the close up.
@@ -248,11 +248,33 @@ void Communicator::run(const coll::CollArgs& args) {
   flight_.end(p.flight, p.args.seq, true);
 }
 
-std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {
+std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args, Ready ready, std::shared_ptr<Work> work) {
   auto p = std::make_unique<Pending>();
   p->args = args;
-  p->work = std::make_shared<Work>();
-  auto work = p->work;
+  p->ready = std::move(ready);
+  if (!work) work = std::make_shared<Work>();
+  p->work = work;
+  enqueue(std::move(p));
+  return work;
+}
+
+std::exception_ptr Communicator::waitReady(const Ready& ready) const {
+  try {
+    ready(Deadline::afterCoarse(config_.timeoutSeconds), aborted_);
+    return nullptr;
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+void Communicator::submitJob(std::function<void()> job, std::function<void(std::exception_ptr)> drop) {
+  auto p = std::make_unique<Pending>();
+  p->job = std::move(job);
+  p->drop = std::move(drop);
+  enqueue(std::move(p));
+}
+
+void Communicator::enqueue(std::unique_ptr<Pending> p) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) throw InvalidUsage("the communicator is being destroyed");
@@ -263,7 +285,6 @@ std::shared_ptr<Work> Communicator::submit(const coll::CollArgs& args) {
     queue_.push_back(std::move(p));
   }
   cv_.notify_all();
-  return work;
 }
 
 // Note [Progress thread]: it takes queued collectives one at a time, in order, and prepares each
@@ -283,12 +304,28 @@ void Communicator::progressLoop() {
       inside.emplace(*this);
     }
     std::unique_ptr<Pending> p;
-    try {
-      p = prepareNow(queued->args);
-      p->work = queued->work;
-      execute(*p);
-    } catch (...) {
-      queued->work->complete(std::current_exception());
+    std::exception_ptr notReady;
+    if (queued->job) {
+      try {
+        queued->job();
+      } catch (...) {
+        // The job's calls carry their errors.
+      }
+    } else {
+      // Before prepare: an algorithm's start may read the input already.
+      if (queued->ready) notReady = waitReady(queued->ready);
+      try {
+        p = prepareNow(queued->args);
+        p->work = queued->work;
+      } catch (...) {
+        queued->work->complete(std::current_exception());
+      }
+    }
+    if (p) {
+      // A call that never started fails the communicator as one that stopped halfway: its
+      // peers' copies of it cannot complete. It is numbered first, as theirs are.
+      if (notReady) finish(*p, notReady);
+      else execute(*p);
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -316,9 +353,9 @@ void Communicator::abort() {
   }
   cv_.notify_all();
   for (auto& p : dropped) {
-    p->work->complete(std::make_exception_ptr(InvalidUsage(
-        std::string("a queued ") + coll::collName(p->args.kind) + " on rank " + std::to_string(rank_) + ": " +
-        coll::kAbortedByUser + " before it started")));
+    p->fail(std::make_exception_ptr(InvalidUsage(
+        std::string("a queued ") + (p->job ? "group of calls" : coll::collName(p->args.kind)) + " on rank " +
+        std::to_string(rank_) + ": " + coll::kAbortedByUser + " before it started")));
   }
   while (inside_.load(std::memory_order_acquire) > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
 }

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -23,6 +24,7 @@
 #include "common/error.h"
 #include "runtime/choosing.h"
 #include "runtime/config.h"
+#include "runtime/device_calls.h"
 #include "runtime/flight_recorder.h"
 #include "runtime/store/store.h"
 #include "runtime/transport_choice.h"
@@ -87,9 +89,35 @@ class Communicator {
   // RemoteError, after which the communicator refuses further calls (InvalidUsage).
   void run(const coll::CollArgs& args);
 
+  // Waits until a call may start (a call on a stream: until the stream reached it), before it is
+  // prepared (an algorithm's start may read the input). Throws, Timeout above all, to fail it.
+  // It gives up (InvalidUsage) once `aborted` is set (Note [Abort]).
+  using Ready = std::function<void(const Deadline&, const std::atomic<bool>& aborted)>;
+  // Runs `ready` within WEFT_TIMEOUT; returns what it threw, if anything.
+  std::exception_ptr waitReady(const Ready& ready) const;
+
   // Queues a collective for the progress thread (started on first use); collectives complete in
-  // submission order. Buffers must stay valid until the Work completes.
-  std::shared_ptr<Work> submit(const coll::CollArgs& args);
+  // submission order. Buffers must stay valid until the Work completes. `ready`, if given, runs
+  // on the progress thread before the collective starts; `work`, if given, is the Work to
+  // complete (else a new one).
+  std::shared_ptr<Work> submit(const coll::CollArgs& args, Ready ready = {}, std::shared_ptr<Work> work = nullptr);
+
+  // Note [Stream-ordered calls] (runtime/device_calls.cc): enqueues on `stream` (a cudaStream_t)
+  // the copies of a call on device buffers to pinned host memory, and returns that call (`host`,
+  // over the pinned memory), what must run before it, `out` (to call next: the stream's wait for
+  // the call and copies back), and its Work, whose completion lets the stream go on. The caller
+  // must complete the Work, through submit(host, ready, work) or a group. Throws InvalidArgument where no GPU runtime is
+  // usable or a buffer is not device memory.
+  struct StreamCall {
+    coll::CollArgs host;
+    Ready ready;
+    std::function<void()> out;  // enqueues the stream's wait and copies back (DeviceCalls::Staged)
+    std::shared_ptr<Work> work;
+  };
+  StreamCall stageOnStream(const coll::CollArgs& args, void* stream);
+  // Refuses (InvalidArgument) a call with a NULL stream whose buffers are device memory, once
+  // this process has made calls on streams (before, nothing here has touched the GPU runtime).
+  void checkHostBuffers(const coll::CollArgs& args) const;
 
   // A collective prepared to be advanced by the caller (groups drive several at once).
   struct Pending {
@@ -98,7 +126,23 @@ class Communicator {
     std::unique_ptr<coll::Operation> op;  // null for an empty call: nothing to do
     std::shared_ptr<Work> work;
     size_t flight = FlightRecorder::kNone;  // its slot in the flight recorder
+    Ready ready;  // queued calls only: see submit()
+    // A queued job instead of a call (submitJob): run, or dropped with an error.
+    std::function<void()> job;
+    std::function<void(std::exception_ptr)> drop;
+    // Ends a queued call or job that will never run.
+    void fail(std::exception_ptr e) {
+      if (job) drop(e);
+      else work->complete(e);
+    }
   };
+  // Queues `job` for the progress thread, in order with the calls queued before and after it (a
+  // group of calls on streams, Note [Groups]); `drop` ends it instead if it never runs. The job
+  // prepares its calls with prepareInOrder and reports their errors through their Works.
+  void submitJob(std::function<void()> job, std::function<void(std::exception_ptr)> drop);
+  // prepare() for a job on the progress thread, where the calls are in order already.
+  std::unique_ptr<Pending> prepareInOrder(const coll::CollArgs& args) { return prepareNow(args); }
+
   // Waits until the progress thread has nothing queued or running, then prepares `args`
   // (numbering it, choosing the algorithm, starting its deadline).
   std::unique_ptr<Pending> prepare(const coll::CollArgs& args);
@@ -169,6 +213,7 @@ class Communicator {
   uint32_t nextNumber(const coll::CollArgs& args);  // the call's number for its signature
   void logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const;
   void execute(Pending& p);
+  void enqueue(std::unique_ptr<Pending> p);  // for the progress thread (started on first use)
   void progressLoop();
   // Note [Failure notices] (collectives/signature.h): tells every reachable peer, once, that this
   // communicator failed because of `culprit` (-1: unknown). On the thread that drives the links.
@@ -190,6 +235,9 @@ class Communicator {
   bool running_ = false;                             // guarded by mu_: the thread runs one now
   bool stopping_ = false;                            // guarded by mu_
   std::thread progress_;                             // started on first submit
+  // Staging for calls on streams, made by the first one (Note [Stream-ordered calls]); destroyed
+  // after the progress thread, so after every call's Work completed.
+  std::unique_ptr<DeviceCalls> device_;
 };
 
 }  // namespace weft::runtime

@@ -35,20 +35,55 @@ Group& threadGroup() {
   return group;
 }
 
-void Group::add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work) {
+void Group::add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work,
+                Communicator::Ready ready, std::function<void()> out) {
   if (std::none_of(inside_.begin(), inside_.end(), [&](const auto& in) { return &in->communicator() == &comm; })) {
     inside_.push_back(std::make_unique<Communicator::Inside>(comm));
   }
-  calls_.push_back(Call{&comm, args, std::move(work)});
+  calls_.push_back(Call{&comm, args, std::move(work), std::move(ready), std::move(out)});
 }
 
 void Group::run() {
   std::vector<Call> calls = std::move(calls_);
   calls_.clear();
-  const size_t n = calls.size();
   // Each communicator counts this thread as inside (since add()) until the group is done.
   std::vector<std::unique_ptr<Communicator::Inside>> inside = std::move(inside_);
   inside_.clear();
+  // Note [Stream-ordered calls]: a group with calls on streams, all on one communicator, runs on
+  // that communicator's progress thread, in order with its other calls, and weftGroupEnd returns
+  // at once, as NCCL's does. (Spanning several communicators, it runs here, once the streams
+  // reached it.)
+  // Every call's copies in were enqueued when it was recorded; now every wait and copy back, so
+  // that a stream never waits for a call of this group before another one's input is on the host.
+  try {
+    for (Call& c : calls) {
+      if (c.out) c.out();
+    }
+  } catch (...) {
+    for (Call& c : calls) c.work->complete(std::current_exception());
+    throw;
+  }
+  const bool onStreams = std::any_of(calls.begin(), calls.end(), [](const Call& c) { return bool(c.ready); });
+  const bool oneComm = std::all_of(calls.begin(), calls.end(), [&](const Call& c) { return c.comm == calls[0].comm; });
+  if (onStreams && oneComm) {
+    auto owned = std::make_shared<std::vector<Call>>(std::move(calls));
+    inside.clear();  // the progress thread counts itself inside when it runs the job
+    try {
+      (*owned)[0].comm->submitJob([owned] { drive(*owned, true); },
+                                  [owned](std::exception_ptr e) {
+                                    for (Call& c : *owned) c.work->complete(e);
+                                  });
+    } catch (...) {
+      for (Call& c : *owned) c.work->complete(std::current_exception());
+      throw;
+    }
+    return;
+  }
+  drive(calls, false);
+}
+
+void Group::drive(std::vector<Call>& calls, bool inOrder) {
+  const size_t n = calls.size();
   std::vector<std::unique_ptr<Communicator::Pending>> pending(n);
   std::vector<bool> done(n, false);
   std::exception_ptr firstError;
@@ -60,8 +95,11 @@ void Group::run() {
   };
   for (size_t i = 0; i < n; ++i) {
     try {
-      pending[i] = calls[i].comm->prepare(calls[i].args);
+      // Ready before prepared: an algorithm's start may read the input.
+      std::exception_ptr notReady = calls[i].ready ? calls[i].comm->waitReady(calls[i].ready) : nullptr;
+      pending[i] = inOrder ? calls[i].comm->prepareInOrder(calls[i].args) : calls[i].comm->prepare(calls[i].args);
       pending[i]->work = calls[i].work;
+      if (notReady) std::rethrow_exception(notReady);
     } catch (...) {
       fail(i, std::current_exception());
     }

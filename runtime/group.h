@@ -20,10 +20,14 @@ namespace weft::runtime {
 // Loop-bound: one per thread (thread_local).
 class Group {
  public:
-  void add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work);
+  // A call on a stream (Communicator::StreamCall) also brings `ready`, run on the driving thread
+  // before the call is prepared, and `out`, run for every such call first at run().
+  void add(Communicator& comm, const coll::CollArgs& args, std::shared_ptr<Work> work,
+           Communicator::Ready ready = {}, std::function<void()> out = {});
   bool empty() const { return calls_.empty(); }
   // Runs every recorded call to completion and forgets them. Completes each call's Work; throws
-  // the first error (the calls still unfinished then end with it too).
+  // the first error (the calls still unfinished then end with it too). A group of calls on
+  // streams of one communicator is handed to its progress thread instead, and run() returns.
   void run();
 
  private:
@@ -31,7 +35,12 @@ class Group {
     Communicator* comm;
     coll::CollArgs args;
     std::shared_ptr<Work> work;
+    Communicator::Ready ready;
+    std::function<void()> out;
   };
+  // Prepares the calls (`inOrder`: on the progress thread that runs this communicator's calls),
+  // waits until each is ready, and advances them together to the end.
+  static void drive(std::vector<Call>& calls, bool inOrder);
   std::vector<Call> calls_;
   // One per communicator with recorded calls, from the first add() until run() ends: an abort
   // waits for the group instead of freeing a communicator it will use (Note [Abort]).

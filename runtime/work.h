@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <mutex>
+#include <utility>
 
 namespace weft::runtime {
 
@@ -35,8 +37,13 @@ class Work {
     return error_;
   }
 
+  // Runs once, on the thread that completes the Work, just before waiters see it complete (a
+  // call on a stream lets the stream go on here). Set before the Work is shared.
+  void onComplete(std::function<void()> fn) { onComplete_ = std::move(fn); }
+
   // Called once, by whoever ran the collective.
   void complete(std::exception_ptr error) {
+    if (onComplete_) onComplete_();
     {
       std::lock_guard<std::mutex> lock(mu_);
       error_ = error;
@@ -50,6 +57,7 @@ class Work {
   std::condition_variable cv_;
   bool done_ = false;              // guarded by mu_
   std::exception_ptr error_;       // guarded by mu_
+  std::function<void()> onComplete_;  // set before sharing, run by complete()
 };
 
 }  // namespace weft::runtime

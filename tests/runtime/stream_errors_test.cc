@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// Calls on streams that go wrong (Note [Stream-ordered calls]), on the test device runtime: host
+// and device buffers mixed, a device buffer with a NULL stream, a stream that never reaches its
+// call, requests on streams, and communicators destroyed or aborted with calls on streams queued.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/fake_device.h"
+#include "tests/support/ranks.h"
+
+using namespace weft::test;
+
+namespace {
+
+std::string lastError(weftComm_t c) { return weftGetLastError(c); }
+
+weftResult_t asyncError(weftComm_t c) {
+  weftResult_t e = weftInternalError;
+  if (weftCommGetAsyncError(c, &e) != weftSuccess) return weftInternalError;
+  return e;
+}
+
+// Fills device memory from the stream, as a kernel would.
+void fill(FakeDevice& dev, FakeStream& s, void* p, size_t n, int32_t v) {
+  s.enqueue([&dev, p, n, v] {
+    auto* q = reinterpret_cast<int32_t*>(dev.view(p));
+    for (size_t i = 0; i < n; ++i) q[i] = v;
+  });
+}
+
+std::vector<int32_t> readBack(FakeDevice& dev, FakeStream& s, void* p, size_t n) {
+  std::vector<int32_t> out(n);
+  s.enqueue([&dev, &out, p, n] { std::memcpy(out.data(), dev.view(p), n * 4); });
+  s.synchronize();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("host and device buffers do not mix in a call", "[stream]") {
+  FakeDevice dev;
+  FakeStream stream;
+  auto comms = weft::Comm::initAll(1);
+  weftComm_t c = comms[0].get();
+  void* d = dev.malloc(64);
+  std::vector<int32_t> h(16);
+
+  CHECK(weftAllReduce(d, h.data(), 16, weftInt32, weftSum, c, stream.handle()) == weftInvalidArgument);
+  CHECK_THAT(lastError(c), Catch::Contains("recvbuff is host memory, but a stream was given"));
+  CHECK(weftAllReduce(h.data(), d, 16, weftInt32, weftSum, c, stream.handle()) == weftInvalidArgument);
+  CHECK_THAT(lastError(c), Catch::Contains("sendbuff is host memory"));
+  CHECK(weftAllReduce(h.data(), h.data(), 16, weftInt32, weftSum, c, stream.handle()) == weftInvalidArgument);
+  // A NULL stream means host buffers; once streams are in use, device buffers there are refused.
+  CHECK(weftAllReduce(d, d, 16, weftInt32, weftSum, c, nullptr) == weftInvalidArgument);
+  CHECK_THAT(lastError(c), Catch::Contains("device memory, but the stream is NULL"));
+  CHECK(weftBroadcast(h.data(), d, 16, weftInt32, 0, c, nullptr) == weftInvalidArgument);
+  // A non-root's unused buffer is not looked at.
+  CHECK(asyncError(c) == weftSuccess);
+
+  // The communicator still works, on streams and off.
+  fill(dev, stream, d, 16, 5);
+  REQUIRE(weftAllReduce(d, d, 16, weftInt32, weftSum, c, stream.handle()) == weftSuccess);
+  CHECK(readBack(dev, stream, d, 16) == std::vector<int32_t>(16, 5));
+  REQUIRE(weftAllReduce(h.data(), h.data(), 16, weftInt32, weftSum, c, nullptr) == weftSuccess);
+  dev.free(d);
+}
+
+TEST_CASE("a request on a stream completes with its call, and the stream gets the result", "[stream]") {
+  FakeDevice dev;
+  auto comms = weft::Comm::initAll(3);
+  onEachRank(comms, [&](weft::Comm& comm, int rank) {
+    FakeStream stream;
+    void* d = dev.malloc(1000 * 4);
+    fill(dev, stream, d, 1000, rank + 1);
+    weftRequest_t req = nullptr;
+    if (weftAllReduceAsync(d, d, 1000, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
+      throw std::runtime_error(lastError(comm.get()));
+    }
+    if (weftWait(&req) != weftSuccess) throw std::runtime_error("weftWait: " + lastError(comm.get()));
+    if (readBack(dev, stream, d, 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum");
+    dev.free(d);
+  });
+}
+
+TEST_CASE("a stream that never reaches its call fails it within WEFT_TIMEOUT, and goes on", "[stream]") {
+  FakeDevice dev;
+  auto comms = initAllWith(2, {{"WEFT_TIMEOUT", "1"}});
+  std::vector<weftResult_t> results(2);
+  std::vector<std::string> messages(2);
+  std::atomic<bool> unblock{false};
+  onEachRank(comms, [&](weft::Comm& comm, int rank) {
+    FakeStream stream;
+    void* d = dev.malloc(64 * 4);
+    if (rank == 0) {
+      // A kernel that runs for longer than the timeout.
+      stream.enqueue([&] {
+        while (!unblock.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      });
+    }
+    weftRequest_t req = nullptr;
+    if (weftAllReduceAsync(d, d, 64, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
+      throw std::runtime_error(lastError(comm.get()));
+    }
+    results[size_t(rank)] = weftWait(&req);
+    messages[size_t(rank)] = lastError(comm.get());
+    if (rank == 0) unblock.store(true);
+    stream.synchronize();  // the failed call lets the stream go on: this returns
+    dev.free(d);
+  });
+  CHECK(results[0] == weftTimeout);
+  CHECK_THAT(messages[0], Catch::Contains("did not reach the call"));
+  CHECK(results[1] != weftSuccess);  // its peer never came: timeout, or rank 0's failure notice
+  for (auto& c : comms) CHECK(asyncError(c.get()) != weftSuccess);
+}
+
+TEST_CASE("destroying or aborting a communicator lets its streams go on and frees its staging", "[stream]") {
+  FakeDevice dev;
+  const bool abortFirst = GENERATE(false, true);
+  FakeStream stream;
+  std::atomic<bool> unblock{false};
+  void* d = dev.malloc(256);
+  {
+    auto comms = weft::Comm::initAll(1);
+    // The stream is held, so both calls stay queued behind the first one's wait for it.
+    stream.enqueue([&] {
+      while (!unblock.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    REQUIRE(weftAllReduce(d, d, 64, weftInt32, weftSum, comms[0].get(), stream.handle()) == weftSuccess);
+    REQUIRE(weftBroadcast(d, d, 64, weftInt32, 0, comms[0].get(), stream.handle()) == weftSuccess);
+    std::thread later([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      unblock.store(true);
+    });
+    if (abortFirst) {
+      comms[0].abort();  // weftCommAbort: the queued calls fail at once
+    } else {
+      comms.clear();  // weftCommDestroy: waits for the calls, which wait for the stream
+    }
+    later.join();
+  }
+  stream.synchronize();  // returns: nothing on the stream waits for the communicator any more
+  CHECK(dev.pinnedLive() == 0);
+  dev.free(d);
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// A device runtime for tests on machines without a GPU (Note [Device runtime]): "device memory"
+// at addresses the host cannot touch (a stray host access faults), streams run in order by host
+// threads with random small delays, events and the stream wait as CUDA's behave.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "transport/cuda/device.h"
+
+namespace weft::test {
+
+// A stream: tasks run one after another on a thread of its own. Its address is its handle.
+class FakeStream {
+ public:
+  FakeStream();
+  ~FakeStream();  // runs what is enqueued, then stops
+  FakeStream(const FakeStream&) = delete;
+  FakeStream& operator=(const FakeStream&) = delete;
+  device::Stream handle() { return this; }
+  // A "kernel" or copy, run after everything enqueued before it.
+  void enqueue(std::function<void()> task);
+  // Waits until every task enqueued so far ran (cudaStreamSynchronize).
+  void synchronize();
+
+ private:
+  void loop();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;  // guarded by mu_
+  bool running_ = false;                     // guarded by mu_
+  bool stop_ = false;                        // guarded by mu_
+  std::thread thread_;
+};
+
+// Installed as the process's device runtime while it lives.
+class FakeDevice final : public device::Runtime {
+ public:
+  FakeDevice();
+  ~FakeDevice() override;
+
+  // Device memory (cudaMalloc): the address returned faults on any host access.
+  void* malloc(size_t bytes);
+  void free(void* p);
+  // Where a stream's task reads and writes device memory at `p` (p itself for host memory).
+  std::byte* view(const void* p);
+  // Pinned blocks allocated and not freed.
+  long pinnedLive() const { return pinnedLive_.load(); }
+
+  std::string name() const override { return "fake"; }
+  bool usable() override { return true; }
+  device::Memory memoryOf(const void* p) override;
+  void* allocPinned(size_t bytes) override;
+  void freePinned(void* p) noexcept override;
+  void copyAsync(void* dst, const void* src, size_t bytes, device::Stream stream) override;
+  device::Event createEvent() override;
+  void destroyEvent(device::Event event) noexcept override;
+  void record(device::Event event, device::Stream stream) override;
+  bool done(device::Event event) override;
+  void waitAtLeast(device::Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) override;
+
+ private:
+  struct Allocation {
+    size_t bytes;
+    std::byte* alias;  // the host's read-write mapping of the same pages
+  };
+  std::mutex mu_;
+  std::map<uintptr_t, Allocation> device_;  // guarded by mu_: by device address
+  std::atomic<long> pinnedLive_{0};
+  device::Runtime* previous_ = nullptr;
+};
+
+}  // namespace weft::test

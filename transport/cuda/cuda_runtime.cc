@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// The device runtime over the CUDA runtime API (cudart, linked statically; it loads the driver
+// when first used, so a machine without one gets usable() == false, not a failed start).
+#include <cuda_runtime.h>
+
+#include <mutex>
+
+#include "common/error.h"
+#include "transport/cuda/device.h"
+
+namespace weft::device {
+
+// transport/cuda/stream_wait.cu
+cudaError_t launchWaitAtLeast(cudaStream_t stream, const void* counter, uint64_t value);
+
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // reset, so that a later cudaGetLastError does not report it again
+    throw CudaError(std::string(what) + ": " + cudaGetErrorString(e));
+  }
+}
+
+cudaStream_t asStream(Stream s) { return static_cast<cudaStream_t>(s); }
+cudaEvent_t asEvent(Event e) { return static_cast<cudaEvent_t>(e); }
+
+class CudaRuntime final : public Runtime {
+ public:
+  std::string name() const override { return "cuda"; }
+
+  bool usable() override {
+    std::call_once(probed_, [&] {
+      int n = 0;
+      const cudaError_t e = cudaGetDeviceCount(&n);
+      usable_ = e == cudaSuccess && n > 0;
+      if (e != cudaSuccess) cudaGetLastError();
+    });
+    return usable_;
+  }
+
+  Memory memoryOf(const void* p) override {
+    cudaPointerAttributes a{};
+    const cudaError_t e = cudaPointerGetAttributes(&a, p);
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      throw InvalidArgument(std::string("cannot tell where buffer ") + std::to_string(uintptr_t(p)) +
+                            " lies: " + cudaGetErrorString(e));
+    }
+    return a.type == cudaMemoryTypeDevice || a.type == cudaMemoryTypeManaged ? Memory::Device : Memory::Host;
+  }
+
+  void* allocPinned(size_t bytes) override {
+    void* p = nullptr;
+    check(cudaHostAlloc(&p, bytes == 0 ? 1 : bytes, cudaHostAllocPortable | cudaHostAllocMapped), "cudaHostAlloc");
+    return p;
+  }
+  void freePinned(void* p) noexcept override { cudaFreeHost(p); }
+
+  void copyAsync(void* dst, const void* src, size_t bytes, Stream stream) override {
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, asStream(stream)), "cudaMemcpyAsync");
+  }
+
+  Event createEvent() override {
+    cudaEvent_t e = nullptr;
+    check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    return e;
+  }
+  void destroyEvent(Event e) noexcept override { cudaEventDestroy(asEvent(e)); }
+  void record(Event e, Stream stream) override { check(cudaEventRecord(asEvent(e), asStream(stream)), "cudaEventRecord"); }
+  bool done(Event e) override {
+    const cudaError_t r = cudaEventQuery(asEvent(e));
+    if (r == cudaErrorNotReady) return false;
+    check(r, "cudaEventQuery");
+    return true;
+  }
+
+  void waitAtLeast(Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) override {
+    check(launchWaitAtLeast(asStream(stream), counter, value), "stream wait kernel");
+  }
+
+ private:
+  std::once_flag probed_;
+  bool usable_ = false;
+};
+
+}  // namespace
+
+Runtime* cudaRuntime() {
+  static CudaRuntime r;
+  return &r;
+}
+
+}  // namespace weft::device

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// The process's device runtime (Note [Device runtime]).
+#include "transport/cuda/device.h"
+
+#include "weft_config.h"
+
+namespace weft::device {
+
+#if WEFT_HAVE_CUDA
+Runtime* cudaRuntime();  // transport/cuda/cuda_runtime.cc
+#endif
+
+namespace {
+
+std::atomic<Runtime*> gInstalled{nullptr};
+
+Runtime* builtIn() {
+#if WEFT_HAVE_CUDA
+  return cudaRuntime();
+#else
+  return nullptr;
+#endif
+}
+
+}  // namespace
+
+Runtime* runtime() {
+  Runtime* r = gInstalled.load(std::memory_order_acquire);
+  return r != nullptr ? r : builtIn();
+}
+
+Runtime* installRuntime(Runtime* r) { return gInstalled.exchange(r, std::memory_order_acq_rel); }
+
+}  // namespace weft::device

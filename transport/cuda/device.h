@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// The few things weft asks of a GPU runtime: where a buffer lies, pinned host memory, stream-
+// ordered copies, events, and a stream waiting for a host counter (Note [Device runtime]).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace weft::device {
+
+// A cudaStream_t. Weft's NULL stream means "host buffers" and never reaches a Runtime;
+// cudaStreamLegacy and cudaStreamPerThread (small non-NULL handles) name the default streams.
+using Stream = void*;
+// A cudaEvent_t (or the test runtime's own).
+using Event = void*;
+
+enum class Memory { Host, Device };
+
+// Note [Device runtime]: weft reaches CUDA only through this interface. The build with CUDA
+// installs one over the CUDA runtime (transport/cuda/cuda_runtime.cc: cudart, never libcuda); a
+// build without it has none, and a stream then is refused. Tests install their own
+// (tests/support/fake_device.h: "device memory" that the host cannot read, streams run by host
+// threads), so that every collective's stream-ordered path runs, and is checked, on machines
+// without a GPU. All methods may be called from any thread; errors throw CudaError.
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+  virtual std::string name() const = 0;
+  // Whether a device can be used now (false: no GPU or no driver); the rest is called only if so.
+  virtual bool usable() = 0;
+  // Where `p` lies: Device for device and managed memory, Host for any other pointer (pinned or
+  // not). Throws InvalidArgument for a pointer the runtime rejects.
+  virtual Memory memoryOf(const void* p) = 0;
+  // Host memory that copies to and from the device run at full speed from, and that kernels can
+  // read (page-locked, mapped). At least 64-byte aligned.
+  virtual void* allocPinned(size_t bytes) = 0;
+  virtual void freePinned(void* p) noexcept = 0;
+  // Enqueues a copy of `bytes` (either direction, or device to device) on `stream`.
+  virtual void copyAsync(void* dst, const void* src, size_t bytes, Stream stream) = 0;
+  virtual Event createEvent() = 0;
+  virtual void destroyEvent(Event event) noexcept = 0;
+  // Marks the point `stream` has reached: done(event) turns true once work before it finished.
+  virtual void record(Event event, Stream stream) = 0;
+  virtual bool done(Event event) = 0;
+  // Makes work enqueued on `stream` after this wait until *counter >= value. `counter` is in
+  // allocPinned memory; the host raises it with release stores.
+  virtual void waitAtLeast(Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) = 0;
+};
+
+// The process's runtime: the installed one, else CUDA's where built, else nullptr.
+Runtime* runtime();
+// For tests: replaces the runtime (nullptr restores the built-in one); returns the previous.
+// Not thread-safe with calls in flight.
+Runtime* installRuntime(Runtime* r);
+
+}  // namespace weft::device
