@@ -28,7 +28,7 @@ class AllToAll final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftAllToAll(a.send, a.recv, a.count, a.type, comm, nullptr);
+    return weftAllToAll(a.send, a.recv, a.count, a.type, comm, a.stream);
   }
 
   // Element k of rank r's send buffer is pattern (r, k): block j (k = j*count + i) goes to rank

@@ -24,8 +24,8 @@ class Barrier final : public weft::bench::Collective {
   double busBwFactor(int) const override { return 0.0; }
   Layout layoutFor(size_t, size_t, int) const override { return Layout{}; }
 
-  weftResult_t run(const CallArgs&, weftComm_t comm) const override {
-    return weftBarrier(comm, nullptr);
+  weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
+    return weftBarrier(comm, a.stream);
   }
 
   // Never called: the runner checks nothing for a collective that moves no data.

@@ -25,7 +25,7 @@ class Gather final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftGather(a.send, a.recv, a.count, a.type, a.root, comm, nullptr);
+    return weftGather(a.send, a.recv, a.count, a.type, a.root, comm, a.stream);
   }
 
   // Element i of rank r's block is pattern (r, i); block j of the root's result must be rank j's.

@@ -24,7 +24,7 @@ class Reduce final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftReduce(a.send, a.recv, a.count, a.type, a.op, a.root, comm, nullptr);
+    return weftReduce(a.send, a.recv, a.count, a.type, a.op, a.root, comm, a.stream);
   }
 
   void fillInput(const CheckSpec& spec, const Layout& layout, int rank, int,

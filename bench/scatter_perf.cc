@@ -25,7 +25,7 @@ class Scatter final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftScatter(a.send, a.recv, a.count, a.type, a.root, comm, nullptr);
+    return weftScatter(a.send, a.recv, a.count, a.type, a.root, comm, a.stream);
   }
 
   // Only the root has data: element k of its n blocks is pattern (root, k), so rank r must get

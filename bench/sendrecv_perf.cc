@@ -42,13 +42,13 @@ class SendRecv final : public weft::bench::Collective {
     const int next = (a.rank + 1) % a.nranks;
     const int prev = previous(a.rank, a.nranks);
     if (a.rank % 2 == 0) {
-      const weftResult_t sent = weftSend(a.send, a.count, a.type, next, comm, nullptr);
+      const weftResult_t sent = weftSend(a.send, a.count, a.type, next, comm, a.stream);
       if (sent != weftSuccess) return sent;
-      return weftRecv(a.recv, a.count, a.type, prev, comm, nullptr);
+      return weftRecv(a.recv, a.count, a.type, prev, comm, a.stream);
     }
-    const weftResult_t received = weftRecv(a.recv, a.count, a.type, prev, comm, nullptr);
+    const weftResult_t received = weftRecv(a.recv, a.count, a.type, prev, comm, a.stream);
     if (received != weftSuccess) return received;
-    return weftSend(a.send, a.count, a.type, next, comm, nullptr);
+    return weftSend(a.send, a.count, a.type, next, comm, a.stream);
   }
 
   void fillInput(const CheckSpec& spec, const Layout& layout, int rank, int,

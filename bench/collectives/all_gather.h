@@ -23,7 +23,7 @@ class AllGather final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftAllGather(a.send, a.recv, a.count, a.type, comm, nullptr);
+    return weftAllGather(a.send, a.recv, a.count, a.type, comm, a.stream);
   }
 
   // Element i of rank r's block is pattern (r, i); block j of every result must be rank j's.

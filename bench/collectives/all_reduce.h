@@ -23,7 +23,7 @@ class AllReduce final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftAllReduce(a.send, a.recv, a.count, a.type, a.op, comm, nullptr);
+    return weftAllReduce(a.send, a.recv, a.count, a.type, a.op, comm, a.stream);
   }
 
   // Every rank contributes its own pattern; every rank must end with the reduction of all.

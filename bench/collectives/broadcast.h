@@ -23,7 +23,7 @@ class Broadcast final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftBroadcast(a.send, a.recv, a.count, a.type, a.root, comm, nullptr);
+    return weftBroadcast(a.send, a.recv, a.count, a.type, a.root, comm, a.stream);
   }
 
   // Only the root has data; the others' receive buffers stay zero until the call fills them.

@@ -25,7 +25,7 @@ class ReduceScatter final : public weft::bench::Collective {
   }
 
   weftResult_t run(const CallArgs& a, weftComm_t comm) const override {
-    return weftReduceScatter(a.send, a.recv, a.count, a.type, a.op, comm, nullptr);
+    return weftReduceScatter(a.send, a.recv, a.count, a.type, a.op, comm, a.stream);
   }
 
   // Every rank contributes n blocks; rank r must end with block r of the reduction.

@@ -24,6 +24,7 @@ struct CallArgs {
   int rank = 0;              // the caller's rank and the number of ranks
   int nranks = 1;
   bool inPlace = false;      // send and recv point into one buffer, at the layout's offsets
+  void* stream = nullptr;    // --mem cuda: the cudaStream_t of the device buffers; else NULL
 };
 
 // One WEFT_ALGO rule: "<collective>:<algorithm>", the collective as WEFT_ALGO spells it.

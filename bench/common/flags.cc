@@ -51,10 +51,10 @@ size_t sizeOf(const Flag& f, std::string_view v) {
 }
 
 // The flags, in nccl-tests' order. The letters and long names are what nccl-tests users type.
-const std::array<Flag, 19> kFlags = {{
+const std::array<Flag, 20> kFlags = {{
     {'t', "nthreads", "<num threads>", "ranks as threads of this process. Default: 1",
      [](const Flag& f, Options& o, std::string_view v) { o.nThreads = intIn(f, v, 1, 4096); }},
-    {'g', "ngpus", "<1>", "devices per thread; weft ranks are host ranks, so only 1",
+    {'g', "ngpus", "<1>", "devices per thread: 1 (ranks share a GPU instead: -t N or weftrun -n N)",
      [](const Flag& f, Options& o, std::string_view v) {
        o.nGpus = intIn(f, v, 1, INT_MAX);
        if (o.nGpus != 1) fail(f.letter, f.longName, v, "1 (use -t N or weftrun -n N for more ranks)");
@@ -129,6 +129,13 @@ const std::array<Flag, 19> kFlags = {{
     {'R', "shared_buffers", "<0/1>", "take the buffers from weftMemAlloc, which peer processes map "
      "(the one-copy \"shared\" algorithms; nccl-tests' -R registers buffers). Default: 0",
      [](const Flag& f, Options& o, std::string_view v) { o.sharedBuffers = intIn(f, v, 0, 1) != 0; }},
+    {'D', "mem", "<host/cuda>", "where the buffers are: host memory, or CUDA device memory with the "
+     "calls on a stream. Default: cuda where a GPU is usable, else host",
+     [](const Flag& f, Options& o, std::string_view v) {
+       if (v == "host") o.memory = Memory::Host;
+       else if (v == "cuda") o.memory = Memory::Cuda;
+       else fail(f.letter, f.longName, v, "host or cuda");
+     }},
 }};
 
 const Flag* findFlag(char letter) {

@@ -23,9 +23,12 @@ inline constexpr int kAllRoots = -1;
 // -a: how the per-rank times of one measurement are combined (nccl-tests' numbering).
 enum class Average { Rank0 = 0, Mean = 1, Min = 2, Max = 3 };
 
+// --mem: where the buffers are. Auto is cuda where a GPU is usable, else host.
+enum class Memory { Auto, Host, Cuda };
+
 struct Options {
   int nThreads = 1;                 // -t: ranks as threads of this process
-  int nGpus = 1;                    // -g: accepted for compatibility, must be 1
+  int nGpus = 1;                    // -g: devices per thread, must be 1 (ranks share GPUs instead)
   size_t minBytes = 32 * kMiB;      // -b
   size_t maxBytes = 32 * kMiB;      // -e
   size_t stepBytes = 1 * kMiB;      // -i: used when stepFactor <= 1
@@ -43,6 +46,7 @@ struct Options {
   std::string algorithm;            // -A: force this weft algorithm; empty: weft chooses
   bool stats = false;               // -s: per-iteration min/p50/p99/max table
   bool sharedBuffers = false;       // -R: buffers from weftMemAlloc
+  Memory memory = Memory::Auto;     // -D/--mem: host or device buffers
   std::vector<std::string> commandLine;  // argv as given, for the JSON report
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/device.h"
 #include "bench/common/launch.h"
 #include "bench/common/runner.h"
 #include "bench/common/weft_call.h"
@@ -69,6 +70,25 @@ bool algorithmRefused(const std::string& program, const Options& options, const 
                program.c_str(), options.algorithm.c_str(), static_cast<int>(coll.name().size()),
                coll.name().data(), coll.weftAlgo(options.algorithm).c_str(),
                weftGetLastError(nullptr));
+  return true;
+}
+
+// --mem: auto becomes cuda where a GPU is usable, else host; cuda without one is a usage error.
+bool chooseMemory(const std::string& program, Options& options) {
+  if (options.memory == Memory::Auto) {
+    options.memory = !options.sharedBuffers && cuda::usable() ? Memory::Cuda : Memory::Host;
+    return true;
+  }
+  if (options.memory != Memory::Cuda) return true;
+  if (options.sharedBuffers) {
+    std::fprintf(stderr, "%s: -R 1 takes host buffers from weftMemAlloc: not with --mem cuda\n", program.c_str());
+    return false;
+  }
+  if (!cuda::usable()) {
+    std::fprintf(stderr, "%s: --mem cuda: no GPU can be used here (no device, no driver, or a build without "
+                 "CUDA)\n", program.c_str());
+    return false;
+  }
   return true;
 }
 
@@ -168,6 +188,7 @@ int runPerfMain(int argc, char** argv, const Collective& collective) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return 2;
   }
+  if (!chooseMemory(program, parsed.options)) return 2;
   if (!forceAlgorithm(program, parsed.options, collective)) return 1;
   if (launch.fromEnv) return runProcessRank(program, parsed.options, collective);
   return runThreadRanks(program, parsed.options, collective, launch.threads);

@@ -55,6 +55,7 @@ void writeConfig(JsonWriter& json, const RunRecord& run) {
   }
   json.key("stats").boolean(o.stats);
   json.key("shared_buffers").boolean(o.sharedBuffers);
+  json.key("mem").string(o.memory == Memory::Cuda ? "cuda" : "host");
   json.endObject();
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bench/common/bandwidth.h"
+#include "bench/common/device.h"
 #include "bench/common/dtype.h"
 #include "bench/common/layout.h"
 #include "bench/common/output_file.h"
@@ -26,13 +27,14 @@
 namespace weft::bench {
 namespace {
 
+enum class Kind { Heap, Shared, Device };  // aligned_alloc, weftMemAlloc, cudaMalloc
 struct FreeDeleter {
-  bool shared = false;  // from weftMemAlloc
+  Kind kind = Kind::Heap;
   void operator()(std::byte* p) const {
-    if (shared) {
-      weftMemFree(p);
-    } else {
-      std::free(p);
+    switch (kind) {
+      case Kind::Heap: std::free(p); break;
+      case Kind::Shared: weftMemFree(p); break;
+      case Kind::Device: cuda::free(p); break;
     }
   }
 };
@@ -49,21 +51,45 @@ Buffer allocateTouched(size_t bytes, bool shared = false) {
   } else {
     p = std::aligned_alloc(kAlign, rounded);
   }
-  Buffer buffer(static_cast<std::byte*>(p), FreeDeleter{shared});
+  Buffer buffer(static_cast<std::byte*>(p), FreeDeleter{shared ? Kind::Shared : Kind::Heap});
   if (!buffer) throw std::bad_alloc();
   std::memset(buffer.get(), 0, rounded);
   return buffer;
 }
 
+// --mem cuda: device memory, zeroed (cudaMemset), so no timed call pays for first use either.
+Buffer allocateDevice(size_t bytes) {
+  return Buffer(static_cast<std::byte*>(cuda::alloc(std::max<size_t>(bytes, 1))), FreeDeleter{Kind::Device});
+}
+
 class RankRunner {
  public:
   RankRunner(const Options& options, const Collective& collective, Backend& backend)
-      : options_(options), coll_(collective), backend_(backend), rank_(backend.rank()), nranks_(backend.size()) {
+      : options_(options), coll_(collective), backend_(backend), rank_(backend.rank()), nranks_(backend.size()),
+        device_(options.memory == Memory::Cuda) {
     // Every size rounds down, so maxBytes bounds every buffer.
-    send_ = allocateTouched(options_.maxBytes, options_.sharedBuffers);
-    recv_ = allocateTouched(options_.maxBytes, options_.sharedBuffers);
+    if (device_) {
+      // The timed calls run on device buffers and a stream; checks fill and read them through
+      // host copies (hostSend_, hostRecv_) at the same offsets.
+      deviceName_ = cuda::useDevice();  // per thread: -t ranks each make it current
+      stream_ = cuda::createStream();
+      send_ = allocateDevice(options_.maxBytes);
+      recv_ = allocateDevice(options_.maxBytes);
+      if (options_.check > 0) {
+        hostSend_ = allocateTouched(options_.maxBytes);
+        hostRecv_ = allocateTouched(options_.maxBytes);
+      }
+    } else {
+      send_ = allocateTouched(options_.maxBytes, options_.sharedBuffers);
+      recv_ = allocateTouched(options_.maxBytes, options_.sharedBuffers);
+    }
     if (options_.check > 0) expected_ = allocateTouched(options_.maxBytes);
   }
+  ~RankRunner() {
+    if (stream_ != nullptr) cuda::destroyStream(stream_);
+  }
+  RankRunner(const RankRunner&) = delete;
+  RankRunner& operator=(const RankRunner&) = delete;
 
   int64_t run() {
     const bool report = !options_.outputFile.empty();
@@ -116,8 +142,18 @@ class RankRunner {
     std::byte* recv;
   };
   Pointers pointers(const Layout& layout, size_t element, bool inPlace, size_t shift) const {
-    std::byte* base = recv_.get() + shift;
-    if (!inPlace) return {send_.get() + shift, base};
+    return pointersIn(send_.get(), recv_.get(), layout, element, inPlace, shift);
+  }
+  // The same offsets in the host copies, where the checks fill and read (--mem cuda); else the
+  // buffers themselves.
+  Pointers hostPointers(const Layout& layout, size_t element, bool inPlace) const {
+    if (!device_) return pointers(layout, element, inPlace, 0);
+    return pointersIn(hostSend_.get(), hostRecv_.get(), layout, element, inPlace, 0);
+  }
+  Pointers pointersIn(std::byte* send, std::byte* recv, const Layout& layout, size_t element, bool inPlace,
+                      size_t shift) const {
+    std::byte* base = recv + shift;
+    if (!inPlace) return {send + shift, base};
     const auto rank = static_cast<size_t>(rank_);
     return {base + layout.sendInPlaceOffset * rank * element,
             base + layout.recvInPlaceOffset * rank * element};
@@ -160,6 +196,7 @@ class RankRunner {
     print(parameterLine(options_));
     if (options_.blocking) print("# Blocking Enabled: a barrier after every operation\n");
     if (options_.sharedBuffers) print("# Shared buffers: send and receive buffers from weftMemAlloc\n");
+    if (device_) print("# Device buffers (--mem cuda): calls on a stream, rank 0 on " + deviceName_ + "\n");
     print("#\n# Using devices\n");
     // A slot: the pid (8 bytes), then the host name, NUL-terminated.
     constexpr size_t kSlot = 256;
@@ -239,11 +276,13 @@ class RankRunner {
       }
       if (grouped) backend_.groupEnd();
       if (options_.stats) {
+        if (device_) cuda::synchronize(stream_);  // a lap ends when its calls did
         const double now = watch.seconds();
         laps.push_back((now - lapStart) / options_.aggIters);
         lapStart = now;
       }
     }
+    if (device_) cuda::synchronize(stream_);  // the calls returned at once; the stream ran them
     double seconds = watch.seconds() / (double(options_.iters) * options_.aggIters);
     combineTimes(&seconds, 1);
     std::optional<IterationStats> stats;
@@ -279,16 +318,28 @@ class RankRunner {
     const CheckSpec spec{.type = type, .op = op, .nranks = nranks_, .seed = seed};
     const size_t element = elementSize(type);
     // Every in-place region lies within the first rowElements() of recv_.
-    std::memset(recv_.get(), 0, layout.rowElements() * element);
-    const Pointers at = pointers(layout, element, inPlace, 0);
+    const size_t rowBytes = layout.rowElements() * element;
+    std::memset(device_ ? hostRecv_.get() : recv_.get(), 0, rowBytes);
+    const Pointers at = hostPointers(layout, element, inPlace);
     coll_.fillInput(spec, layout, rank_, root, at.send);
     std::memcpy(expected_.get(), at.recv, layout.recvCount * element);
     coll_.fillExpected(spec, layout, rank_, root, expected_.get());
+    if (device_) {
+      // The buffers' first row, as the host copies hold it (every send and in-place region lies
+      // within it; the calls checked start at shift 0).
+      cuda::upload(recv_.get(), hostRecv_.get(), rowBytes, stream_);
+      if (!inPlace) cuda::upload(send_.get(), hostSend_.get(), rowBytes, stream_);
+    }
   }
 
   int64_t countMine(const Layout& layout, weftDataType_t type, weftRedOp_t op, bool inPlace) {
-    const std::byte* got = pointers(layout, elementSize(type), inPlace, 0).recv;
     const size_t count = layout.recvCount;
+    const std::byte* got = hostPointers(layout, elementSize(type), inPlace).recv;
+    if (device_) {
+      // After the checked call on the stream: stream order makes the copy wait for it.
+      cuda::download(const_cast<std::byte*>(got), pointers(layout, elementSize(type), inPlace, 0).recv,
+                     count * elementSize(type), stream_);
+    }
     size_t first = 0;
     const size_t wrong = countWrong(type, got, expected_.get(), count, &first);
     if (wrong != 0) {
@@ -315,9 +366,13 @@ class RankRunner {
     const size_t shift = bytes * (static_cast<size_t>(iter) % slots);
     const Pointers at = pointers(layout, element, inPlace, shift);
     const CallArgs args{.send = at.send, .recv = at.recv, .count = layout.count, .type = type,
-                        .op = op, .root = root, .rank = rank_, .nranks = nranks_, .inPlace = inPlace};
+                        .op = op, .root = root, .rank = rank_, .nranks = nranks_, .inPlace = inPlace,
+                        .stream = stream_};
     backend_.call(coll_, args);
-    if (options_.blocking && !grouped) barrier();
+    if (options_.blocking && !grouped) {
+      if (device_) cuda::synchronize(stream_);
+      barrier();
+    }
   }
 
   void barrier() {
@@ -356,7 +411,11 @@ class RankRunner {
   Backend& backend_;
   int rank_ = 0;
   int nranks_ = 1;
+  const bool device_;       // --mem cuda
+  std::string deviceName_;  // --mem cuda: "device 0 of 1: NVIDIA H200"
+  void* stream_ = nullptr;  // --mem cuda: this rank's stream
   Buffer send_, recv_, expected_;
+  Buffer hostSend_, hostRecv_;  // --mem cuda with checks: what is uploaded and downloaded
   uint64_t checkSeed_ = 0;  // the same sequence on every rank, so inputs agree
   int64_t checksFailed_ = 0;
   double bwSum_ = 0.0;

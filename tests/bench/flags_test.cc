@@ -206,3 +206,13 @@ TEST_CASE("usage lists the new flags", "[bench][flags]") {
   CHECK_THAT(text, Contains("[-A,--algorithm <name>]"));
   CHECK_THAT(text, Contains("[-s,--stats <0/1>]"));
 }
+
+TEST_CASE("--mem takes host or cuda, and defaults to choosing", "[bench][flags]") {
+  CHECK(parse({}).options.memory == Memory::Auto);
+  CHECK(parse({"--mem", "host"}).options.memory == Memory::Host);
+  CHECK(parse({"--mem=cuda"}).options.memory == Memory::Cuda);
+  CHECK(parse({"-Dcuda"}).options.memory == Memory::Cuda);
+  using Catch::Matchers::Contains;
+  CHECK_THAT(errorOf({"--mem", "gpu"}), Contains("-D/--mem: expected host or cuda"));
+  CHECK_THAT(usage("all_reduce_perf"), Contains("[-D,--mem <host/cuda>]"));
+}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/runtime/stream_cases.h"
+#include "tests/support/fake_device.h"
 #include "tests/support/ranks.h"
 
 using namespace weft::test;

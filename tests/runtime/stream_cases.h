@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "runtime/weft.h"
-#include "tests/support/fake_device.h"
 
 namespace weft::test {
 
