@@ -120,10 +120,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   Pending* p = &pending;
   p->args = args;
   p->args.seq = seq_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (failed_.load(std::memory_order_acquire)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
-  }
+  refuseIfFailed();
   // Empty calls take their number too, so that one rank's empty call against another's
   // non-empty one shows as a mismatch at their next message.
   coll::Context& ctx = p->ctx;
@@ -151,6 +148,13 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   if (log::enabled(log::Level::Info)) logChoice(p->args, ctx, chosen);
   p->op = chosen.algorithm->start(ctx, p->args);
   p->flight = flight_.start(p->args, chosen.algorithm->name());
+}
+
+void Communicator::refuseIfFailed() const {
+  if (failed_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
+  }
 }
 
 uint32_t Communicator::nextNumber(const coll::CollArgs& args) {

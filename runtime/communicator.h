@@ -118,6 +118,8 @@ class Communicator {
   // Refuses (InvalidArgument) a call with a NULL stream whose buffers are device memory, once
   // this process has made calls on streams (before, nothing here has touched the GPU runtime).
   void checkHostBuffers(const coll::CollArgs& args) const;
+  // Throws InvalidUsage, with the first failure, once the communicator has failed.
+  void refuseIfFailed() const;
 
   // A collective prepared to be advanced by the caller (groups drive several at once).
   struct Pending {

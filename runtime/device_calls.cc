@@ -211,6 +211,7 @@ Communicator::StreamCall Communicator::stageOnStream(const coll::CollArgs& args,
                           "buffers take a NULL stream");
   }
   gStreamsUsed.store(true, std::memory_order_relaxed);
+  refuseIfFailed();  // at once, as a host call would be, rather than through the request
   const coll::Footprint f = coll::footprint(args, rank_, size_);
   for (bool input : {true, false}) {
     const void* p = input ? f.in : f.out;

@@ -221,78 +221,80 @@ class Comm {
   }
   weftComm_t get() const { return comm_; }
 
-  void allReduce(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op) {
-    check(weftAllReduce(send, recv, count, type, op, comm_, nullptr));
+  // The collectives. `stream`: NULL for host buffers, or the cudaStream_t of device buffers, on
+  // which the call is ordered and returns at once (docs/api.md, "Device buffers and streams").
+  void allReduce(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, weftStream_t stream = nullptr) {
+    check(weftAllReduce(send, recv, count, type, op, comm_, stream));
   }
   template <class T>
   void allReduce(std::span<T> data, weftRedOp_t op) {  // in place
     allReduce(data.data(), data.data(), data.size(), dataTypeOf<std::remove_const_t<T>>(), op);
   }
-  void broadcast(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
-    check(weftBroadcast(send, recv, count, type, root, comm_, nullptr));
+  void broadcast(const void* send, void* recv, size_t count, weftDataType_t type, int root, weftStream_t stream = nullptr) {
+    check(weftBroadcast(send, recv, count, type, root, comm_, stream));
   }
   template <class T>
   void broadcast(std::span<T> data, int root) {  // in place
     broadcast(data.data(), data.data(), data.size(), dataTypeOf<std::remove_const_t<T>>(), root);
   }
-  void reduce(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, int root) {
-    check(weftReduce(send, recv, count, type, op, root, comm_, nullptr));
+  void reduce(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, int root, weftStream_t stream = nullptr) {
+    check(weftReduce(send, recv, count, type, op, root, comm_, stream));
   }
-  void allGather(const void* send, void* recv, size_t sendcount, weftDataType_t type) {
-    check(weftAllGather(send, recv, sendcount, type, comm_, nullptr));
+  void allGather(const void* send, void* recv, size_t sendcount, weftDataType_t type, weftStream_t stream = nullptr) {
+    check(weftAllGather(send, recv, sendcount, type, comm_, stream));
   }
-  void reduceScatter(const void* send, void* recv, size_t recvcount, weftDataType_t type, weftRedOp_t op) {
-    check(weftReduceScatter(send, recv, recvcount, type, op, comm_, nullptr));
+  void reduceScatter(const void* send, void* recv, size_t recvcount, weftDataType_t type, weftRedOp_t op, weftStream_t stream = nullptr) {
+    check(weftReduceScatter(send, recv, recvcount, type, op, comm_, stream));
   }
-  void allToAll(const void* send, void* recv, size_t count, weftDataType_t type) {
-    check(weftAllToAll(send, recv, count, type, comm_, nullptr));
+  void allToAll(const void* send, void* recv, size_t count, weftDataType_t type, weftStream_t stream = nullptr) {
+    check(weftAllToAll(send, recv, count, type, comm_, stream));
   }
-  void scatter(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
-    check(weftScatter(send, recv, count, type, root, comm_, nullptr));
+  void scatter(const void* send, void* recv, size_t count, weftDataType_t type, int root, weftStream_t stream = nullptr) {
+    check(weftScatter(send, recv, count, type, root, comm_, stream));
   }
-  void gather(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
-    check(weftGather(send, recv, count, type, root, comm_, nullptr));
+  void gather(const void* send, void* recv, size_t count, weftDataType_t type, int root, weftStream_t stream = nullptr) {
+    check(weftGather(send, recv, count, type, root, comm_, stream));
   }
-  void send(const void* buf, size_t count, weftDataType_t type, int peer) {
-    check(weftSend(buf, count, type, peer, comm_, nullptr));
+  void send(const void* buf, size_t count, weftDataType_t type, int peer, weftStream_t stream = nullptr) {
+    check(weftSend(buf, count, type, peer, comm_, stream));
   }
-  void recv(void* buf, size_t count, weftDataType_t type, int peer) {
-    check(weftRecv(buf, count, type, peer, comm_, nullptr));
+  void recv(void* buf, size_t count, weftDataType_t type, int peer, weftStream_t stream = nullptr) {
+    check(weftRecv(buf, count, type, peer, comm_, stream));
   }
-  void barrier() { check(weftBarrier(comm_, nullptr)); }
+  void barrier(weftStream_t stream = nullptr) { check(weftBarrier(comm_, stream)); }
 
   // Nonblocking forms (weft*Async): run on the communicator's progress thread, in call order.
-  Work allReduceAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op) {
-    return started(weftAllReduceAsync(send, recv, count, type, op, comm_, nullptr, &pending_));
+  Work allReduceAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, weftStream_t stream = nullptr) {
+    return started(weftAllReduceAsync(send, recv, count, type, op, comm_, stream, &pending_));
   }
-  Work broadcastAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
-    return started(weftBroadcastAsync(send, recv, count, type, root, comm_, nullptr, &pending_));
+  Work broadcastAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root, weftStream_t stream = nullptr) {
+    return started(weftBroadcastAsync(send, recv, count, type, root, comm_, stream, &pending_));
   }
-  Work reduceAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, int root) {
-    return started(weftReduceAsync(send, recv, count, type, op, root, comm_, nullptr, &pending_));
+  Work reduceAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftRedOp_t op, int root, weftStream_t stream = nullptr) {
+    return started(weftReduceAsync(send, recv, count, type, op, root, comm_, stream, &pending_));
   }
-  Work allGatherAsync(const void* send, void* recv, size_t sendcount, weftDataType_t type) {
-    return started(weftAllGatherAsync(send, recv, sendcount, type, comm_, nullptr, &pending_));
+  Work allGatherAsync(const void* send, void* recv, size_t sendcount, weftDataType_t type, weftStream_t stream = nullptr) {
+    return started(weftAllGatherAsync(send, recv, sendcount, type, comm_, stream, &pending_));
   }
-  Work reduceScatterAsync(const void* send, void* recv, size_t recvcount, weftDataType_t type, weftRedOp_t op) {
-    return started(weftReduceScatterAsync(send, recv, recvcount, type, op, comm_, nullptr, &pending_));
+  Work reduceScatterAsync(const void* send, void* recv, size_t recvcount, weftDataType_t type, weftRedOp_t op, weftStream_t stream = nullptr) {
+    return started(weftReduceScatterAsync(send, recv, recvcount, type, op, comm_, stream, &pending_));
   }
-  Work allToAllAsync(const void* send, void* recv, size_t count, weftDataType_t type) {
-    return started(weftAllToAllAsync(send, recv, count, type, comm_, nullptr, &pending_));
+  Work allToAllAsync(const void* send, void* recv, size_t count, weftDataType_t type, weftStream_t stream = nullptr) {
+    return started(weftAllToAllAsync(send, recv, count, type, comm_, stream, &pending_));
   }
-  Work scatterAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
-    return started(weftScatterAsync(send, recv, count, type, root, comm_, nullptr, &pending_));
+  Work scatterAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root, weftStream_t stream = nullptr) {
+    return started(weftScatterAsync(send, recv, count, type, root, comm_, stream, &pending_));
   }
-  Work gatherAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root) {
-    return started(weftGatherAsync(send, recv, count, type, root, comm_, nullptr, &pending_));
+  Work gatherAsync(const void* send, void* recv, size_t count, weftDataType_t type, int root, weftStream_t stream = nullptr) {
+    return started(weftGatherAsync(send, recv, count, type, root, comm_, stream, &pending_));
   }
-  Work sendAsync(const void* buf, size_t count, weftDataType_t type, int peer) {
-    return started(weftSendAsync(buf, count, type, peer, comm_, nullptr, &pending_));
+  Work sendAsync(const void* buf, size_t count, weftDataType_t type, int peer, weftStream_t stream = nullptr) {
+    return started(weftSendAsync(buf, count, type, peer, comm_, stream, &pending_));
   }
-  Work recvAsync(void* buf, size_t count, weftDataType_t type, int peer) {
-    return started(weftRecvAsync(buf, count, type, peer, comm_, nullptr, &pending_));
+  Work recvAsync(void* buf, size_t count, weftDataType_t type, int peer, weftStream_t stream = nullptr) {
+    return started(weftRecvAsync(buf, count, type, peer, comm_, stream, &pending_));
   }
-  Work barrierAsync() { return started(weftBarrierAsync(comm_, nullptr, &pending_)); }
+  Work barrierAsync(weftStream_t stream = nullptr) { return started(weftBarrierAsync(comm_, stream, &pending_)); }
   // weftCommAbort: ends the communicator without waiting for its peers (from any thread; calls
   // in progress on it fail); the object is empty afterwards.
   void abort() noexcept {

@@ -109,6 +109,10 @@ TEST_CASE("a stream that never reaches its call fails it within WEFT_TIMEOUT, an
     }
     results[size_t(rank)] = weftWait(&req);
     messages[size_t(rank)] = lastError(comm.get());
+    // The failed communicator refuses the next call at once, on a stream as off one.
+    if (weftAllReduce(d, d, 64, weftInt32, weftSum, comm.get(), stream.handle()) != weftInvalidUsage) {
+      throw std::runtime_error("a call on a failed communicator was not refused");
+    }
     if (rank == 0) unblock.store(true);
     stream.synchronize();  // the failed call lets the stream go on: this returns
     dev.free(d);
