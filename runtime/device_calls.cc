@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "common/log.h"
 #include "collectives/signature.h"
 #include "runtime/communicator.h"
+#include "transport/shared_memory.h"
 
 namespace weft::runtime {
 
@@ -36,6 +38,7 @@ namespace {
 std::atomic<bool> gStreamsUsed{false};
 
 constexpr size_t kAlign = 64;
+constexpr size_t kPage = 4096;
 size_t alignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 // The smallest block worth pinning: pinning costs a system call and page faults, so small
@@ -58,7 +61,14 @@ bool streamsUsed() { return gStreamsUsed.load(std::memory_order_relaxed); }
 
 DeviceCalls::DeviceCalls(device::Runtime& rt, const WaitPolicy& wait, double closeSeconds)
     : rt_(rt), wait_(wait), closeSeconds_(closeSeconds) {
-  void* p = rt_.allocPinned(kAlign);
+  void* p = std::aligned_alloc(kPage, kPage);
+  if (p == nullptr) throw std::bad_alloc();
+  try {
+    rt_.pin(p, kPage);
+  } catch (...) {
+    std::free(p);
+    throw;
+  }
   counter_ = new (p) std::atomic<uint64_t>(0);
 }
 
@@ -77,12 +87,16 @@ DeviceCalls::~DeviceCalls() {
   if (leaked) {
     WEFT_LOG(Warn, "a stream still uses this communicator's staging after %.0f s; it is left allocated", closeSeconds_);
   } else {
-    rt_.freePinned(counter_);
+    rt_.unpin(counter_);
+    std::free(counter_);
   }
 }
 
 void DeviceCalls::free(Block& b) {
-  if (b.host != nullptr) rt_.freePinned(b.host);
+  if (b.host != nullptr) {
+    rt_.unpin(b.host);
+    transport::freeShared(b.host);
+  }
   if (b.filled != nullptr) rt_.destroyEvent(b.filled);
   if (b.emptied != nullptr) rt_.destroyEvent(b.emptied);
   b = Block{};
@@ -106,12 +120,18 @@ DeviceCalls::Block& DeviceCalls::take(size_t bytes) {
   auto b = std::make_unique<Block>();
   b->filled = rt_.createEvent();
   b->emptied = rt_.createEvent();
+  // From weft's shared allocator (weftMemAlloc's): a peer process on this host can then load
+  // and store the staged data where it lies (the one-copy "shared" algorithms), as with a user's
+  // shared buffers.
+  void* host = transport::allocateShared(size);
   try {
-    b->host = static_cast<std::byte*>(rt_.allocPinned(size));
+    rt_.pin(host, size);
   } catch (...) {
+    transport::freeShared(host);
     free(*b);
     throw;
   }
+  b->host = static_cast<std::byte*>(host);
   b->bytes = size;
   blocks_.push_back(std::move(b));
   return *blocks_.back();

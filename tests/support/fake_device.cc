@@ -118,17 +118,16 @@ device::Memory FakeDevice::memoryOf(const void* p) {
   return view(p) != p ? device::Memory::Device : device::Memory::Host;
 }
 
-void* FakeDevice::allocPinned(size_t bytes) {
-  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (p == nullptr) throw std::bad_alloc();
+void FakeDevice::pin(void* p, size_t bytes) {
+  // As cudaHostRegister: page-aligned memory, all of it there (the pages are touched, as
+  // page-locking faults them in).
+  if (reinterpret_cast<uintptr_t>(p) % size_t(sysconf(_SC_PAGESIZE)) != 0) throw std::invalid_argument("fake device: pin of an unaligned range");
+  volatile const std::byte* b = static_cast<const std::byte*>(p);
+  for (size_t i = 0; i < bytes; i += 4096) (void)b[i];
   pinnedLive_.fetch_add(1);
-  return p;
 }
 
-void FakeDevice::freePinned(void* p) noexcept {
-  std::free(p);
-  pinnedLive_.fetch_sub(1);
-}
+void FakeDevice::unpin(void*) noexcept { pinnedLive_.fetch_sub(1); }
 
 void FakeDevice::copyAsync(void* dst, const void* src, size_t bytes, device::Stream stream) {
   asStream(stream).enqueue([this, dst, src, bytes] { std::memcpy(view(dst), view(src), bytes); });

@@ -51,14 +51,14 @@ class FakeDevice final : public device::Runtime {
   void free(void* p);
   // Where a stream's task reads and writes device memory at `p` (p itself for host memory).
   std::byte* view(const void* p);
-  // Pinned blocks allocated and not freed.
+  // Ranges pinned and not unpinned.
   long pinnedLive() const { return pinnedLive_.load(); }
 
   std::string name() const override { return "fake"; }
   bool usable() override { return true; }
   device::Memory memoryOf(const void* p) override;
-  void* allocPinned(size_t bytes) override;
-  void freePinned(void* p) noexcept override;
+  void pin(void* p, size_t bytes) override;
+  void unpin(void* p) noexcept override;
   void copyAsync(void* dst, const void* src, size_t bytes, device::Stream stream) override;
   device::Event createEvent() override;
   void destroyEvent(device::Event event) noexcept override;

@@ -50,12 +50,10 @@ class CudaRuntime final : public Runtime {
     return a.type == cudaMemoryTypeDevice || a.type == cudaMemoryTypeManaged ? Memory::Device : Memory::Host;
   }
 
-  void* allocPinned(size_t bytes) override {
-    void* p = nullptr;
-    check(cudaHostAlloc(&p, bytes == 0 ? 1 : bytes, cudaHostAllocPortable | cudaHostAllocMapped), "cudaHostAlloc");
-    return p;
+  void pin(void* p, size_t bytes) override {
+    check(cudaHostRegister(p, bytes, cudaHostRegisterPortable | cudaHostRegisterMapped), "cudaHostRegister");
   }
-  void freePinned(void* p) noexcept override { cudaFreeHost(p); }
+  void unpin(void* p) noexcept override { cudaHostUnregister(p); }
 
   void copyAsync(void* dst, const void* src, size_t bytes, Stream stream) override {
     check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, asStream(stream)), "cudaMemcpyAsync");

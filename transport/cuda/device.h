@@ -33,10 +33,11 @@ class Runtime {
   // Where `p` lies: Device for device and managed memory, Host for any other pointer (pinned or
   // not). Throws InvalidArgument for a pointer the runtime rejects.
   virtual Memory memoryOf(const void* p) = 0;
-  // Host memory that copies to and from the device run at full speed from, and that kernels can
-  // read (page-locked, mapped). At least 64-byte aligned.
-  virtual void* allocPinned(size_t bytes) = 0;
-  virtual void freePinned(void* p) noexcept = 0;
+  // Page-locks [p, p + bytes), page-aligned host memory the caller owns, so that copies to and
+  // from the device run at full speed from it and kernels can read it (mapped); unpin() undoes
+  // it, before the memory is freed.
+  virtual void pin(void* p, size_t bytes) = 0;
+  virtual void unpin(void* p) noexcept = 0;
   // Enqueues a copy of `bytes` (either direction, or device to device) on `stream`.
   virtual void copyAsync(void* dst, const void* src, size_t bytes, Stream stream) = 0;
   virtual Event createEvent() = 0;
@@ -45,7 +46,7 @@ class Runtime {
   virtual void record(Event event, Stream stream) = 0;
   virtual bool done(Event event) = 0;
   // Makes work enqueued on `stream` after this wait until *counter >= value. `counter` is in
-  // allocPinned memory; the host raises it with release stores.
+  // pinned memory; the host raises it with release stores.
   virtual void waitAtLeast(Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) = 0;
 };
 
