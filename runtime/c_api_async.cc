@@ -13,7 +13,7 @@ void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_
   if (stream != nullptr) {
     // Note [Stream-ordered calls]: enqueued on the stream now, run by the progress thread (or
     // the group) later; the call returns at once, with or without a request.
-    runtime::Communicator::StreamCall call = c.stageOnStream(args, stream);
+    runtime::Communicator::StreamCall call = c.stageOnStream(args, stream, request != nullptr);
     std::shared_ptr<runtime::Work> work = call.work;
     try {
       if (runtime::groupDepth() > 0) {

@@ -114,7 +114,8 @@ class Communicator {
     std::function<void()> out;  // enqueues the stream's wait and copies back (DeviceCalls::Staged)
     std::shared_ptr<Work> work;
   };
-  StreamCall stageOnStream(const coll::CollArgs& args, void* stream);
+  // `landing`: the Work completes only once the results are in the device buffers (a request).
+  StreamCall stageOnStream(const coll::CollArgs& args, void* stream, bool landing);
   // Refuses (InvalidArgument) a call with a NULL stream whose buffers are device memory, once
   // this process has made calls on streams (before, nothing here has touched the GPU runtime).
   void checkHostBuffers(const coll::CollArgs& args) const;

@@ -137,7 +137,8 @@ DeviceCalls::Block& DeviceCalls::take(size_t bytes) {
   return *blocks_.back();
 }
 
-DeviceCalls::Staged DeviceCalls::stage(const coll::CollArgs& args, const coll::Footprint& f, device::Stream stream) {
+DeviceCalls::Staged DeviceCalls::stage(const coll::CollArgs& args, const coll::Footprint& f, device::Stream stream,
+                                       bool landing) {
   std::lock_guard<std::mutex> lock(mu_);
   // The layout of the block: an input and output that overlap (a call in place) keep their
   // offsets from each other, so the host call is in place too; otherwise input, then output.
@@ -168,22 +169,31 @@ DeviceCalls::Staged DeviceCalls::stage(const coll::CollArgs& args, const coll::F
     throw;
   }
   Block* block = &b;  // blocks live in unique_ptrs: the address stays
-  s.out = [this, block, ticket, stream, out = f.out, bytes = f.outBytes, from = b.host + outAt] {
+  // A request's own event (a block's is re-recorded when the block is reused), freed with the
+  // last copy of this function.
+  std::shared_ptr<void> landed;
+  if (landing) {
+    device::Runtime* rt = &rt_;
+    landed = std::shared_ptr<void>(rt_.createEvent(), [rt](void* e) { rt->destroyEvent(e); });
+    s.landed = [rt, landed] { return rt->done(landed.get()); };
+  }
+  s.out = [this, block, ticket, stream, landed, out = f.out, bytes = f.outBytes, from = b.host + outAt] {
     std::lock_guard<std::mutex> lock(mu_);
     block->taken = false;  // from here its second event tells when it is free
     rt_.waitAtLeast(stream, counter_, ticket);
     if (out != nullptr) rt_.copyAsync(out, from, bytes, stream);
     rt_.record(block->emptied, stream);
+    if (landed) rt_.record(landed.get(), stream);
   };
   s.ready = [this, filled = b.filled, args](const Deadline& deadline, const std::atomic<bool>& aborted) {
     Backoff backoff(wait_);
     while (!rt_.done(filled)) {
       if (aborted.load(std::memory_order_acquire)) {
-        throw InvalidUsage(std::string("a ") + coll::collName(args.kind) + " on a stream waited for the stream: " +
+        throw InvalidUsage(std::string(coll::collName(args.kind)) + " on a stream, waiting for the stream: " +
                            coll::kAbortedByUser);
       }
       if (deadline.expired()) {
-        throw Timeout(std::string("the stream of a ") + coll::collName(args.kind) + " did not reach the call " +
+        throw Timeout(std::string(coll::collName(args.kind)) + " on a stream: the stream did not reach the call " +
                       deadline.describe() + " (WEFT_TIMEOUT): the work enqueued on it before the call has not finished");
       }
       if (backoff.next()) std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -220,7 +230,7 @@ const char* bufferName(bool input) { return input ? "sendbuff" : "recvbuff"; }
 
 }  // namespace
 
-Communicator::StreamCall Communicator::stageOnStream(const coll::CollArgs& args, void* stream) {
+Communicator::StreamCall Communicator::stageOnStream(const coll::CollArgs& args, void* stream, bool landing) {
   device::Runtime* rt = device::runtime();
   if (rt == nullptr) {
     throw InvalidArgument("a stream was given, but this weft was built without CUDA (nvcc was not found): "
@@ -241,9 +251,10 @@ Communicator::StreamCall Communicator::stageOnStream(const coll::CollArgs& args,
     }
   }
   if (!device_) device_ = std::make_unique<DeviceCalls>(*rt, config_.wait, config_.timeoutSeconds);
-  DeviceCalls::Staged staged = device_->stage(args, f, stream);
+  DeviceCalls::Staged staged = device_->stage(args, f, stream, landing);
   StreamCall call{staged.host, std::move(staged.ready), std::move(staged.out), std::make_shared<Work>()};
   call.work->onComplete(std::move(staged.release));
+  if (staged.landed) call.work->landedWhen(std::move(staged.landed));
   return call;
 }
 

@@ -40,10 +40,12 @@ class DeviceCalls {
     // Waits until the stream reached the call (Communicator::Ready).
     std::function<void(const Deadline&, const std::atomic<bool>& aborted)> ready;
     std::function<void()> release;            // the host is done: the stream may go on
+    // With `landing` asked of stage(): whether the copies back are done (Work::landedWhen).
+    std::function<bool()> landed;
   };
   // Enqueues on `stream` the copies of the call's input to pinned memory; out() the rest.
   // release() must run exactly once, whatever happens, once stage() returned.
-  Staged stage(const coll::CollArgs& args, const coll::Footprint& f, device::Stream stream);
+  Staged stage(const coll::CollArgs& args, const coll::Footprint& f, device::Stream stream, bool landing);
 
  private:
   struct Block {

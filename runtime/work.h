@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace weft::runtime {
@@ -15,22 +16,38 @@ namespace weft::runtime {
 class Work {
  public:
   bool isCompleted() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return done_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!done_) return false;
+      if (error_) return true;
+    }
+    return !landed_ || landed_();
   }
 
   // Waits until completed or `seconds` pass (negative: no limit). Returns whether it completed;
   // once completed, rethrows the error the collective ended with, if any.
   bool wait(double seconds) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (seconds < 0) {
-      cv_.wait(lock, [&] { return done_; });
-    } else if (!cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return done_; })) {
-      return false;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds < 0 ? 1e9 : seconds);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (seconds < 0) {
+        cv_.wait(lock, [&] { return done_; });
+      } else if (!cv_.wait_until(lock, until, [&] { return done_; })) {
+        return false;
+      }
+      if (error_) std::rethrow_exception(error_);
     }
-    if (error_) std::rethrow_exception(error_);
+    // A call on a stream: its results reach the device buffers in the stream's order, a moment
+    // after the host is done (the copies back); wait for those too.
+    while (landed_ && !landed_()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
     return true;
   }
+
+  // For a call on a stream: whether its results are in place (set before the Work is shared).
+  void landedWhen(std::function<bool()> fn) { landed_ = std::move(fn); }
 
   std::exception_ptr exception() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -58,6 +75,7 @@ class Work {
   bool done_ = false;              // guarded by mu_
   std::exception_ptr error_;       // guarded by mu_
   std::function<void()> onComplete_;  // set before sharing, run by complete()
+  std::function<bool()> landed_;      // set before sharing
 };
 
 }  // namespace weft::runtime

@@ -71,9 +71,9 @@ TEST_CASE("host and device buffers do not mix in a call", "[stream]") {
   dev.free(d);
 }
 
-TEST_CASE("a request on a stream completes with its call, and the stream gets the result", "[stream]") {
+TEST_CASE("a request on a stream completes once the results are in the device buffer", "[stream]") {
   FakeDevice dev;
-  auto comms = weft::Comm::initAll(3);
+  auto comms = initAllWith(3, {{"WEFT_TIMEOUT", "30"}});  // a rank that fails leaves the rest soon
   onEachRank(comms, [&](weft::Comm& comm, int rank) {
     FakeStream stream;
     void* d = dev.malloc(1000 * 4);
@@ -83,6 +83,19 @@ TEST_CASE("a request on a stream completes with its call, and the stream gets th
       throw std::runtime_error(lastError(comm.get()));
     }
     if (weftWait(&req) != weftSuccess) throw std::runtime_error("weftWait: " + lastError(comm.get()));
+    // weftWait returned: the results are in the device buffer, without a wait for the stream.
+    const auto* got = reinterpret_cast<const int32_t*>(dev.view(d));
+    if (std::vector<int32_t>(got, got + 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum after weftWait");
+    // weftTest says done only once they are there too.
+    fill(dev, stream, d, 1000, rank + 1);
+    if (weftAllReduceAsync(d, d, 1000, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
+      throw std::runtime_error(lastError(comm.get()));
+    }
+    int done = 0;
+    while (!done) {
+      if (weftTest(&req, &done) != weftSuccess) throw std::runtime_error("weftTest: " + lastError(comm.get()));
+    }
+    if (std::vector<int32_t>(got, got + 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum after weftTest");
     if (readBack(dev, stream, d, 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum");
     dev.free(d);
   });
