@@ -153,6 +153,15 @@ DeviceCalls::Staged DeviceCalls::stage(const coll::CollArgs& args, const coll::F
     outAt = alignUp(f.inBytes);
     total = outAt + f.outBytes;
   }
+  // What may throw comes first: once a ticket is taken, later calls' streams wait for it.
+  const int device = rt_.currentDevice();
+  // A request's own event (a block's is re-recorded when the block is reused), freed with the
+  // last copy of the functions below.
+  std::shared_ptr<void> landed;
+  if (landing) {
+    device::Runtime* rt = &rt_;
+    landed = std::shared_ptr<void>(rt_.createEvent(), [rt](void* e) { rt->destroyEvent(e); });
+  }
   Block& b = take(total);
   b.taken = true;
   Staged s;
@@ -169,14 +178,7 @@ DeviceCalls::Staged DeviceCalls::stage(const coll::CollArgs& args, const coll::F
     throw;
   }
   Block* block = &b;  // blocks live in unique_ptrs: the address stays
-  // A request's own event (a block's is re-recorded when the block is reused), freed with the
-  // last copy of this function.
-  std::shared_ptr<void> landed;
-  if (landing) {
-    device::Runtime* rt = &rt_;
-    landed = std::shared_ptr<void>(rt_.createEvent(), [rt](void* e) { rt->destroyEvent(e); });
-    s.landed = [rt, landed] { return rt->done(landed.get()); };
-  }
+  if (landed) s.landed = [rt = &rt_, landed] { return rt->done(landed.get()); };
   s.out = [this, block, ticket, stream, landed, out = f.out, bytes = f.outBytes, from = b.host + outAt] {
     std::lock_guard<std::mutex> lock(mu_);
     block->taken = false;  // from here its second event tells when it is free
@@ -185,7 +187,8 @@ DeviceCalls::Staged DeviceCalls::stage(const coll::CollArgs& args, const coll::F
     rt_.record(block->emptied, stream);
     if (landed) rt_.record(landed.get(), stream);
   };
-  s.ready = [this, filled = b.filled, args](const Deadline& deadline, const std::atomic<bool>& aborted) {
+  s.ready = [this, filled = b.filled, args, device](const Deadline& deadline, const std::atomic<bool>& aborted) {
+    rt_.useDevice(device);  // on the progress thread: the caller's device, not device 0
     Backoff backoff(wait_);
     while (!rt_.done(filled)) {
       if (aborted.load(std::memory_order_acquire)) {

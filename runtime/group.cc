@@ -49,10 +49,10 @@ void Group::run() {
   // Each communicator counts this thread as inside (since add()) until the group is done.
   std::vector<std::unique_ptr<Communicator::Inside>> inside = std::move(inside_);
   inside_.clear();
-  // Note [Stream-ordered calls]: a group with calls on streams, all on one communicator, runs on
+  // Note [Stream-ordered calls]: a group of calls on streams, all on one communicator, runs on
   // that communicator's progress thread, in order with its other calls, and weftGroupEnd returns
-  // at once, as NCCL's does. (Spanning several communicators, it runs here, once the streams
-  // reached it.)
+  // at once, as NCCL's does. (With calls on host buffers too, or spanning several communicators,
+  // it runs here, once the streams reached it: host calls are done when weftGroupEnd returns.)
   // Every call's copies in were enqueued when it was recorded; now every wait and copy back, so
   // that a stream never waits for a call of this group before another one's input is on the host.
   try {
@@ -63,7 +63,7 @@ void Group::run() {
     for (Call& c : calls) c.work->complete(std::current_exception());
     throw;
   }
-  const bool onStreams = std::any_of(calls.begin(), calls.end(), [](const Call& c) { return bool(c.ready); });
+  const bool onStreams = std::all_of(calls.begin(), calls.end(), [](const Call& c) { return bool(c.ready); });
   const bool oneComm = std::all_of(calls.begin(), calls.end(), [&](const Call& c) { return c.comm == calls[0].comm; });
   if (onStreams && oneComm) {
     auto owned = std::make_shared<std::vector<Call>>(std::move(calls));

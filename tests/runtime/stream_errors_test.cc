@@ -165,3 +165,20 @@ TEST_CASE("destroying or aborting a communicator lets its streams go on and free
   CHECK(dev.pinnedLive() == 0);
   dev.free(d);
 }
+
+TEST_CASE("a group with host and stream calls ends with its host calls done", "[stream]") {
+  FakeDevice dev;
+  FakeStream stream;
+  auto comms = weft::Comm::initAll(1);
+  weftComm_t c = comms[0].get();
+  void* d = dev.malloc(4096);
+  std::vector<int32_t> in(1024, 7), out(1024, 0);
+  fill(dev, stream, d, 1024, 3);
+  REQUIRE(weftGroupStart() == weftSuccess);
+  REQUIRE(weftAllReduce(in.data(), out.data(), 1024, weftInt32, weftSum, c, nullptr) == weftSuccess);
+  REQUIRE(weftAllReduce(d, d, 1024, weftInt32, weftSum, c, stream.handle()) == weftSuccess);
+  REQUIRE(weftGroupEnd() == weftSuccess);
+  CHECK(out == in);  // run by weftGroupEnd, not handed to the progress thread
+  CHECK(readBack(dev, stream, d, 1024) == std::vector<int32_t>(1024, 3));
+  dev.free(d);
+}

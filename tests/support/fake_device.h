@@ -57,6 +57,8 @@ class FakeDevice final : public device::Runtime {
   std::string name() const override { return "fake"; }
   bool usable() override { return true; }
   device::Memory memoryOf(const void* p) override;
+  int currentDevice() override { return 0; }
+  void useDevice(int) override {}
   void pin(void* p, size_t bytes) override;
   void unpin(void* p) noexcept override;
   void copyAsync(void* dst, const void* src, size_t bytes, device::Stream stream) override;

@@ -50,6 +50,13 @@ class CudaRuntime final : public Runtime {
     return a.type == cudaMemoryTypeDevice || a.type == cudaMemoryTypeManaged ? Memory::Device : Memory::Host;
   }
 
+  int currentDevice() override {
+    int d = 0;
+    check(cudaGetDevice(&d), "cudaGetDevice");
+    return d;
+  }
+  void useDevice(int device) override { check(cudaSetDevice(device), "cudaSetDevice"); }
+
   void pin(void* p, size_t bytes) override {
     check(cudaHostRegister(p, bytes, cudaHostRegisterPortable | cudaHostRegisterMapped), "cudaHostRegister");
   }

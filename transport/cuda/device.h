@@ -33,6 +33,11 @@ class Runtime {
   // Where `p` lies: Device for device and managed memory, Host for any other pointer (pinned or
   // not). Throws InvalidArgument for a pointer the runtime rejects.
   virtual Memory memoryOf(const void* p) = 0;
+  // The calling thread's current device, and making `device` current: the progress thread takes
+  // the caller's before it asks about the caller's events (a thread that touches CUDA without
+  // one would make device 0's context).
+  virtual int currentDevice() = 0;
+  virtual void useDevice(int device) = 0;
   // Page-locks [p, p + bytes), page-aligned host memory the caller owns, so that copies to and
   // from the device run at full speed from it and kernels can read it (mapped); unpin() undoes
   // it, before the memory is freed.
