@@ -13,20 +13,27 @@ void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_
   if (stream != nullptr) {
     // Note [Stream-ordered calls]: enqueued on the stream now, run by the progress thread (or
     // the group) later; the call returns at once, with or without a request.
-    runtime::Communicator::StreamCall call = c.stageOnStream(args, stream, request != nullptr);
-    std::shared_ptr<runtime::Work> work = call.work;
+    runtime::Communicator::StreamCalls calls = c.stageOnStream(args, stream, request != nullptr);
+    size_t handed = 0;  // pieces whose Work the progress thread or the group now owes
     try {
       if (runtime::groupDepth() > 0) {
-        runtime::threadGroup().add(c, call.host, work, std::move(call.ready), std::move(call.out));
+        for (auto& p : calls.pieces) {
+          runtime::threadGroup().add(c, p.host, p.work, std::move(p.ready), std::move(p.out));
+          ++handed;
+        }
       } else {
-        call.out();
-        c.submit(call.host, std::move(call.ready), work);
+        for (auto& p : calls.pieces) p.out();  // every copy in before any wait (Note [Stream pieces])
+        for (auto& p : calls.pieces) {
+          c.submit(p.host, std::move(p.ready), p.work);
+          ++handed;
+        }
       }
     } catch (...) {
-      work->complete(std::current_exception());  // the stream must not wait for it
+      // The stream must not wait for the pieces nobody will run.
+      for (size_t i = handed; i < calls.pieces.size(); ++i) calls.pieces[i].work->complete(std::current_exception());
       throw;
     }
-    if (request) *request = new weftRequest{std::move(work)};
+    if (request) *request = new weftRequest{std::move(calls.whole)};
     return;
   }
   c.checkHostBuffers(args);

@@ -103,19 +103,25 @@ class Communicator {
   std::shared_ptr<Work> submit(const coll::CollArgs& args, Ready ready = {}, std::shared_ptr<Work> work = nullptr);
 
   // Note [Stream-ordered calls] (runtime/device_calls.cc): enqueues on `stream` (a cudaStream_t)
-  // the copies of a call on device buffers to pinned host memory, and returns that call (`host`,
-  // over the pinned memory), what must run before it, `out` (to call next: the stream's wait for
-  // the call and copies back), and its Work, whose completion lets the stream go on. The caller
-  // must complete the Work, through submit(host, ready, work) or a group. Throws InvalidArgument where no GPU runtime is
-  // usable or a buffer is not device memory.
+  // the copies of a call on device buffers to pinned host memory, and returns the host calls to
+  // run: one, or the pieces of a large one (Note [Stream pieces], runtime/stream_calls.cc). Each
+  // comes with what must run before it, `out` (the stream's wait for it and copies back: call
+  // every piece's, in order, before running any) and its Work, whose completion lets the stream
+  // go on; the caller must complete every piece's Work, through submit(host, ready, work) or a
+  // group. `whole` completes with the last piece, with the first error. `landing`: it completes
+  // only once the results are in the device buffers (for a request). Throws InvalidArgument
+  // where no GPU runtime is usable or a buffer is not device memory.
   struct StreamCall {
     coll::CollArgs host;
     Ready ready;
-    std::function<void()> out;  // enqueues the stream's wait and copies back (DeviceCalls::Staged)
+    std::function<void()> out;
     std::shared_ptr<Work> work;
   };
-  // `landing`: the Work completes only once the results are in the device buffers (a request).
-  StreamCall stageOnStream(const coll::CollArgs& args, void* stream, bool landing);
+  struct StreamCalls {
+    std::vector<StreamCall> pieces;
+    std::shared_ptr<Work> whole;
+  };
+  StreamCalls stageOnStream(const coll::CollArgs& args, void* stream, bool landing);
   // Refuses (InvalidArgument) a call with a NULL stream whose buffers are device memory, once
   // this process has made calls on streams (before, nothing here has touched the GPU runtime).
   void checkHostBuffers(const coll::CollArgs& args) const;

@@ -59,6 +59,8 @@ bool overlap(const void* a, size_t an, const void* b, size_t bn) {
 
 bool streamsUsed() { return gStreamsUsed.load(std::memory_order_relaxed); }
 
+void noteStreamsUsed() { gStreamsUsed.store(true, std::memory_order_relaxed); }
+
 DeviceCalls::DeviceCalls(device::Runtime& rt, const WaitPolicy& wait, double closeSeconds)
     : rt_(rt), wait_(wait), closeSeconds_(closeSeconds) {
   void* p = std::aligned_alloc(kPage, kPage);
@@ -223,57 +225,6 @@ void DeviceCalls::advance(uint64_t ticket) {
     ++now;
   }
   counter_->store(now, std::memory_order_release);
-}
-
-// The C API's stream calls (Note [Stream-ordered calls]).
-
-namespace {
-
-const char* bufferName(bool input) { return input ? "sendbuff" : "recvbuff"; }
-
-}  // namespace
-
-Communicator::StreamCall Communicator::stageOnStream(const coll::CollArgs& args, void* stream, bool landing) {
-  device::Runtime* rt = device::runtime();
-  if (rt == nullptr) {
-    throw InvalidArgument("a stream was given, but this weft was built without CUDA (nvcc was not found): "
-                          "host buffers take a NULL stream");
-  }
-  if (!rt->usable()) {
-    throw InvalidArgument("a stream was given, but no GPU can be used here (no device, or no driver): host "
-                          "buffers take a NULL stream");
-  }
-  gStreamsUsed.store(true, std::memory_order_relaxed);
-  refuseIfFailed();  // at once, as a host call would be, rather than through the request
-  const coll::Footprint f = coll::footprint(args, rank_, size_);
-  for (bool input : {true, false}) {
-    const void* p = input ? f.in : f.out;
-    if (p != nullptr && rt->memoryOf(p) != device::Memory::Device) {
-      throw InvalidArgument(std::string(bufferName(input)) + " is host memory, but a stream was given: a call's "
-                            "buffers are all device memory, with a stream, or all host memory, with NULL");
-    }
-  }
-  if (!device_) device_ = std::make_unique<DeviceCalls>(*rt, config_.wait, config_.timeoutSeconds);
-  DeviceCalls::Staged staged = device_->stage(args, f, stream, landing);
-  StreamCall call{staged.host, std::move(staged.ready), std::move(staged.out), std::make_shared<Work>()};
-  call.work->onComplete(std::move(staged.release));
-  if (staged.landed) call.work->landedWhen(std::move(staged.landed));
-  return call;
-}
-
-void Communicator::checkHostBuffers(const coll::CollArgs& args) const {
-  if (!streamsUsed()) return;
-  device::Runtime* rt = device::runtime();
-  if (rt == nullptr || !rt->usable()) return;
-  const coll::Footprint f = coll::footprint(args, rank_, size_);
-  for (bool input : {true, false}) {
-    const void* p = input ? f.in : f.out;
-    if (p != nullptr && rt->memoryOf(p) == device::Memory::Device) {
-      throw InvalidArgument(std::string(bufferName(input)) + " is device memory, but the stream is NULL, which "
-                            "means host buffers: pass the stream the buffers are used on (cudaStreamLegacy "
-                            "for the default stream)");
-    }
-  }
 }
 
 }  // namespace weft::runtime

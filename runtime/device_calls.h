@@ -76,5 +76,6 @@ class DeviceCalls {
 // Whether this process has made a call on a stream (from then on, NULL-stream calls check that
 // their buffers are host memory).
 bool streamsUsed();
+void noteStreamsUsed();
 
 }  // namespace weft::runtime

@@ -54,13 +54,14 @@ class Work {
     return error_;
   }
 
-  // Runs once, on the thread that completes the Work, just before waiters see it complete (a
-  // call on a stream lets the stream go on here). Set before the Work is shared.
-  void onComplete(std::function<void()> fn) { onComplete_ = std::move(fn); }
+  // Runs once, on the thread that completes the Work, with its error (if any), just before
+  // waiters see it complete (a call on a stream lets the stream go on here). Set before the Work
+  // is shared.
+  void onComplete(std::function<void(std::exception_ptr)> fn) { onComplete_ = std::move(fn); }
 
   // Called once, by whoever ran the collective.
   void complete(std::exception_ptr error) {
-    if (onComplete_) onComplete_();
+    if (onComplete_) onComplete_(error);
     {
       std::lock_guard<std::mutex> lock(mu_);
       error_ = error;
@@ -74,7 +75,7 @@ class Work {
   std::condition_variable cv_;
   bool done_ = false;              // guarded by mu_
   std::exception_ptr error_;       // guarded by mu_
-  std::function<void()> onComplete_;  // set before sharing, run by complete()
+  std::function<void(std::exception_ptr)> onComplete_;  // set before sharing, run by complete()
   std::function<bool()> landed_;      // set before sharing
 };
 

@@ -32,3 +32,18 @@ TEST_CASE("every collective on device buffers runs in its stream's order", "[str
   comms.clear();
   CHECK(dev.pinnedLive() == 0);  // destroy freed the staging
 }
+
+TEST_CASE("a large all-reduce, broadcast or reduce on a stream runs as pieces, in order", "[stream]") {
+  // Note [Stream pieces]: 8 MiB pieces; this count is two and a half of them, plus a ragged end.
+  FakeDevice dev;
+  const size_t count = (size_t(5) << 20) + 3;  // int32: 20 MiB
+  static constexpr Kind kElementwise[] = {Kind::AllReduce, Kind::Broadcast, Kind::Reduce};
+  std::vector<weft::Comm> comms = weft::Comm::initAll(3);
+  std::vector<std::vector<std::string>> wrong(3);
+  onEachRank(comms, [&](weft::Comm& comm, int rank) { wrong[size_t(rank)] = sweepOnStream(dev, comm.get(), rank, 3, count, kElementwise); });
+  for (int r = 0; r < 3; ++r) {
+    INFO("rank " << r);
+    for (const auto& w : wrong[size_t(r)]) UNSCOPED_INFO(w);
+    CHECK(wrong[size_t(r)].empty());
+  }
+}

@@ -4,6 +4,7 @@
 // call, requests on streams, and communicators destroyed or aborted with calls on streams queued.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -181,4 +182,23 @@ TEST_CASE("a group with host and stream calls ends with its host calls done", "[
   CHECK(out == in);  // run by weftGroupEnd, not handed to the progress thread
   CHECK(readBack(dev, stream, d, 1024) == std::vector<int32_t>(1024, 3));
   dev.free(d);
+}
+
+TEST_CASE("a request on a call run as pieces completes with its last piece", "[stream]") {
+  FakeDevice dev;
+  const size_t count = (size_t(5) << 20) + 3;  // int32: three 8 MiB pieces (Note [Stream pieces])
+  auto comms = initAllWith(2, {{"WEFT_TIMEOUT", "60"}});
+  onEachRank(comms, [&](weft::Comm& comm, int rank) {
+    FakeStream stream;
+    void* d = dev.malloc(count * 4);
+    fill(dev, stream, d, count, rank + 1);
+    weftRequest_t req = nullptr;
+    if (weftAllReduceAsync(d, d, count, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
+      throw std::runtime_error(lastError(comm.get()));
+    }
+    if (weftWait(&req) != weftSuccess) throw std::runtime_error("weftWait: " + lastError(comm.get()));
+    const auto* got = reinterpret_cast<const int32_t*>(dev.view(d));
+    if (std::count(got, got + count, 3) != std::ptrdiff_t(count)) throw std::runtime_error("wrong sum after weftWait");
+    dev.free(d);
+  });
 }

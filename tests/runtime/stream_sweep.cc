@@ -25,7 +25,8 @@ struct Issued {
 
 }  // namespace
 
-std::vector<std::string> sweepOnStream(FakeDevice& dev, weftComm_t comm, int rank, int n, size_t count) {
+std::vector<std::string> sweepOnStream(FakeDevice& dev, weftComm_t comm, int rank, int n, size_t count,
+                                       std::span<const Kind> kinds) {
   FakeStream stream;
   std::vector<std::string> wrong;
   // The first kernel holds the stream until every call is issued: a call that waited for its
@@ -37,7 +38,7 @@ std::vector<std::string> sweepOnStream(FakeDevice& dev, weftComm_t comm, int ran
     if (!issued.load()) late.store(true);
   });
   std::vector<Issued> calls;
-  for (Kind kind : kKinds) {
+  for (Kind kind : kinds) {
     for (bool inPlace : {false, true}) {
       if (inPlace && !hasInPlace(kind)) continue;
       if (kind == Kind::SendRecv && n == 1) continue;  // no peer but itself

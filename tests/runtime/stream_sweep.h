@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "runtime/weft.h"
+#include "tests/runtime/stream_cases.h"
 #include "tests/support/fake_device.h"
 
 namespace weft::test {
@@ -17,6 +19,8 @@ namespace weft::test {
 // Returns the wrong outputs ("allgather in place, count 7: element 1 is 0, not 1001 [...]"), and
 // "the stream started before every call was issued" if a call waited for its stream. Throws
 // std::runtime_error when a call is refused.
-std::vector<std::string> sweepOnStream(FakeDevice& dev, weftComm_t comm, int rank, int n, size_t count);
+// `kinds`: those of tests/runtime/stream_cases.h to run (all by default).
+std::vector<std::string> sweepOnStream(FakeDevice& dev, weftComm_t comm, int rank, int n, size_t count,
+                                       std::span<const Kind> kinds = kKinds);
 
 }  // namespace weft::test
