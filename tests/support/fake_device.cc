@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <stdexcept>
 
@@ -133,18 +134,23 @@ void FakeDevice::copyAsync(void* dst, const void* src, size_t bytes, device::Str
   asStream(stream).enqueue([this, dst, src, bytes] { std::memcpy(view(dst), view(src), bytes); });
 }
 
-device::Event FakeDevice::createEvent() { return new FakeEvent; }
+// An event handle owns a reference to the event; a record still pending on a stream holds
+// another, so that an event destroyed before its stream reaches the record stays valid until
+// then (cudaEventDestroy's behaviour).
+using EventRef = std::shared_ptr<FakeEvent>;
 
-void FakeDevice::destroyEvent(device::Event event) noexcept { delete static_cast<FakeEvent*>(event); }
+device::Event FakeDevice::createEvent() { return new EventRef(std::make_shared<FakeEvent>()); }
+
+void FakeDevice::destroyEvent(device::Event event) noexcept { delete static_cast<EventRef*>(event); }
 
 void FakeDevice::record(device::Event event, device::Stream stream) {
-  auto* e = static_cast<FakeEvent*>(event);
+  EventRef e = *static_cast<EventRef*>(event);
   const uint64_t n = e->recorded.fetch_add(1) + 1;
   asStream(stream).enqueue([e, n] { e->reached.store(n); });
 }
 
 bool FakeDevice::done(device::Event event) {
-  auto* e = static_cast<FakeEvent*>(event);
+  const EventRef& e = *static_cast<EventRef*>(event);
   return e->reached.load() >= e->recorded.load();
 }
 
