@@ -110,6 +110,13 @@ weftResult_t weftGetEnvWorldSize(int* nranks) {
   });
 }
 
+weftResult_t weftGetEnvLocalRank(int* localRank) {
+  return guarded(__func__, [&] {
+    if (!localRank) throw InvalidArgument("localRank is NULL");
+    *localRank = weft::runtime::readLaunchRanks().localRank;
+  });
+}
+
 weftResult_t weftCommDestroy(weftComm_t comm) {
   return guarded(__func__, [&] {
     if (!comm) return;

@@ -12,7 +12,12 @@
 namespace weft::runtime {
 namespace {
 
-const char* bufferName(bool input) { return input ? "sendbuff" : "recvbuff"; }
+// The first buffer the call uses that is not in `where` ("sendbuff", "recvbuff"), or nullptr.
+const char* bufferNotIn(device::Runtime& rt, const coll::Footprint& f, device::Memory where) {
+  if (f.in != nullptr && rt.memoryOf(f.in) != where) return "sendbuff";
+  if (f.out != nullptr && rt.memoryOf(f.out) != where) return "recvbuff";
+  return nullptr;
+}
 
 // Note [Stream pieces]: an all-reduce, broadcast or reduce of at least two pieces runs as pieces
 // of kPieceBytes, each staged and run as its own call, so that the stream copies piece k+1 to the
@@ -74,12 +79,9 @@ Communicator::StreamCalls Communicator::stageOnStream(const coll::CollArgs& args
   noteStreamsUsed();
   refuseIfFailed();  // at once, as a host call would be, rather than through the request
   const coll::Footprint f = coll::footprint(args, rank_, size_);
-  for (bool input : {true, false}) {
-    const void* p = input ? f.in : f.out;
-    if (p != nullptr && rt->memoryOf(p) != device::Memory::Device) {
-      throw InvalidArgument(std::string(bufferName(input)) + " is host memory, but a stream was given: a call's "
-                            "buffers are all device memory, with a stream, or all host memory, with NULL");
-    }
+  if (const char* host = bufferNotIn(*rt, f, device::Memory::Device)) {
+    throw InvalidArgument(std::string(host) + " is host memory, but a stream was given: a call's buffers are all "
+                          "device memory, with a stream, or all host memory, with NULL");
   }
   if (!device_) device_ = std::make_unique<DeviceCalls>(*rt, config_.wait, config_.timeoutSeconds);
   const std::vector<coll::CollArgs> pieces = piecesOf(args);
@@ -112,14 +114,10 @@ void Communicator::checkHostBuffers(const coll::CollArgs& args) const {
   if (!streamsUsed()) return;
   device::Runtime* rt = device::runtime();
   if (rt == nullptr || !rt->usable()) return;
-  const coll::Footprint f = coll::footprint(args, rank_, size_);
-  for (bool input : {true, false}) {
-    const void* p = input ? f.in : f.out;
-    if (p != nullptr && rt->memoryOf(p) == device::Memory::Device) {
-      throw InvalidArgument(std::string(bufferName(input)) + " is device memory, but the stream is NULL, which "
-                            "means host buffers: pass the stream the buffers are used on (cudaStreamLegacy "
-                            "for the default stream)");
-    }
+  if (const char* dev = bufferNotIn(*rt, coll::footprint(args, rank_, size_), device::Memory::Host)) {
+    throw InvalidArgument(std::string(dev) + " is device memory, but the stream is NULL, which means host "
+                          "buffers: pass the stream the buffers are used on (cudaStreamLegacy for the default "
+                          "stream)");
   }
 }
 

@@ -107,6 +107,11 @@ WEFT_API weftResult_t weftCommInitFromEnv(weftComm_t* comm);
  * Lets a program choose between joining a launched job and running thread ranks. */
 WEFT_API weftResult_t weftGetEnvWorldSize(int* nranks);
 
+/* This process's rank among the launcher's ranks on its host (LOCAL_RANK, Open MPI's, Slurm's
+ * local rank; the rank when the launcher gives none; 0 without a launcher): a program choosing a
+ * GPU per rank takes it modulo the device count. */
+WEFT_API weftResult_t weftGetEnvLocalRank(int* localRank);
+
 /* Collective over comm (MPI_Comm_split, ncclCommSplit): ranks passing the same non-negative
  * color form a new communicator in *newcomm, ranked by key (ties by their rank in comm); a rank
  * passing WEFT_SPLIT_NOCOLOR (any negative color) takes part and gets NULL. The new communicator

@@ -11,10 +11,9 @@ namespace weft::bench::cuda {
 
 // Whether this process can use a GPU (a device and a driver).
 bool usable();
-// Makes the device for this process's ranks current on the calling thread: the launcher's local
-// rank (LOCAL_RANK, OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID; else 0) modulo the device count,
-// so several ranks share a GPU when there are more ranks than GPUs. Returns "device D of N: name".
-std::string useDevice();
+// Makes device `localIndex` modulo the device count current on the calling thread, so several
+// ranks share a GPU when there are more ranks than GPUs. Returns "device D of N: name".
+std::string useDevice(int localIndex);
 void* alloc(size_t bytes);  // cudaMalloc, zeroed
 void free(void* p) noexcept;
 void* createStream();       // a non-blocking stream

@@ -2,7 +2,6 @@
 // bench/common/device.h over the CUDA runtime (cudart, linked statically).
 #include <cuda_runtime.h>
 
-#include <cstdlib>
 #include <stdexcept>
 
 #include "bench/common/device.h"
@@ -14,14 +13,6 @@ void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
 }
 
-int localRank() {
-  for (const char* name : {"LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != '\0') return std::atoi(v);
-  }
-  return 0;
-}
-
 }  // namespace
 
 bool usable() {
@@ -31,10 +22,10 @@ bool usable() {
   return e == cudaSuccess && n > 0;
 }
 
-std::string useDevice() {
+std::string useDevice(int localIndex) {
   int n = 0;
   check(cudaGetDeviceCount(&n), "cudaGetDeviceCount");
-  const int device = localRank() % n;
+  const int device = localIndex % n;
   check(cudaSetDevice(device), "cudaSetDevice");
   cudaDeviceProp prop{};
   check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");

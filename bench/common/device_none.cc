@@ -12,7 +12,7 @@ namespace {
 }  // namespace
 
 bool usable() { return false; }
-std::string useDevice() { unavailable(); }
+std::string useDevice(int) { unavailable(); }
 void* alloc(size_t) { unavailable(); }
 void free(void*) noexcept {}
 void* createStream() { unavailable(); }

@@ -23,6 +23,7 @@
 #include "bench/common/stats.h"
 #include "bench/common/table.h"
 #include "bench/common/timing.h"
+#include "bench/common/weft_call.h"
 
 namespace weft::bench {
 namespace {
@@ -71,7 +72,7 @@ class RankRunner {
     if (device_) {
       // The timed calls run on device buffers and a stream; checks fill and read them through
       // host copies (hostSend_, hostRecv_) at the same offsets.
-      deviceName_ = cuda::useDevice();  // per thread: -t ranks each make it current
+      deviceName_ = cuda::useDevice(localIndex());  // per thread: -t ranks each make theirs current
       stream_ = cuda::createStream();
       send_ = allocateDevice(options_.maxBytes);
       recv_ = allocateDevice(options_.maxBytes);
@@ -157,6 +158,15 @@ class RankRunner {
     const auto rank = static_cast<size_t>(rank_);
     return {base + layout.sendInPlaceOffset * rank * element,
             base + layout.recvInPlaceOffset * rank * element};
+  }
+
+  // This rank's place among the ranks of its host: its thread under -t, else the launcher's
+  // local rank (weftGetEnvLocalRank).
+  int localIndex() const {
+    if (options_.nThreads > 1) return rank_;
+    int local = 0;
+    checkWeft(weftGetEnvLocalRank(&local), nullptr, "weftGetEnvLocalRank");
+    return local;
   }
 
   // -J: rank 0 makes sure, before the run, that it will be able to write the report; every rank

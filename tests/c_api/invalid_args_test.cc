@@ -176,6 +176,22 @@ TEST_CASE("weftGetEnvWorldSize reads the launcher's world size", "[c_api]") {
   unsetenv("OMPI_COMM_WORLD_RANK");
 }
 
+TEST_CASE("weftGetEnvLocalRank reads the launcher's local rank", "[c_api]") {
+  int r = -1;
+  REQUIRE(weftGetEnvLocalRank(nullptr) == weftInvalidArgument);
+  for (const char* v : {"WORLD_SIZE", "RANK", "LOCAL_RANK", "OMPI_COMM_WORLD_SIZE", "SLURM_NTASKS", "PMI_SIZE"}) unsetenv(v);
+  REQUIRE(weftGetEnvLocalRank(&r) == weftSuccess);
+  CHECK(r == 0);
+  setenv("WORLD_SIZE", "8", 1);
+  setenv("RANK", "5", 1);
+  REQUIRE(weftGetEnvLocalRank(&r) == weftSuccess);
+  CHECK(r == 5);  // no local rank given: the rank
+  setenv("LOCAL_RANK", "1", 1);
+  REQUIRE(weftGetEnvLocalRank(&r) == weftSuccess);
+  CHECK(r == 1);
+  for (const char* v : {"WORLD_SIZE", "RANK", "LOCAL_RANK"}) unsetenv(v);
+}
+
 
 TEST_CASE("weftMemAlloc and weftMemFree: shared memory, and misuse refused", "[c_api]") {
   void* p = reinterpret_cast<void*>(0x1);
