@@ -11,6 +11,11 @@ namespace weft::capi {
 
 void dispatch(runtime::Communicator& c, const coll::CollArgs& args, weftRequest_t* request, weftStream_t stream) {
   if (stream != nullptr) {
+    // Note [Device link]: the device ring's calls are launched on the stream now.
+    if (std::shared_ptr<runtime::Work> work = c.launchOnDevice(args, stream)) {
+      if (request) *request = new weftRequest{std::move(work)};
+      return;
+    }
     // Note [Stream-ordered calls]: enqueued on the stream now, run by the progress thread (or
     // the group) later; the call returns at once, with or without a request.
     runtime::Communicator::StreamCalls calls = c.stageOnStream(args, stream, request != nullptr);

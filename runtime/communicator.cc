@@ -204,14 +204,7 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
       what = e.what();
     } catch (...) {
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (failure_.empty()) {
-        failure_ = what;
-        failureCode_ = code;
-      }
-      failed_.store(true, std::memory_order_release);
-    }
+    recordFailure(code, what);
     sendFailureNotices(code, culprit, told.empty() ? what : told);
     flight_.end(p.flight, p.args.seq, false);
     flight_.dump(rank_);
@@ -219,6 +212,16 @@ void Communicator::finish(Pending& p, std::exception_ptr error) {
     flight_.end(p.flight, p.args.seq, true);
   }
   if (p.work) p.work->complete(error);
+}
+
+void Communicator::recordFailure(ErrorCode code, const std::string& what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failure_.empty()) {
+    failure_ = what;
+    failureCode_ = code;
+  }
+  failed_.store(true, std::memory_order_release);
+  if (link_) link_->abort(code, what);  // ring kernels waiting for a failed peer would wait forever
 }
 
 void Communicator::execute(Pending& p) {
@@ -354,6 +357,7 @@ void Communicator::abort() {
     failed_.store(true, std::memory_order_release);
     aborted_.store(true, std::memory_order_release);
     dropped.swap(queue_);
+    if (link_) link_->abort(failureCode_, failure_);
   }
   cv_.notify_all();
   for (auto& p : dropped) {

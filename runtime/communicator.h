@@ -25,6 +25,7 @@
 #include "runtime/choosing.h"
 #include "runtime/config.h"
 #include "runtime/device_calls.h"
+#include "runtime/device_link.h"
 #include "runtime/flight_recorder.h"
 #include "runtime/store/store.h"
 #include "runtime/transport_choice.h"
@@ -122,6 +123,11 @@ class Communicator {
     std::shared_ptr<Work> whole;
   };
   StreamCalls stageOnStream(const coll::CollArgs& args, void* stream, bool landing);
+  // Note [Device link] (runtime/device_link.cc): an all-reduce or broadcast on device buffers
+  // that the device ring runs: launched on `stream` now; returns its Work, which completes once
+  // the kernel is done. nullptr: the call is not the ring's (stage it). Throws as stageOnStream
+  // for calls it takes.
+  std::shared_ptr<Work> launchOnDevice(const coll::CollArgs& args, void* stream);
   // Refuses (InvalidArgument) a call with a NULL stream whose buffers are device memory, once
   // this process has made calls on streams (before, nothing here has touched the GPU runtime).
   void checkHostBuffers(const coll::CollArgs& args) const;
@@ -218,6 +224,14 @@ class Communicator {
   std::atomic<bool> busy_{false};
 
   std::unique_ptr<Pending> prepareNow(const coll::CollArgs& args);
+  // Runs a host call to its end on the progress thread (a job's), failing the communicator as
+  // any call does; rethrows its error.
+  void runHere(const coll::CollArgs& args);
+  // The checks every call on a stream passes; returns the runtime to use.
+  device::Runtime& streamRuntime(const coll::CollArgs& args);
+  void setUpDeviceLink();  // the progress thread's job (Note [Device link])
+  // Marks the communicator failed with `what`, unless it already has; stops device ring kernels.
+  void recordFailure(ErrorCode code, const std::string& what);
   void prepareInto(Pending& p, const coll::CollArgs& args);
   uint32_t nextNumber(const coll::CollArgs& args);  // the call's number for its signature
   void logChoice(const coll::CollArgs& args, const coll::Context& ctx, const coll::Selection& s) const;
@@ -247,6 +261,9 @@ class Communicator {
   // Staging for calls on streams, made by the first one (Note [Stream-ordered calls]); destroyed
   // after the progress thread, so after every call's Work completed.
   std::unique_ptr<DeviceCalls> device_;
+  // The device ring, made by the first call it takes (Note [Device link]); written under mu_
+  // (abort() reads it from any thread), destroyed after the progress thread.
+  std::unique_ptr<DeviceLink> link_;
 };
 
 }  // namespace weft::runtime

@@ -62,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 26>& table() {
-  static const std::array<Entry, 26> t = {{
+const std::array<Entry, 29>& table() {
+  static const std::array<Entry, 29> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -118,6 +118,19 @@ const std::array<Entry, 26>& table() {
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
       {{"WEFT_SHM_PEER_READS", VarType::Int, "1", "1: ranks of one host may copy straight from each other's buffers (process_vm_readv; where Yama's ptrace_scope is 1 each rank lets its user's processes attach to it); 0: only through the FIFOs."},
        [](Config& c, auto& n, auto& v) { c.shmPeerReads = parseInt(n, v, 0, 1) == 1; }},
+      {{"WEFT_CUDA_LINK", VarType::String, "ring", "Calls on device buffers between ranks of one host: ring (all-reduce and broadcast run as weft's own kernels over the peers' device memory, through CUDA IPC between processes) or staged (every call through pinned host memory and the host transports)."},
+       [](Config& c, auto& n, auto& v) {
+         if (v != "ring" && v != "staged") throw InvalidArgument(n + "='" + v + "' is not one of ring, staged");
+         c.cudaRing = v == "ring";
+       }},
+      {{"WEFT_CUDA_CHANNELS", VarType::Int, "16", "Blocks of the device ring's kernels (1 to 32), each with its own part of the buffer and its own FIFO per rank."},
+       [](Config& c, auto& n, auto& v) { c.cudaChannels = uint32_t(parseInt(n, v, 1, 32)); }},
+      {{"WEFT_CUDA_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each slot of the device ring's FIFOs (8 per channel): its pipelining chunk (a multiple of 16, 16 to 16M)."},
+       [](Config& c, auto& n, auto& v) {
+         const size_t b = parseBytes(n, v);
+         if (b < 16 || b > (size_t(16) << 20) || b % 16 != 0) throw InvalidArgument(n + "='" + v + "' is not a multiple of 16 from 16 to 16M");
+         c.cudaSlotBytes = b;
+       }},
       {{"WEFT_SPIN_US", VarType::Micros, "auto", "A waiting rank busy-polls this long before it yields its core (auto: 20, or 0 when a host has more ranks than cores)."},
        [](Config& c, auto& n, auto& v) { c.wait.spinUs = v == "auto" ? kAutoSpin : parseNumber(n, v); }},
       {{"WEFT_YIELD_COUNT", VarType::Int, "10", "Then it yields this many times before sleeping on a futex."},

@@ -40,6 +40,9 @@ struct Config {
   bool shmPeerReads = true;  // Note [Peer reads]
   size_t flightRecorder = 16;  // WEFT_FLIGHT_RECORDER: calls kept for the dump on error
   bool checkCalls = true;      // WEFT_CHECK: compare signatures (Note [Signatures])
+  bool cudaRing = true;        // WEFT_CUDA_LINK: ring (Note [Device link]) or staged
+  uint32_t cudaChannels = 16;  // WEFT_CUDA_CHANNELS
+  size_t cudaSlotBytes = 64 << 10;  // WEFT_CUDA_SLOT_BYTES
   // The job secret (Note [Job secret]): WEFT_SECRET's when set (secretSet), else chosen by the
   // init call (the unique id's, a random one for thread ranks, one derived from the job id).
   auth::Secret secret{};

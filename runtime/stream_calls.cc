@@ -66,7 +66,7 @@ struct Whole {
 
 }  // namespace
 
-Communicator::StreamCalls Communicator::stageOnStream(const coll::CollArgs& args, void* stream, bool landing) {
+device::Runtime& Communicator::streamRuntime(const coll::CollArgs& args) {
   device::Runtime* rt = device::runtime();
   if (rt == nullptr) {
     throw InvalidArgument("a stream was given, but this weft was built without CUDA (nvcc was not found): "
@@ -83,6 +83,11 @@ Communicator::StreamCalls Communicator::stageOnStream(const coll::CollArgs& args
     throw InvalidArgument(std::string(host) + " is host memory, but a stream was given: a call's buffers are all "
                           "device memory, with a stream, or all host memory, with NULL");
   }
+  return *rt;
+}
+
+Communicator::StreamCalls Communicator::stageOnStream(const coll::CollArgs& args, void* stream, bool landing) {
+  device::Runtime* rt = &streamRuntime(args);
   if (!device_) device_ = std::make_unique<DeviceCalls>(*rt, config_.wait, config_.timeoutSeconds);
   const std::vector<coll::CollArgs> pieces = piecesOf(args);
   std::shared_ptr<Whole> whole = pieces.size() > 1 ? std::make_shared<Whole>(pieces.size()) : nullptr;

@@ -168,7 +168,7 @@ WEFT_RING_FN bool broadcastChannel(Ctx& ctx, const RingJob& j, uint64_t begin, u
 // Channel c of job j: false when it stopped early (aborted, or the link never came up).
 template <class Ctx>
 WEFT_RING_FN bool runChannel(Ctx& ctx, const RingJob& j, uint32_t c) {
-  if (j.table->state != LinkTable::Ready) return false;
+  if (j.table->state != LinkTable::Ready || *j.abort != 0) return false;
   uint64_t begin = 0, len = 0;
   channelRange(j, c, &begin, &len);
   const int next = (j.rank + 1) % j.size, prev = (j.rank - 1 + j.size) % j.size;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Under weftrun: every collective on device buffers and streams of the test device runtime, in
-// real processes (tests/runtime/stream_sweep.h). The staging blocks come from weft's shared
-// allocator, so large calls between processes take the one-copy algorithms over them.
+// real processes (tests/runtime/stream_sweep.h). All-reduce and broadcast run as the device ring
+// over the peers' workspaces opened through CUDA IPC (the test runtime's: their memfds), the rest
+// staged, whose blocks come from weft's shared allocator, so large calls between processes take
+// the one-copy algorithms over them. Destroy releases every opened workspace and allocation.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -31,9 +34,20 @@ int main() {
     std::fprintf(stderr, "mp_stream: rank %d of %d: %s\n", rank, n, e.what());
     ++failures;
   }
+  // Note [Device link]: all-reduce and broadcast ran as the device ring, each rank having opened
+  // every other's workspace through (the test runtime's) CUDA IPC; unless WEFT_CUDA_LINK=staged.
+  const char* link = std::getenv("WEFT_CUDA_LINK");
+  const bool ring = link == nullptr || std::string(link) == "ring";
+  const long wantOpen = ring ? n - 1 : 0;
+  if (dev.ipcOpenLive() != wantOpen || (dev.ringLaunches() > 0) != ring) {
+    std::fprintf(stderr, "mp_stream: rank %d: %ld workspaces opened and %ld ring launches (WEFT_CUDA_LINK=%s)\n", rank,
+                 dev.ipcOpenLive(), dev.ringLaunches(), link ? link : "");
+    ++failures;
+  }
   if (weftCommDestroy(comm) != weftSuccess) ++failures;
-  if (dev.pinnedLive() != 0) {
-    std::fprintf(stderr, "mp_stream: rank %d: %ld pinned ranges left after destroy\n", rank, dev.pinnedLive());
+  if (dev.pinnedLive() != 0 || dev.ipcOpenLive() != 0 || dev.deviceLive() != 0) {
+    std::fprintf(stderr, "mp_stream: rank %d: after destroy, %ld pinned ranges, %ld opened workspaces and %ld device allocations left\n",
+                 rank, dev.pinnedLive(), dev.ipcOpenLive(), dev.deviceLive());
     ++failures;
   }
   if (rank == 0) std::printf("mp_stream: %d ranks, %s\n", n, failures == 0 ? "passed" : "FAILED");

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tests/support/fake_device.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <string>
+
+#include "collectives/device/ring_host.h"
+#include "common/error.h"
 
 namespace weft::test {
 namespace {
@@ -72,36 +78,65 @@ void FakeStream::loop() {
   }
 }
 
-FakeDevice::FakeDevice() { previous_ = device::installRuntime(this); }
+FakeDevice::FakeDevice() {
+  previous_ = device::installRuntime(this);
+  previousLauncher_ = coll::devring::installLauncher(this);
+}
 
 FakeDevice::~FakeDevice() {
+  coll::devring::installLauncher(previousLauncher_);
   device::installRuntime(previous_);
   for (auto& [base, a] : device_) {
     munmap(reinterpret_cast<void*>(base), pageRound(a.bytes));
     munmap(a.alias, pageRound(a.bytes));
+    if (a.fd >= 0) close(a.fd);
   }
 }
 
-void* FakeDevice::malloc(size_t bytes) {
+// Maps `fd` twice: at an address the host cannot touch (the "device" one) and read-write.
+void* FakeDevice::map(int fd, size_t bytes, bool exported) {
   const size_t size = pageRound(bytes);
-  const int fd = memfd_create("weft-fake-device", MFD_CLOEXEC);
-  if (fd < 0 || ftruncate(fd, off_t(size)) != 0) throw std::runtime_error("fake device: memfd");
   void* dev = mmap(nullptr, size, PROT_NONE, MAP_SHARED, fd, 0);
   void* alias = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);
   if (dev == MAP_FAILED || alias == MAP_FAILED) throw std::runtime_error("fake device: mmap");
   std::lock_guard<std::mutex> lock(mu_);
-  device_[reinterpret_cast<uintptr_t>(dev)] = Allocation{bytes, static_cast<std::byte*>(alias)};
+  device_[reinterpret_cast<uintptr_t>(dev)] = Allocation{bytes, static_cast<std::byte*>(alias), exported ? fd : -1};
   return dev;
 }
 
-void FakeDevice::free(void* p) {
+void* FakeDevice::malloc(size_t bytes) {
+  const int fd = memfd_create("weft-fake-device", MFD_CLOEXEC);
+  if (fd < 0 || ftruncate(fd, off_t(pageRound(bytes))) != 0) throw std::runtime_error("fake device: memfd");
+  void* p = map(fd, bytes, true);
+  deviceLive_.fetch_add(1);
+  return p;
+}
+
+void FakeDevice::unmap(void* p, bool imported) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = device_.find(reinterpret_cast<uintptr_t>(p));
-  if (it == device_.end()) throw std::runtime_error("fake device: free of an unknown pointer");
+  if (it == device_.end() || (it->second.fd < 0) != imported) {
+    throw std::runtime_error(imported ? "fake device: closeIpc of a pointer openIpc did not return"
+                                      : "fake device: free of an unknown pointer");
+  }
   munmap(p, pageRound(it->second.bytes));
   munmap(it->second.alias, pageRound(it->second.bytes));
+  if (it->second.fd >= 0) close(it->second.fd);
   device_.erase(it);
+}
+
+void FakeDevice::free(void* p) {
+  unmap(p, false);
+  deviceLive_.fetch_sub(1);
+}
+
+void FakeDevice::freeDevice(void* p) noexcept {
+  try {
+    free(p);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    std::abort();
+  }
 }
 
 std::byte* FakeDevice::view(const void* p) {
@@ -152,6 +187,81 @@ void FakeDevice::record(device::Event event, device::Stream stream) {
 bool FakeDevice::done(device::Event event) {
   const EventRef& e = *static_cast<EventRef*>(event);
   return e->reached.load() >= e->recorded.load();
+}
+
+void FakeDevice::waitEvent(device::Stream stream, device::Event event) {
+  EventRef e = *static_cast<EventRef*>(event);
+  const uint64_t n = e->recorded.load();
+  asStream(stream).enqueue([e, n] {
+    while (e->reached.load() < n) std::this_thread::sleep_for(std::chrono::microseconds(20));
+  });
+}
+
+void FakeDevice::copy(void* dst, const void* src, size_t bytes) { std::memcpy(view(dst), view(src), bytes); }
+
+void FakeDevice::zero(void* p, size_t bytes) { std::memset(view(p), 0, bytes); }
+
+// The handle: the exporter's pid, the memfd's number there, and the size.
+struct FakeIpc {
+  pid_t pid;
+  int fd;
+  uint64_t bytes;
+};
+static_assert(sizeof(FakeIpc) <= sizeof(device::Runtime::IpcHandle));
+
+device::Runtime::IpcHandle FakeDevice::exportIpc(void* p) {
+  FakeIpc h{};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = device_.find(reinterpret_cast<uintptr_t>(p));
+    if (it == device_.end() || it->second.fd < 0) throw std::runtime_error("fake device: exportIpc of memory not from allocDevice");
+    h = FakeIpc{getpid(), it->second.fd, it->second.bytes};
+  }
+  IpcHandle out{};
+  std::memcpy(out.bytes, &h, sizeof h);
+  return out;
+}
+
+void* FakeDevice::openIpc(const IpcHandle& in) {
+  FakeIpc h{};
+  std::memcpy(&h, in.bytes, sizeof h);
+  // As CUDA: a process cannot open its own memory's handle.
+  if (h.pid == getpid()) throw CudaError("fake cudaIpcOpenMemHandle: the handle is this process's own memory");
+  const std::string path = "/proc/" + std::to_string(h.pid) + "/fd/" + std::to_string(h.fd);
+  const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw CudaError("fake cudaIpcOpenMemHandle: cannot open " + path);
+  void* p = nullptr;
+  try {
+    p = map(fd, h.bytes, false);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  close(fd);
+  ipcOpenLive_.fetch_add(1);
+  return p;
+}
+
+void FakeDevice::closeIpc(void* p) noexcept {
+  try {
+    unmap(p, true);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    std::abort();
+  }
+  ipcOpenLive_.fetch_sub(1);
+}
+
+// A "kernel": the schedule on the stream's thread, through the host's views of device memory.
+void FakeDevice::launch(const coll::devring::RingJob& job, void* stream) {
+  coll::devring::RingJob j = job;
+  j.send = view(job.send);
+  j.recv = view(job.recv);
+  j.table = reinterpret_cast<const coll::devring::LinkTable*>(view(job.table));
+  ringLaunches_.fetch_add(1);
+  asStream(stream).enqueue([this, j] {
+    coll::devring::runOnHost(j, [this](const void* p) { return reinterpret_cast<unsigned char*>(view(p)); });
+  });
 }
 
 void FakeDevice::waitAtLeast(device::Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) {

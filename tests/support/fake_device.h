@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "collectives/device/launch.h"
 #include "transport/cuda/device.h"
 
 namespace weft::test {
@@ -40,8 +41,10 @@ class FakeStream {
   std::thread thread_;
 };
 
-// Installed as the process's device runtime while it lives.
-class FakeDevice final : public device::Runtime {
+// Installed as the process's device runtime, and its device-ring launcher, while it lives. The
+// ring's kernels run as host code on the streams' threads (coll::devring::runOnHost), and CUDA IPC
+// maps a peer process's "device memory" through its memfd (/proc/<pid>/fd/<fd>).
+class FakeDevice final : public device::Runtime, public coll::devring::Launcher {
  public:
   FakeDevice();
   ~FakeDevice() override;
@@ -51,8 +54,12 @@ class FakeDevice final : public device::Runtime {
   void free(void* p);
   // Where a stream's task reads and writes device memory at `p` (p itself for host memory).
   std::byte* view(const void* p);
-  // Ranges pinned and not unpinned.
+  // Ranges pinned and not unpinned; device memory allocated and not freed (malloc or
+  // allocDevice); peers' memory opened and not closed (openIpc); device ring calls launched.
   long pinnedLive() const { return pinnedLive_.load(); }
+  long deviceLive() const { return deviceLive_.load(); }
+  long ipcOpenLive() const { return ipcOpenLive_.load(); }
+  long ringLaunches() const { return ringLaunches_.load(); }
 
   std::string name() const override { return "fake"; }
   bool usable() override { return true; }
@@ -67,16 +74,37 @@ class FakeDevice final : public device::Runtime {
   void record(device::Event event, device::Stream stream) override;
   bool done(device::Event event) override;
   void waitAtLeast(device::Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) override;
+  void waitEvent(device::Stream stream, device::Event event) override;
+  void* allocDevice(size_t bytes) override { return malloc(bytes); }
+  void freeDevice(void* p) noexcept override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+  void zero(void* p, size_t bytes) override;
+  void* deviceView(void* host) override { return host; }
+  bool reachPeer(int) override { return reachPeers_.load(); }
+  // Tests: peer access refused from now on (a device ring's set-up then fails).
+  void refusePeers() { reachPeers_.store(false); }
+  IpcHandle exportIpc(void* p) override;
+  void* openIpc(const IpcHandle& h) override;
+  void closeIpc(void* p) noexcept override;
+  void launch(const coll::devring::RingJob& job, void* stream) override;
 
  private:
   struct Allocation {
     size_t bytes;
     std::byte* alias;  // the host's read-write mapping of the same pages
+    int fd;            // the memfd (kept open for exportIpc), -1 for an opened peer's
   };
+  void* map(int fd, size_t bytes, bool exported);
+  void unmap(void* p, bool imported);
   std::mutex mu_;
   std::map<uintptr_t, Allocation> device_;  // guarded by mu_: by device address
   std::atomic<long> pinnedLive_{0};
+  std::atomic<long> deviceLive_{0};
+  std::atomic<long> ipcOpenLive_{0};
+  std::atomic<long> ringLaunches_{0};
+  std::atomic<bool> reachPeers_{true};
   device::Runtime* previous_ = nullptr;
+  coll::devring::Launcher* previousLauncher_ = nullptr;
 };
 
 }  // namespace weft::test

@@ -3,6 +3,7 @@
 // when first used, so a machine without one gets usable() == false, not a failed start).
 #include <cuda_runtime.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "common/error.h"
@@ -24,6 +25,15 @@ void check(cudaError_t e, const char* what) {
 
 cudaStream_t asStream(Stream s) { return static_cast<cudaStream_t>(s); }
 cudaEvent_t asEvent(Event e) { return static_cast<cudaEvent_t>(e); }
+
+// A non-blocking stream for one synchronous copy (set-up only: not on any call's path).
+struct Private {
+  cudaStream_t stream = nullptr;
+  Private() { check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags"); }
+  ~Private() { cudaStreamDestroy(stream); }
+  Private(const Private&) = delete;
+  Private& operator=(const Private&) = delete;
+};
 
 class CudaRuntime final : public Runtime {
  public:
@@ -83,6 +93,63 @@ class CudaRuntime final : public Runtime {
   void waitAtLeast(Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) override {
     check(launchWaitAtLeast(asStream(stream), counter, value), "stream wait kernel");
   }
+  void waitEvent(Stream stream, Event e) override {
+    check(cudaStreamWaitEvent(asStream(stream), asEvent(e), 0), "cudaStreamWaitEvent");
+  }
+
+  void* allocDevice(size_t bytes) override {
+    void* p = nullptr;
+    check(cudaMalloc(&p, bytes), "cudaMalloc");
+    return p;
+  }
+  void freeDevice(void* p) noexcept override { cudaFree(p); }
+  // On a stream of their own that does not wait for the legacy default stream, never a device-
+  // wide synchronization: the callers' streams may hold work that waits for weft's host side.
+  void copy(void* dst, const void* src, size_t bytes) override {
+    Private s;
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s.stream), "cudaMemcpyAsync");
+    check(cudaStreamSynchronize(s.stream), "cudaStreamSynchronize");
+  }
+  void zero(void* p, size_t bytes) override {
+    Private s;
+    check(cudaMemsetAsync(p, 0, bytes, s.stream), "cudaMemsetAsync");
+    check(cudaStreamSynchronize(s.stream), "cudaStreamSynchronize");
+  }
+  void* deviceView(void* host) override {
+    void* d = nullptr;
+    check(cudaHostGetDevicePointer(&d, host, 0), "cudaHostGetDevicePointer");
+    return d;
+  }
+  bool reachPeer(int device) override {
+    const int self = currentDevice();
+    if (device == self) return true;
+    int can = 0;
+    check(cudaDeviceCanAccessPeer(&can, self, device), "cudaDeviceCanAccessPeer");
+    if (can == 0) return false;
+    const cudaError_t e = cudaDeviceEnablePeerAccess(device, 0);
+    if (e == cudaErrorPeerAccessAlreadyEnabled) {
+      cudaGetLastError();
+      return true;
+    }
+    check(e, "cudaDeviceEnablePeerAccess");
+    return true;
+  }
+  IpcHandle exportIpc(void* p) override {
+    static_assert(sizeof(cudaIpcMemHandle_t) <= sizeof(IpcHandle));
+    cudaIpcMemHandle_t h{};
+    check(cudaIpcGetMemHandle(&h, p), "cudaIpcGetMemHandle");
+    IpcHandle out{};
+    std::memcpy(out.bytes, &h, sizeof h);
+    return out;
+  }
+  void* openIpc(const IpcHandle& in) override {
+    cudaIpcMemHandle_t h{};
+    std::memcpy(&h, in.bytes, sizeof h);
+    void* p = nullptr;
+    check(cudaIpcOpenMemHandle(&p, h, cudaIpcMemLazyEnablePeerAccess), "cudaIpcOpenMemHandle");
+    return p;
+  }
+  void closeIpc(void* p) noexcept override { cudaIpcCloseMemHandle(p); }
 
  private:
   std::once_flag probed_;

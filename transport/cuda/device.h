@@ -53,6 +53,29 @@ class Runtime {
   // Makes work enqueued on `stream` after this wait until *counter >= value. `counter` is in
   // pinned memory; the host raises it with release stores.
   virtual void waitAtLeast(Stream stream, const std::atomic<uint64_t>* counter, uint64_t value) = 0;
+  // Makes work enqueued on `stream` after this wait for the work before `event`'s last record.
+  virtual void waitEvent(Stream stream, Event event) = 0;
+
+  // For the device ring (Note [Device ring]). Device memory on the current device, and copies
+  // and fills that return once done.
+  virtual void* allocDevice(size_t bytes) = 0;
+  virtual void freeDevice(void* p) noexcept = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+  virtual void zero(void* p, size_t bytes) = 0;
+  // The device's address of pinned host memory (pin()ned or from the runtime).
+  virtual void* deviceView(void* host) = 0;
+  // Lets the current device load and store memory of `device`, in this process (peer access):
+  // false where it cannot (true for the current device itself).
+  virtual bool reachPeer(int device) = 0;
+  // Device memory from allocDevice, opened by another process of this host (CUDA IPC):
+  // exportIpc's handle travels there, openIpc maps it, closeIpc unmaps it (before the exporter
+  // frees it, as far as the owner knows).
+  struct IpcHandle {
+    unsigned char bytes[64];
+  };
+  virtual IpcHandle exportIpc(void* p) = 0;
+  virtual void* openIpc(const IpcHandle& h) = 0;
+  virtual void closeIpc(void* p) noexcept = 0;
 };
 
 // The process's runtime: the installed one, else CUDA's where built, else nullptr.

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/device_link.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "collectives/device/launch.h"
+#include "collectives/kernels/dtype.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/deadline.h"
+
+namespace weft::runtime {
+
+// Note [Device link]: how a communicator runs the device ring (Note [Device ring]).
+// - Which calls: all-reduce and broadcast on device buffers with a stream, when every rank is on
+//   this host and WEFT_CUDA_LINK is not "staged"; every other call on a stream is staged through
+//   the host (Note [Stream-ordered calls]). Every rank decides alike from the call and the
+//   communicator alone, so the ranks of a call all take the same path.
+// - Set-up, at the first such call, without blocking the caller: the caller allocates its
+//   workspace and queues a job on the progress thread that gathers every rank's card (pid,
+//   device, workspace, IPC handle, geometry), maps the peers' workspaces, and agrees with the
+//   others (an all-reduce of a status) before it writes the table the kernels read and raises the
+//   set-up counter. Until it has, each launch first makes its stream wait for that counter, so
+//   the first calls return at once, as every call on a stream does; when the set-up failed (a
+//   peer that cannot be reached, geometries that differ), the table says so, the kernels return
+//   at once, and the communicator has failed with the reason (weftCommGetAsyncError).
+// - Order: a communicator's ring calls follow each other in the order they were made, also
+//   across streams (the next launch waits for the last one's event, as NCCL orders a
+//   communicator's calls); the counters carry on from call to call (RingJob::sentBase).
+// - Teardown: destroy waits (within WEFT_TIMEOUT) for the last kernel, which ends only once its
+//   successor emptied everything it sent (ring_program.h), so nobody writes this workspace any
+//   more; then it closes the peers' workspaces and frees its own. Abort sets the abort word, and
+//   kernels that wait give up at their next look.
+namespace {
+
+constexpr size_t kPage = 4096;
+
+size_t workspaceBytes(const coll::devring::Geometry& g) {
+  return coll::devring::kFifoOffset + size_t(g.channels) * g.slots * g.slotBytes;
+}
+
+}  // namespace
+
+DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo, double timeoutSeconds,
+                       OnFailure onFailure)
+    : rt_(rt), rank_(rank), size_(size), geo_(geo), timeoutSeconds_(timeoutSeconds), onFailure_(std::move(onFailure)) {
+  device_ = rt_.currentDevice();
+  void* page = std::aligned_alloc(kPage, kPage);
+  if (page == nullptr) throw std::bad_alloc();
+  std::memset(page, 0, kPage);
+  try {
+    rt_.pin(page, kPage);
+  } catch (...) {
+    std::free(page);
+    throw;
+  }
+  setUp_ = new (page) std::atomic<uint64_t>(0);
+  abort_ = new (static_cast<unsigned char*>(page) + 64) std::atomic<uint32_t>(0);
+  try {
+    abortView_ = static_cast<const volatile uint32_t*>(rt_.deviceView(abort_));
+    wsBytes_ = workspaceBytes(geo_);
+    ws_ = static_cast<unsigned char*>(rt_.allocDevice(wsBytes_));
+    table_ = static_cast<coll::devring::LinkTable*>(rt_.allocDevice(sizeof(coll::devring::LinkTable)));
+    rt_.zero(ws_, wsBytes_);
+    rt_.zero(table_, sizeof(coll::devring::LinkTable));
+    lastDone_ = rt_.createEvent();
+  } catch (...) {
+    if (ws_ != nullptr) rt_.freeDevice(ws_);
+    if (table_ != nullptr) rt_.freeDevice(table_);
+    rt_.unpin(page);
+    std::free(page);
+    throw;
+  }
+}
+
+DeviceLink::~DeviceLink() {
+  release();  // a set-up that never ran: the table still says Pending, and kernels return at once
+  auto ended = [&](const Deadline& d) {
+    while (!rt_.done(lastDone_)) {
+      if (d.expired()) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return true;
+  };
+  bool quiet = false;
+  try {
+    rt_.useDevice(device_);
+    quiet = ended(Deadline::after(timeoutSeconds_));
+    if (!quiet) {
+      WEFT_LOG(Warn, "the device ring's last call has not ended after %.0f s: stopping it", timeoutSeconds_);
+      abort(ErrorCode::InvalidUsage, "the communicator was destroyed while its call ran");
+      quiet = ended(Deadline::after(1));
+    }
+  } catch (const std::exception& e) {
+    WEFT_LOG(Warn, "the device ring's teardown: %s", e.what());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+  if (!quiet) {
+    WEFT_LOG(Warn, "a stream still runs this communicator's device ring: its memory is left allocated");
+    return;
+  }
+  for (void* p : opened_) rt_.closeIpc(p);
+  rt_.freeDevice(ws_);
+  rt_.freeDevice(table_);
+  rt_.destroyEvent(lastDone_);
+  void* page = setUp_;
+  rt_.unpin(page);
+  std::free(page);
+}
+
+DeviceLink::Card DeviceLink::card() {
+  Card c{};
+  c.pid = uint64_t(getpid());
+  c.device = device_;
+  c.channels = geo_.channels;
+  c.slots = geo_.slots;
+  c.slotBytes = geo_.slotBytes;
+  c.workspace = reinterpret_cast<uintptr_t>(ws_);
+  c.handle = rt_.exportIpc(ws_);
+  return c;
+}
+
+void DeviceLink::connect(const std::vector<Card>& cards) {
+  coll::devring::LinkTable t{};
+  const Card& mine = cards[size_t(rank_)];
+  for (int r = 0; r < size_; ++r) {
+    const Card& c = cards[size_t(r)];
+    if (c.channels != mine.channels || c.slots != mine.slots || c.slotBytes != mine.slotBytes) {
+      throw InvalidUsage("the device ring: rank " + std::to_string(r) + " has " + std::to_string(c.channels) +
+                         " channels of " + std::to_string(c.slots) + " x " + std::to_string(c.slotBytes) +
+                         " bytes, rank " + std::to_string(rank_) + " " + std::to_string(mine.channels) + " of " +
+                         std::to_string(mine.slots) + " x " + std::to_string(mine.slotBytes) +
+                         " (WEFT_CUDA_CHANNELS and WEFT_CUDA_SLOT_BYTES must be the same on every rank)");
+    }
+    if (r == rank_) {
+      t.ws[r] = ws_;
+    } else if (c.pid == mine.pid) {
+      // A thread rank of this process: its pointer as it is, once this device may reach its device.
+      if (!rt_.reachPeer(c.device)) {
+        throw CudaError("the device ring: device " + std::to_string(device_) + " cannot reach device " +
+                        std::to_string(c.device) + " of rank " + std::to_string(r) +
+                        " (no peer access; WEFT_CUDA_LINK=staged goes through the host)");
+      }
+      t.ws[r] = reinterpret_cast<unsigned char*>(uintptr_t(c.workspace));
+    } else {
+      try {
+        void* p = rt_.openIpc(c.handle);
+        opened_.push_back(p);
+        t.ws[r] = static_cast<unsigned char*>(p);
+      } catch (const std::exception& e) {
+        throw CudaError("the device ring: rank " + std::to_string(rank_) + " cannot open rank " + std::to_string(r) +
+                        "'s workspace through CUDA IPC (" + e.what() +
+                        "; WEFT_CUDA_LINK=staged goes through the host)");
+      }
+    }
+  }
+  t.state = coll::devring::LinkTable::Pending;
+  rt_.copy(table_, &t, sizeof t);
+}
+
+void DeviceLink::ready() {
+  const uint32_t state = coll::devring::LinkTable::Ready;
+  rt_.copy(&table_->state, &state, sizeof state);
+  release();
+}
+
+void DeviceLink::fail() noexcept {
+  try {
+    const uint32_t state = coll::devring::LinkTable::Failed;
+    rt_.copy(&table_->state, &state, sizeof state);
+  } catch (const std::exception&) {
+    abort_->store(1, std::memory_order_release);  // the table could not be written: stop them so
+  }
+  release();
+}
+
+void DeviceLink::release() noexcept {
+  if (settled_.exchange(true, std::memory_order_acq_rel)) return;
+  setUp_->store(1, std::memory_order_release);
+}
+
+void DeviceLink::abort(ErrorCode code, const std::string& why) noexcept {
+  abort_->store(1, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_.empty()) {
+      stopped_ = why.empty() ? "the device ring was stopped" : why;
+      stoppedCode_ = code;
+    }
+  }
+  cv_.notify_all();
+}
+
+void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::shared_ptr<Work> work) {
+  coll::devring::Launcher* launcher = coll::devring::launcher();
+  if (launcher == nullptr) throw InvalidArgument("the device ring has no kernels in this build");
+  coll::devring::RingJob j{};
+  j.kind = args.kind == coll::CollKind::Broadcast ? coll::devring::RingKind::Broadcast
+                                                  : coll::devring::RingKind::AllReduce;
+  j.rank = rank_;
+  j.size = size_;
+  j.root = args.root;
+  j.dtype = int(args.dtype);
+  j.op = int(args.op);
+  j.elemSize = uint32_t(coll::dtypeSize(args.dtype));
+  j.send = args.kind == coll::CollKind::Broadcast && rank_ != args.root ? args.recv : args.send;
+  j.recv = args.recv;
+  j.count = args.count;
+  j.table = table_;
+  j.abort = abortView_;
+  j.geo = geo_;
+  Flight f;
+  f.work = std::move(work);
+  f.what = coll::describe(args);
+  f.start = rt_.createEvent();
+  try {
+    f.done = rt_.createEvent();
+  } catch (...) {
+    rt_.destroyEvent(f.start);
+    throw;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!stopped_.empty()) {
+    lock.unlock();
+    land(f, nullptr);
+    throw InvalidUsage("the device ring was stopped: " + stopped_);
+  }
+  try {
+    if (!settled_.load(std::memory_order_acquire)) rt_.waitAtLeast(stream, setUp_, 1);
+    if (lastStream_ != nullptr && lastStream_ != stream) rt_.waitEvent(stream, lastDone_);
+    rt_.record(f.start, stream);
+    std::memcpy(j.sentBase, sent_, sizeof sent_);
+    std::memcpy(j.recvBase, got_, sizeof got_);
+    launcher->launch(j, stream);
+  } catch (...) {
+    lock.unlock();
+    land(f, nullptr);
+    throw;
+  }
+  // Launched: from here the peers' kernels count on this one, so the counters move on whatever
+  // fails after.
+  for (uint32_t c = 0; c < geo_.channels; ++c) {
+    uint64_t s = 0, r = 0;
+    coll::devring::slotsOf(j, c, &s, &r);
+    sent_[c] += s;
+    got_[c] += r;
+  }
+  lastStream_ = stream;
+  try {
+    rt_.record(lastDone_, stream);
+    rt_.record(f.done, stream);
+  } catch (...) {
+    lock.unlock();
+    land(f, nullptr);
+    abort(ErrorCode::UnhandledCudaError, "the device ring lost track of a call (an event could not be recorded)");
+    throw;
+  }
+  flights_.push_back(std::move(f));
+  if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watchLoop(); });
+  lock.unlock();
+  cv_.notify_all();
+}
+
+void DeviceLink::land(Flight& f, std::exception_ptr error) {
+  if (f.start != nullptr) rt_.destroyEvent(f.start);
+  if (f.done != nullptr) rt_.destroyEvent(f.done);
+  f.start = f.done = nullptr;
+  if (f.work) f.work->complete(error);
+}
+
+// The watchdog: completes each call's Work once its kernel is done (with the stop's error if the
+// ring was stopped meanwhile), and stops the ring when the oldest call waits too long: for its
+// stream to reach it, or, once it did, for its peers.
+void DeviceLink::watchLoop() {
+  using Clock = std::chrono::steady_clock;
+  try {
+    rt_.useDevice(device_);
+  } catch (const std::exception& e) {
+    WEFT_LOG(Warn, "the device ring's watchdog: %s", e.what());
+  }
+  const auto timeout = std::chrono::duration<double>(timeoutSeconds_);
+  Clock::time_point since = Clock::now();  // when the oldest call became the oldest, or was reached
+  bool reached = false;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (flights_.empty()) {
+      if (closing_) return;
+      cv_.wait(lock, [&] { return closing_ || !flights_.empty(); });
+      since = Clock::now();
+      reached = false;
+      continue;
+    }
+    Flight& f = flights_.front();
+    bool done = false;
+    try {
+      // Once stopped, a call ends at once: its kernel, whenever it runs, returns at its first look.
+      done = !stopped_.empty() || closing_ || rt_.done(f.done);
+      if (!done && !reached && rt_.done(f.start)) {
+        reached = true;
+        since = Clock::now();
+      }
+    } catch (const std::exception& e) {
+      done = true;  // the event cannot be asked: the call is lost
+      if (stopped_.empty()) {
+        stopped_ = std::string("the device ring: ") + e.what();
+        stoppedCode_ = ErrorCode::UnhandledCudaError;
+      }
+    }
+    if (done) {
+      Flight g = std::move(f);
+      flights_.pop_front();
+      std::exception_ptr error;
+      if (!stopped_.empty()) error = std::make_exception_ptr(Error(stoppedCode_, g.what + ": " + stopped_));
+      else if (closing_) error = std::make_exception_ptr(InvalidUsage(g.what + ": the communicator was destroyed"));
+      lock.unlock();
+      land(g, error);
+      lock.lock();
+      since = Clock::now();
+      reached = false;
+      continue;
+    }
+    if (timeoutSeconds_ > 0 && stopped_.empty() && Clock::now() - since > timeout) {
+      const std::string why =
+          f.what + " on the device ring: " +
+          (reached ? "its peers did not join it" : "the stream did not reach the call (the work enqueued on it before the call has not finished)") +
+          " within " + std::to_string(int(timeoutSeconds_)) + " s (WEFT_TIMEOUT)";
+      lock.unlock();
+      WEFT_LOG(Warn, "%s", why.c_str());
+      onFailure_(ErrorCode::Timeout, why);  // fails the communicator, which stops the ring
+      abort(ErrorCode::Timeout, why);
+      lock.lock();
+      continue;
+    }
+    cv_.wait_for(lock, std::chrono::microseconds(500));
+  }
+}
+
+}  // namespace weft::runtime

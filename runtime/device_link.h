@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// One communicator's device ring (Note [Device ring] in collectives/device/ring_program.h; Note
+// [Device link] in runtime/device_link.cc): its workspace, the peers' workspaces it opened, and
+// the launches on the callers' streams.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collectives/algorithm.h"
+#include "collectives/device/ring_job.h"
+#include "common/error.h"
+#include "runtime/work.h"
+#include "transport/cuda/device.h"
+
+namespace weft::runtime {
+
+class DeviceLink {
+ public:
+  // What each rank tells the others at set-up (a fixed-size record, gathered as bytes).
+  struct Card {
+    uint64_t pid;
+    int32_t device;
+    uint32_t channels, slots;
+    uint32_t pad;
+    uint64_t slotBytes;
+    uint64_t workspace;  // its address in the owner's process
+    device::Runtime::IpcHandle handle;
+  };
+
+  // Ends the communicator's calls: a call stopped by WEFT_TIMEOUT fails it with this (the
+  // communicator's recordFailure).
+  using OnFailure = std::function<void(ErrorCode, const std::string&)>;
+  // On the caller's thread, with its device current: allocates and clears the workspace.
+  // `timeoutSeconds`: how long a call may take once its stream reached it, and how long a stream
+  // may take to reach it (0: forever); also how long destroy waits for the last call.
+  DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo, double timeoutSeconds,
+             OnFailure onFailure);
+  // Waits (up to the timeout) for the last call's kernel, stops it if it still runs, then closes
+  // the peers' workspaces and frees this rank's.
+  ~DeviceLink();
+  DeviceLink(const DeviceLink&) = delete;
+  DeviceLink& operator=(const DeviceLink&) = delete;
+
+  Card card();
+  int device() const { return device_; }
+  // On the progress thread, with every rank's card: maps the peers' workspaces (plain pointers in
+  // this process, CUDA IPC from another). Throws where one cannot be reached. Then ready() or
+  // fail() lets the streams go on: every rank calls the same one (the ranks agree first).
+  void connect(const std::vector<Card>& cards);
+  void ready();
+  void fail() noexcept;
+  // Stops running kernels (weftCommAbort, a failed communicator): their waits give up, outputs
+  // undefined; calls in flight and later ones fail with `why`.
+  void abort(ErrorCode code, const std::string& why) noexcept;
+
+  // Enqueues an all-reduce or broadcast on `stream`, after the set-up and after this link's last
+  // call (also when that was on another stream). `work` completes once the kernel is done, with
+  // an error if it was stopped (abort, or the timeout: see the constructor).
+  void launch(const coll::CollArgs& args, device::Stream stream, std::shared_ptr<Work> work);
+
+ private:
+  void release() noexcept;  // lets the streams waiting for the set-up go on
+  // A call in flight, watched by watchLoop: `start` is recorded just before its kernel.
+  struct Flight {
+    device::Event start = nullptr, done = nullptr;
+    std::shared_ptr<Work> work;
+    std::string what;  // "allreduce (count=7, int32, sum)"
+  };
+  void watchLoop();
+  void land(Flight& f, std::exception_ptr error);
+
+  device::Runtime& rt_;
+  const int rank_, size_;
+  const coll::devring::Geometry geo_;
+  const double timeoutSeconds_;
+  const OnFailure onFailure_;
+  int device_ = 0;
+  size_t wsBytes_ = 0;
+  unsigned char* ws_ = nullptr;                 // this rank's workspace (device)
+  coll::devring::LinkTable* table_ = nullptr;   // device
+  // A pinned page: the set-up counter (streams wait until it is 1) and the abort word.
+  std::atomic<uint64_t>* setUp_ = nullptr;
+  std::atomic<uint32_t>* abort_ = nullptr;
+  const volatile uint32_t* abortView_ = nullptr;  // the device's address of abort_
+  std::vector<void*> opened_;  // peers' workspaces from openIpc
+  std::atomic<bool> settled_{false};  // release() ran: launches need not wait for the set-up
+
+  std::mutex mu_;  // launches
+  uint64_t sent_[coll::devring::kMaxChannels] = {};  // guarded by mu_
+  uint64_t got_[coll::devring::kMaxChannels] = {};   // guarded by mu_
+  device::Stream lastStream_ = nullptr;              // guarded by mu_
+  device::Event lastDone_ = nullptr;                 // recorded after every launch
+  std::deque<Flight> flights_;                       // guarded by mu_, oldest first
+  std::string stopped_;                              // guarded by mu_: why, once aborted
+  ErrorCode stoppedCode_ = ErrorCode::Success;       // guarded by mu_
+  bool closing_ = false;                             // guarded by mu_
+  std::condition_variable cv_;
+  std::thread watchdog_;  // started by the first launch
+};
+
+}  // namespace weft::runtime
