@@ -62,8 +62,8 @@ log::Level parseLevel(const std::string& name, const std::string& v) {
   throw InvalidArgument(name + "='" + v + "' is not one of NONE, WARN, INFO, TRACE");
 }
 
-const std::array<Entry, 29>& table() {
-  static const std::array<Entry, 29> t = {{
+const std::array<Entry, 30>& table() {
+  static const std::array<Entry, 30> t = {{
       {{"WEFT_DEBUG", VarType::Level, "WARN", "Log level on stderr: NONE, WARN, INFO or TRACE."},
        [](Config& c, auto& n, auto& v) { c.debug = parseLevel(n, v); }},
       {{"WEFT_DEBUG_FILE", VarType::String, "", "Write the log to this file instead of stderr (%h: host, %p: pid)."},
@@ -123,9 +123,14 @@ const std::array<Entry, 29>& table() {
          if (v != "ring" && v != "staged") throw InvalidArgument(n + "='" + v + "' is not one of ring, staged");
          c.cudaRing = v == "ring";
        }},
-      {{"WEFT_CUDA_CHANNELS", VarType::Int, "16", "Blocks of the device ring's kernels (1 to 32), each with its own part of the buffer and its own FIFO per rank."},
+      {{"WEFT_CUDA_ALGO", VarType::String, "auto", "The device ring's shape: ring, tree (a binary tree: up and back down for all-reduce, down from the root for broadcast), or auto (the tree for calls up to 256 KiB with more than 2 ranks, else the ring)."},
+       [](Config& c, auto& n, auto& v) {
+         if (v != "auto" && v != "ring" && v != "tree") throw InvalidArgument(n + "='" + v + "' is not one of auto, ring, tree");
+         c.cudaAlgo = v;
+       }},
+      {{"WEFT_CUDA_CHANNELS", VarType::Int, "16", "Blocks of the device ring's kernels (1 to 32), each with its own part of the buffer and its own FIFOs."},
        [](Config& c, auto& n, auto& v) { c.cudaChannels = uint32_t(parseInt(n, v, 1, 32)); }},
-      {{"WEFT_CUDA_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each slot of the device ring's FIFOs (8 per channel): its pipelining chunk (a multiple of 16, 16 to 16M)."},
+      {{"WEFT_CUDA_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each slot of the device ring's FIFOs (8 per channel and port, 4 ports per rank): its pipelining chunk (a multiple of 16, 16 to 16M)."},
        [](Config& c, auto& n, auto& v) {
          const size_t b = parseBytes(n, v);
          if (b < 16 || b > (size_t(16) << 20) || b % 16 != 0) throw InvalidArgument(n + "='" + v + "' is not a multiple of 16 from 16 to 16M");

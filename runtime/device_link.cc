@@ -34,7 +34,7 @@ namespace weft::runtime {
 //   at once, and the communicator has failed with the reason (weftCommGetAsyncError).
 // - Order: a communicator's ring calls follow each other in the order they were made, also
 //   across streams (the next launch waits for the last one's event, as NCCL orders a
-//   communicator's calls); the counters carry on from call to call (RingJob::sentBase).
+//   communicator's calls); the counters carry on from call to call (PortTotals).
 // - Teardown: destroy waits (within WEFT_TIMEOUT) for the last kernel, which ends only once its
 //   successor emptied everything it sent (ring_program.h), so nobody writes this workspace any
 //   more; then it closes the peers' workspaces and frees its own. Abort sets the abort word, and
@@ -42,16 +42,26 @@ namespace weft::runtime {
 namespace {
 
 constexpr size_t kPage = 4096;
+// Calls up to this size take the tree where the shape is left to weft (WEFT_CUDA_ALGO=auto) and
+// there are more than 2 ranks: 2 log2(n) steps instead of the ring's 2 (n - 1).
+constexpr size_t kTreeBytes = 256 << 10;
 
 size_t workspaceBytes(const coll::devring::Geometry& g) {
-  return coll::devring::kFifoOffset + size_t(g.channels) * g.slots * g.slotBytes;
+  return coll::devring::kFifoOffset + size_t(coll::devring::kPorts) * g.channels * g.slots * g.slotBytes;
 }
 
 }  // namespace
 
-DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo, double timeoutSeconds,
-                       OnFailure onFailure)
-    : rt_(rt), rank_(rank), size_(size), geo_(geo), timeoutSeconds_(timeoutSeconds), onFailure_(std::move(onFailure)) {
+DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
+                       std::optional<coll::devring::Shape> shape, double timeoutSeconds, OnFailure onFailure)
+    : rt_(rt),
+      rank_(rank),
+      size_(size),
+      geo_(geo),
+      shape_(shape),
+      timeoutSeconds_(timeoutSeconds),
+      onFailure_(std::move(onFailure)),
+      totals_(size) {
   device_ = rt_.currentDevice();
   void* page = std::aligned_alloc(kPage, kPage);
   if (page == nullptr) throw std::bad_alloc();
@@ -177,7 +187,8 @@ void DeviceLink::ready() {
   release();
 }
 
-void DeviceLink::fail() noexcept {
+void DeviceLink::fail(ErrorCode code, const std::string& why) noexcept {
+  abort(code, why);
   try {
     const uint32_t state = coll::devring::LinkTable::Failed;
     rt_.copy(&table_->state, &state, sizeof state);
@@ -222,6 +233,8 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   j.table = table_;
   j.abort = abortView_;
   j.geo = geo_;
+  j.shape = shape_ ? *shape_ : (size_ > 2 && args.count * j.elemSize <= kTreeBytes ? coll::devring::Shape::Tree
+                                                                                     : coll::devring::Shape::Ring);
   Flight f;
   f.work = std::move(work);
   f.what = coll::describe(args);
@@ -242,8 +255,7 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
     if (!settled_.load(std::memory_order_acquire)) rt_.waitAtLeast(stream, setUp_, 1);
     if (lastStream_ != nullptr && lastStream_ != stream) rt_.waitEvent(stream, lastDone_);
     rt_.record(f.start, stream);
-    std::memcpy(j.sentBase, sent_, sizeof sent_);
-    std::memcpy(j.recvBase, got_, sizeof got_);
+    totals_.fill(j);
     launcher->launch(j, stream);
   } catch (...) {
     lock.unlock();
@@ -252,12 +264,7 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   }
   // Launched: from here the peers' kernels count on this one, so the counters move on whatever
   // fails after.
-  for (uint32_t c = 0; c < geo_.channels; ++c) {
-    uint64_t s = 0, r = 0;
-    coll::devring::slotsOf(j, c, &s, &r);
-    sent_[c] += s;
-    got_[c] += r;
-  }
+  totals_.advance(j);
   lastStream_ = stream;
   try {
     rt_.record(lastDone_, stream);

@@ -12,11 +12,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "collectives/algorithm.h"
+#include "collectives/device/port_totals.h"
 #include "collectives/device/ring_job.h"
 #include "common/error.h"
 #include "runtime/work.h"
@@ -43,8 +45,9 @@ class DeviceLink {
   // On the caller's thread, with its device current: allocates and clears the workspace.
   // `timeoutSeconds`: how long a call may take once its stream reached it, and how long a stream
   // may take to reach it (0: forever); also how long destroy waits for the last call.
-  DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo, double timeoutSeconds,
-             OnFailure onFailure);
+  // `shape`: the ring, the tree, or (nullopt) the tree for small calls of more than 2 ranks.
+  DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
+             std::optional<coll::devring::Shape> shape, double timeoutSeconds, OnFailure onFailure);
   // Waits (up to the timeout) for the last call's kernel, stops it if it still runs, then closes
   // the peers' workspaces and frees this rank's.
   ~DeviceLink();
@@ -58,7 +61,7 @@ class DeviceLink {
   // fail() lets the streams go on: every rank calls the same one (the ranks agree first).
   void connect(const std::vector<Card>& cards);
   void ready();
-  void fail() noexcept;
+  void fail(ErrorCode code, const std::string& why) noexcept;  // also stops the ring (abort)
   // Stops running kernels (weftCommAbort, a failed communicator): their waits give up, outputs
   // undefined; calls in flight and later ones fail with `why`.
   void abort(ErrorCode code, const std::string& why) noexcept;
@@ -82,6 +85,7 @@ class DeviceLink {
   device::Runtime& rt_;
   const int rank_, size_;
   const coll::devring::Geometry geo_;
+  const std::optional<coll::devring::Shape> shape_;
   const double timeoutSeconds_;
   const OnFailure onFailure_;
   int device_ = 0;
@@ -96,8 +100,7 @@ class DeviceLink {
   std::atomic<bool> settled_{false};  // release() ran: launches need not wait for the set-up
 
   std::mutex mu_;  // launches
-  uint64_t sent_[coll::devring::kMaxChannels] = {};  // guarded by mu_
-  uint64_t got_[coll::devring::kMaxChannels] = {};   // guarded by mu_
+  coll::devring::PortTotals totals_;                 // guarded by mu_
   device::Stream lastStream_ = nullptr;              // guarded by mu_
   device::Event lastDone_ = nullptr;                 // recorded after every launch
   std::deque<Flight> flights_;                       // guarded by mu_, oldest first

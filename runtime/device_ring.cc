@@ -2,6 +2,7 @@
 // The communicator's side of the device ring (Note [Device link] in runtime/device_link.cc): which
 // calls it takes, and its set-up on the progress thread.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "collectives/operation.h"
@@ -24,13 +25,17 @@ std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, v
     // The first call: the set-up runs on the progress thread, in order with the calls queued
     // before it; the launches below wait for it on their streams.
     const coll::devring::Geometry geo{config_.cudaChannels, 8, config_.cudaSlotBytes};
-    auto link = std::make_unique<DeviceLink>(rt, rank_, size_, geo, config_.timeoutSeconds,
+    std::optional<coll::devring::Shape> shape;
+    if (config_.cudaAlgo == "ring") shape = coll::devring::Shape::Ring;
+    if (config_.cudaAlgo == "tree") shape = coll::devring::Shape::Tree;
+    auto link = std::make_unique<DeviceLink>(rt, rank_, size_, geo, shape, config_.timeoutSeconds,
                                              [this](ErrorCode code, const std::string& what) { recordFailure(code, what); });
     {
       std::lock_guard<std::mutex> lock(mu_);
       link_ = std::move(link);
     }
-    submitJob([this] { setUpDeviceLink(); }, [this](std::exception_ptr) { link_->fail(); });
+    submitJob([this] { setUpDeviceLink(); },
+              [this](std::exception_ptr) { link_->fail(ErrorCode::InvalidUsage, "the device ring was never set up"); });
   }
   auto work = std::make_shared<Work>();
   if (args.count > 0) link_->launch(args, stream, work);  // the link's watchdog completes it
@@ -93,9 +98,11 @@ void Communicator::setUpDeviceLink() {
   } catch (const std::exception& e) {
     if (why.empty()) why = std::string("the device ring could not be set up: ") + e.what();
   }
-  link.fail();
   WEFT_LOG(Warn, "%s", why.c_str());
+  // The communicator fails (and stops the ring, with this reason) before the kernels may run:
+  // then no call of the ring ends as if it had succeeded.
   recordFailure(ErrorCode::UnhandledCudaError, why);
+  link.fail(ErrorCode::UnhandledCudaError, why);
 }
 
 }  // namespace weft::runtime

@@ -36,18 +36,19 @@ class DeviceContext {
   __device__ DeviceContext(const RingJob& j, int* stop) : j_(j), stop_(stop) {}
 
   __device__ unsigned char* at(unsigned char* p) const { return p; }
+  __device__ bool stopped() const { return *j_.abort != 0; }
 
   __device__ bool waitAtLeast(const uint64_t* p, uint64_t v) const {
     if (threadIdx.x == 0) {
       int stop = 0;
       const volatile uint64_t* flag = p;
       for (unsigned spins = 1; *flag < v; ++spins) {
-        if (spins % 1024 == 0 && *j_.abort != 0) {
+        if (spins % 1024 == 0 && stopped()) {
           stop = 1;
           break;
         }
       }
-      __threadfence();
+      __threadfence_system();  // acquire: the writer may be another GPU (system scope)
       *stop_ = stop;
     }
     __syncthreads();

@@ -20,10 +20,12 @@ class HostContext {
 
   unsigned char* at(const unsigned char* p) const { return view_(p); }
 
+  bool stopped() const { return std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(j_.abort)).load(std::memory_order_acquire) != 0; }
+
   bool waitAtLeast(const uint64_t* p, uint64_t v) const {
     std::atomic_ref<uint64_t> a(*const_cast<uint64_t*>(p));
     for (int spins = 0; a.load(std::memory_order_acquire) < v; ++spins) {
-      if (*j_.abort != 0) return false;
+      if (stopped()) return false;
       if (spins < 100) continue;
       if (spins < 200) std::this_thread::yield();
       else std::this_thread::sleep_for(std::chrono::microseconds(20));

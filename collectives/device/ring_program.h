@@ -9,76 +9,123 @@
 // Note [Device ring]
 // All-reduce and broadcast between ranks that reach each other's device memory (CUDA IPC between
 // processes, plain pointers between threads of one), each rank running one kernel per call on its
-// own stream, as NCCL does. Every rank owns a workspace (ring_job.h): per channel, a FIFO of
-// `slots` slots that its ring predecessor writes into, and two counters, `ready` (slots the
-// predecessor filled, raised by it) and `freed` (slots of the successor's FIFO that the successor
-// emptied, raised by the successor). A sender waits until its successor has a free slot, writes
-// the slot and raises the successor's `ready`; a receiver waits for its own `ready`, uses the
-// slot, and raises its predecessor's `freed`. Each rank polls only its own memory and writes its
-// neighbours'. The counters never go back: the host keeps how far each went (RingJob::sentBase,
-// recvBase; both sides count alike from the call's count and geometry, slotsOf), so no call
-// resets anything and calls follow each other on the stream with no host step between them.
-// The buffer is cut into `channels` parts, one block each, with its own FIFO and counters.
-// All-reduce: per iteration of n slices, the ring's reduce-scatter (n-1 steps: receive a partial
-// sum, add this rank's input, send it on) and all-gather (n-1 steps: receive a final segment, keep
-// it, send it on); the rank that completes a segment divides it for Avg. Broadcast: a chain from
-// the root, slice by slice. A nonzero abort word (pinned host memory, set by weftCommAbort,
-// destroy, or a failed set-up) makes every wait give up: the kernel returns, the output undefined.
+// own stream, as NCCL does. Every rank owns a workspace (ring_job.h) with, per channel, four
+// inbound ports: from its ring predecessor, its tree parent and its two tree children. A port is
+// a FIFO of `slots` slots and two counters, both in the reader's memory: `ready` (slots filled,
+// raised by the writer) and `freed` (slots emptied, raised by the reader). A writer waits until
+// the port has a free slot, writes the slot and raises `ready`; the reader waits for `ready`, uses
+// the slot and raises `freed`. The counters never go back: every rank keeps, on the host, how
+// many slots went through every rank's ports (PortTotals, from the calls alone, so writer and
+// reader agree), and each kernel starts from there (RingJob::inBase, outBase): no call resets
+// anything, calls follow each other on the stream with no host step between them, and the ring
+// and the tree may take turns on a port (a tree's parent differs with its root).
+// The buffer is cut into `channels` parts, one block each, with its own ports.
+// Ring all-reduce: per iteration of n slices, the ring's reduce-scatter (n-1 steps: receive a
+// partial sum, add this rank's input, send it on) and all-gather (n-1 steps: receive a final
+// segment, keep it, send it on); the rank that completes a segment divides it for Avg. Ring
+// broadcast: a chain from the root. Tree (a binary heap over the ranks counted from the root; rank
+// 0 for all-reduce): all-reduce sends each slice up (children's partial sums plus this rank's
+// input) and the total back down, the way down `slots - 1` slices behind the way up so both
+// pipeline and neither fills while the other waits; broadcast goes down only. Ring: 2(n-1) steps
+// per slice, bandwidth-optimal; tree: about 2 log2(n) steps, for small calls.
+// A kernel ends once every reader emptied what it wrote (so a rank's workspace is quiet when its
+// last kernel is done). A nonzero abort word (pinned host memory, set by weftCommAbort, destroy,
+// a timeout, or a failed set-up) makes every wait give up: the kernel returns, output undefined.
 namespace weft::coll::devring {
 
+// A context is what runs one channel (a CUDA block, or a host thread); every member is called by
+// all of its threads alike:
+//   at(p)                        where this process reaches workspace address p
+//   stopped()                    the abort word is set
+//   waitAtLeast(counter, v)      until *counter >= v; false once stopped()
+//   publish(counter, v)          *counter = v, after every store before it is visible
+//   copy(dst, dst2, src, bytes)  into dst, and dst2 unless null (dst == src: dst2 only)
+//   reduce(dst, dst2, a, b, n, final)  dst[i] = a[i] op b[i], divided by the rank count for Avg
+//                                where final; also into dst2 unless null
 #if defined(__CUDACC__)
 #define WEFT_RING_FN __device__ __forceinline__
 #else
 #define WEFT_RING_FN inline
 #endif
 
-// One channel's two ring links, as seen from this rank. Every thread of a block holds a copy.
-struct Lane {
-  unsigned char* outFifo;   // the successor's FIFO for this channel
-  uint64_t* outReady;       // the successor's `ready`
-  const uint64_t* outFreed;  // this rank's `freed` (raised by the successor)
-  const unsigned char* inFifo;
-  const uint64_t* inReady;  // this rank's `ready`
-  uint64_t* inFreed;        // the predecessor's `freed`
-  uint64_t sent, got;
-  uint32_t slots;
-  uint64_t slotBytes;
+// The two ends of a link, for one channel: what the reader holds (its own FIFO and counters)
+// and what the writer holds (the reader's, through the table). Every thread of a block holds a
+// copy.
+struct Inbox {
+  const unsigned char* fifo;
+  const uint64_t* ready;  // raised by the writer
+  uint64_t* freed;        // raised here
+  uint64_t got;
+};
+struct Outbox {
+  unsigned char* fifo;     // the reader's
+  uint64_t* ready;         // the reader's, raised here
+  const uint64_t* freed;   // the reader's, polled here
+  uint64_t sent;
+  bool first;              // nothing sent yet in this call
 };
 
-// The next slot to fill, once the successor has emptied it; nullptr when aborted.
+WEFT_RING_FN uint64_t fifoOffset(const RingJob& j, int port, uint32_t c) {
+  return kFifoOffset + (uint64_t(port) * j.geo.channels + c) * j.geo.slots * j.geo.slotBytes;
+}
+
 template <class Ctx>
-WEFT_RING_FN unsigned char* sendSlot(Ctx& ctx, Lane& l) {
-  const uint64_t need = l.sent + 1 > l.slots ? l.sent + 1 - l.slots : 0;
-  if (!ctx.waitAtLeast(l.outFreed, need)) return nullptr;
-  return l.outFifo + (l.sent % l.slots) * l.slotBytes;
+WEFT_RING_FN Inbox inbox(Ctx& ctx, const RingJob& j, int port, uint32_t c) {
+  auto* ws = ctx.at(j.table->ws[j.rank]);
+  auto* h = reinterpret_cast<WorkspaceHeader*>(ws);
+  return Inbox{ws + fifoOffset(j, port, c), &h->ready[port][c].value, &h->freed[port][c].value, j.inBase[port][c]};
 }
 template <class Ctx>
-WEFT_RING_FN void sent(Ctx& ctx, Lane& l) {
-  ctx.publish(l.outReady, ++l.sent);
+WEFT_RING_FN Outbox outbox(Ctx& ctx, const RingJob& j, int to, int port, int out, uint32_t c) {
+  auto* ws = ctx.at(j.table->ws[to]);
+  auto* h = reinterpret_cast<WorkspaceHeader*>(ws);
+  return Outbox{ws + fifoOffset(j, port, c), &h->ready[port][c].value, &h->freed[port][c].value, j.outBase[out][c],
+                true};
 }
-// The next slot the predecessor filled; nullptr when aborted.
+
+// The next slot to fill, once the reader has emptied it; nullptr when stopped. A call's first
+// slot also waits until the port's last writer (of an earlier call: the tree's parent changes with
+// its root) has raised `ready` for all of its slots, so that `ready` is only ever raised.
 template <class Ctx>
-WEFT_RING_FN const unsigned char* recvSlot(Ctx& ctx, Lane& l) {
-  if (!ctx.waitAtLeast(l.inReady, l.got + 1)) return nullptr;
-  return l.inFifo + (l.got % l.slots) * l.slotBytes;
+WEFT_RING_FN unsigned char* sendSlot(Ctx& ctx, const RingJob& j, Outbox& o) {
+  if (o.first) {
+    if (!ctx.waitAtLeast(o.ready, o.sent)) return nullptr;
+    o.first = false;
+  }
+  const uint64_t need = o.sent + 1 > j.geo.slots ? o.sent + 1 - j.geo.slots : 0;
+  if (!ctx.waitAtLeast(o.freed, need)) return nullptr;
+  return o.fifo + (o.sent % j.geo.slots) * j.geo.slotBytes;
 }
 template <class Ctx>
-WEFT_RING_FN void received(Ctx& ctx, Lane& l) {
-  ctx.publish(l.inFreed, ++l.got);
+WEFT_RING_FN void sent(Ctx& ctx, Outbox& o) {
+  ctx.publish(o.ready, ++o.sent);
+}
+// The next slot the writer filled; nullptr when stopped.
+template <class Ctx>
+WEFT_RING_FN const unsigned char* recvSlot(Ctx& ctx, const RingJob& j, Inbox& in) {
+  if (!ctx.waitAtLeast(in.ready, in.got + 1)) return nullptr;
+  return in.fifo + (in.got % j.geo.slots) * j.geo.slotBytes;
+}
+template <class Ctx>
+WEFT_RING_FN void received(Ctx& ctx, Inbox& in) {
+  ctx.publish(in.freed, ++in.got);
+}
+// Once the reader has emptied every slot this rank wrote, no rank writes into this rank's
+// memory for the call any more (the reader's `freed` is the last word): when a kernel ends, its
+// workspace is quiet, which lets a communicator free it once its last kernel is done.
+template <class Ctx>
+WEFT_RING_FN bool drained(Ctx& ctx, const Outbox& o) {
+  return ctx.waitAtLeast(o.freed, o.sent);
 }
 
 WEFT_RING_FN uint64_t granuleElems(const RingJob& j) { return j.elemSize >= kGranule ? 1 : kGranule / j.elemSize; }
 
 template <class Ctx>
-WEFT_RING_FN bool allReduceChannel(Ctx& ctx, const RingJob& j, uint64_t begin, uint64_t len, Lane& l) {
+WEFT_RING_FN bool ringAllReduce(Ctx& ctx, const RingJob& j, uint64_t begin, uint64_t len, Inbox& l, Outbox& o) {
   const int n = j.size, r = j.rank;
   const uint64_t es = j.elemSize;
   const unsigned char* in = static_cast<const unsigned char*>(j.send) + begin * es;
   unsigned char* out = static_cast<unsigned char*>(j.recv) + begin * es;
-  if (n == 1) {
-    if (in != out) ctx.copy(out, nullptr, in, len * es);
-    return true;
-  }
   const uint64_t slice = sliceElems(j), g = granuleElems(j);
   for (uint64_t base = 0; base < len; base += uint64_t(n) * slice) {
     const uint64_t rest = len - base < uint64_t(n) * slice ? len - base : uint64_t(n) * slice;
@@ -91,37 +138,37 @@ WEFT_RING_FN bool allReduceChannel(Ctx& ctx, const RingJob& j, uint64_t begin, u
     };
     uint64_t off = 0, cnt = 0;
     seg(r, &off, &cnt);
-    unsigned char* dst = sendSlot(ctx, l);
+    unsigned char* dst = sendSlot(ctx, j, o);
     if (dst == nullptr) return false;
     ctx.copy(dst, nullptr, in + off * es, cnt * es);
-    sent(ctx, l);
+    sent(ctx, o);
     for (int s = 1; s < n - 1; ++s) {  // reduce-scatter: add this rank's part, pass it on
       seg((r - s + n) % n, &off, &cnt);
-      const unsigned char* src = recvSlot(ctx, l);
-      dst = src != nullptr ? sendSlot(ctx, l) : nullptr;
+      const unsigned char* src = recvSlot(ctx, j, l);
+      dst = src != nullptr ? sendSlot(ctx, j, o) : nullptr;
       if (dst == nullptr) return false;
       ctx.reduce(dst, nullptr, src, in + off * es, cnt, false);
       received(ctx, l);
-      sent(ctx, l);
+      sent(ctx, o);
     }
     seg((r + 1) % n, &off, &cnt);  // the segment this rank completes
-    const unsigned char* src = recvSlot(ctx, l);
-    dst = src != nullptr ? sendSlot(ctx, l) : nullptr;
+    const unsigned char* src = recvSlot(ctx, j, l);
+    dst = src != nullptr ? sendSlot(ctx, j, o) : nullptr;
     if (dst == nullptr) return false;
     ctx.reduce(out + off * es, dst, src, in + off * es, cnt, true);
     received(ctx, l);
-    sent(ctx, l);
+    sent(ctx, o);
     for (int t = 1; t < n - 1; ++t) {  // all-gather: keep each final segment, pass it on
       seg((r + 1 - t + n) % n, &off, &cnt);
-      src = recvSlot(ctx, l);
-      dst = src != nullptr ? sendSlot(ctx, l) : nullptr;
+      src = recvSlot(ctx, j, l);
+      dst = src != nullptr ? sendSlot(ctx, j, o) : nullptr;
       if (dst == nullptr) return false;
       ctx.copy(out + off * es, dst, src, cnt * es);
       received(ctx, l);
-      sent(ctx, l);
+      sent(ctx, o);
     }
     seg((r + 2) % n, &off, &cnt);
-    src = recvSlot(ctx, l);
+    src = recvSlot(ctx, j, l);
     if (src == nullptr) return false;
     ctx.copy(out + off * es, nullptr, src, cnt * es);
     received(ctx, l);
@@ -130,33 +177,29 @@ WEFT_RING_FN bool allReduceChannel(Ctx& ctx, const RingJob& j, uint64_t begin, u
 }
 
 template <class Ctx>
-WEFT_RING_FN bool broadcastChannel(Ctx& ctx, const RingJob& j, uint64_t begin, uint64_t len, Lane& l) {
+WEFT_RING_FN bool ringBroadcast(Ctx& ctx, const RingJob& j, uint64_t begin, uint64_t len, Inbox& l, Outbox& o) {
   const int n = j.size;
   const uint64_t es = j.elemSize;
   const int pos = (j.rank - j.root + n) % n;
   const unsigned char* in = static_cast<const unsigned char*>(j.send) + begin * es;
   unsigned char* out = static_cast<unsigned char*>(j.recv) + begin * es;
-  if (n == 1) {
-    if (in != out) ctx.copy(out, nullptr, in, len * es);
-    return true;
-  }
   const uint64_t slice = sliceElems(j);
   for (uint64_t at = 0; at < len; at += slice) {
     const uint64_t bytes = (len - at < slice ? len - at : slice) * es;
     if (pos == 0) {
-      unsigned char* dst = sendSlot(ctx, l);
+      unsigned char* dst = sendSlot(ctx, j, o);
       if (dst == nullptr) return false;
       ctx.copy(dst, in != out ? out + at * es : nullptr, in + at * es, bytes);
-      sent(ctx, l);
+      sent(ctx, o);
     } else if (pos < n - 1) {
-      const unsigned char* src = recvSlot(ctx, l);
-      unsigned char* dst = src != nullptr ? sendSlot(ctx, l) : nullptr;
+      const unsigned char* src = recvSlot(ctx, j, l);
+      unsigned char* dst = src != nullptr ? sendSlot(ctx, j, o) : nullptr;
       if (dst == nullptr) return false;
       ctx.copy(out + at * es, dst, src, bytes);
       received(ctx, l);
-      sent(ctx, l);
+      sent(ctx, o);
     } else {
-      const unsigned char* src = recvSlot(ctx, l);
+      const unsigned char* src = recvSlot(ctx, j, l);
       if (src == nullptr) return false;
       ctx.copy(out + at * es, nullptr, src, bytes);
       received(ctx, l);
@@ -165,26 +208,125 @@ WEFT_RING_FN bool broadcastChannel(Ctx& ctx, const RingJob& j, uint64_t begin, u
   return true;
 }
 
+// The tree's links for one channel, from this rank.
+struct TreeLinks {
+  int parent, children;  // parent rank (-1 at the root), number of children (0-2)
+  Inbox fromParent, fromChild[2];
+  Outbox toParent, toChild[2];
+};
+
+// Slice k goes down the tree: from the root's `src` (else the parent's slot) into `out`, and on
+// to the children.
+template <class Ctx>
+WEFT_RING_FN bool treeDown(Ctx& ctx, const RingJob& j, TreeLinks& t, const unsigned char* src, unsigned char* out,
+                           uint64_t bytes) {
+  const bool root = t.parent < 0;
+  if (!root) {
+    src = recvSlot(ctx, j, t.fromParent);
+    if (src == nullptr) return false;
+  }
+  unsigned char* d0 = t.children > 0 ? sendSlot(ctx, j, t.toChild[0]) : nullptr;
+  unsigned char* d1 = t.children > 1 ? sendSlot(ctx, j, t.toChild[1]) : nullptr;
+  if ((t.children > 0 && d0 == nullptr) || (t.children > 1 && d1 == nullptr)) return false;
+  if (t.children > 0) ctx.copy(d0, d1, src, bytes);
+  if (out != src) ctx.copy(out, nullptr, src, bytes);
+  if (!root) received(ctx, t.fromParent);
+  for (int i = 0; i < t.children; ++i) sent(ctx, t.toChild[i]);
+  return true;
+}
+
+// Slice k goes up the tree: the children's partial sums and this rank's input, to the parent (the
+// root keeps the total, divided for Avg, in `out`). `out` serves as scratch on the way.
+template <class Ctx>
+WEFT_RING_FN bool treeUp(Ctx& ctx, const RingJob& j, TreeLinks& t, const unsigned char* in, unsigned char* out,
+                         uint64_t cnt) {
+  const bool root = t.parent < 0;
+  const uint64_t bytes = cnt * j.elemSize;
+  const unsigned char* c0 = t.children > 0 ? recvSlot(ctx, j, t.fromChild[0]) : nullptr;
+  const unsigned char* c1 = t.children > 1 ? recvSlot(ctx, j, t.fromChild[1]) : nullptr;
+  if ((t.children > 0 && c0 == nullptr) || (t.children > 1 && c1 == nullptr)) return false;
+  unsigned char* up = root ? out : sendSlot(ctx, j, t.toParent);
+  if (up == nullptr) return false;
+  if (t.children == 0) {
+    ctx.copy(up, nullptr, in, bytes);
+  } else if (t.children == 1) {
+    ctx.reduce(up, nullptr, c0, in, cnt, root);
+  } else {
+    ctx.reduce(out, nullptr, c0, in, cnt, false);
+    ctx.reduce(up, nullptr, c1, out, cnt, root);
+  }
+  for (int i = 0; i < t.children; ++i) received(ctx, t.fromChild[i]);
+  if (!root) sent(ctx, t.toParent);
+  return true;
+}
+
+// All-reduce up a binary tree rooted at rank 0 and back down, slice by slice; the way down runs
+// `slots - 1` slices behind the way up, so that the slices pipeline and neither way's FIFOs can
+// fill up while the other waits. Broadcast: the way down alone, from its root.
+template <class Ctx>
+WEFT_RING_FN bool tree(Ctx& ctx, const RingJob& j, uint64_t begin, uint64_t len, TreeLinks& t) {
+  const uint64_t es = j.elemSize, slice = sliceElems(j);
+  const unsigned char* in = static_cast<const unsigned char*>(j.send) + begin * es;
+  unsigned char* out = static_cast<unsigned char*>(j.recv) + begin * es;
+  const uint64_t slices = (len + slice - 1) / slice;
+  auto count = [&](uint64_t k) { return len - k * slice < slice ? len - k * slice : slice; };
+  if (j.kind == RingKind::Broadcast) {
+    for (uint64_t k = 0; k < slices; ++k) {
+      if (!treeDown(ctx, j, t, in + k * slice * es, out + k * slice * es, count(k) * es)) return false;
+    }
+    return true;
+  }
+  const uint64_t lag = j.geo.slots - 1;
+  for (uint64_t k = 0; k < slices + lag; ++k) {
+    if (k < slices && !treeUp(ctx, j, t, in + k * slice * es, out + k * slice * es, count(k))) return false;
+    if (k >= lag) {
+      const uint64_t d = k - lag;
+      if (!treeDown(ctx, j, t, out + d * slice * es, out + d * slice * es, count(d) * es)) return false;
+    }
+  }
+  return true;
+}
+
 // Channel c of job j: false when it stopped early (aborted, or the link never came up).
 template <class Ctx>
 WEFT_RING_FN bool runChannel(Ctx& ctx, const RingJob& j, uint32_t c) {
-  if (j.table->state != LinkTable::Ready || *j.abort != 0) return false;
+  if (j.table->state != LinkTable::Ready || ctx.stopped()) return false;
   uint64_t begin = 0, len = 0;
   channelRange(j, c, &begin, &len);
-  const int next = (j.rank + 1) % j.size, prev = (j.rank - 1 + j.size) % j.size;
-  auto* mine = reinterpret_cast<WorkspaceHeader*>(ctx.at(j.table->ws[j.rank]));
-  auto* succ = reinterpret_cast<WorkspaceHeader*>(ctx.at(j.table->ws[next]));
-  auto* pred = reinterpret_cast<WorkspaceHeader*>(ctx.at(j.table->ws[prev]));
-  const uint64_t fifo = kFifoOffset + uint64_t(c) * j.geo.slots * j.geo.slotBytes;
-  Lane l{reinterpret_cast<unsigned char*>(succ) + fifo, &succ->ready[c].value, &mine->freed[c].value,
-         reinterpret_cast<const unsigned char*>(mine) + fifo, &mine->ready[c].value, &pred->freed[c].value,
-         j.sentBase[c], j.recvBase[c], j.geo.slots, j.geo.slotBytes};
-  const bool done = j.kind == RingKind::AllReduce ? allReduceChannel(ctx, j, begin, len, l)
-                                                  : broadcastChannel(ctx, j, begin, len, l);
-  // Once the successor has emptied every slot this rank sent, no rank writes into this rank's
-  // workspace for this call any more: when the kernel ends, the workspace is quiet (what lets a
-  // communicator free it once its last kernel is done).
-  return done && ctx.waitAtLeast(l.outFreed, l.sent);
+  const uint64_t es = j.elemSize;
+  if (j.size == 1 || len == 0) {
+    const unsigned char* in = static_cast<const unsigned char*>(j.send) + begin * es;
+    unsigned char* out = static_cast<unsigned char*>(j.recv) + begin * es;
+    if (in != out) ctx.copy(out, nullptr, in, len * es);
+    return true;
+  }
+  if (j.shape == Shape::Ring) {
+    Inbox l = inbox(ctx, j, kFromPred, c);
+    Outbox o = outbox(ctx, j, (j.rank + 1) % j.size, kFromPred, kToSucc, c);
+    const bool done = j.kind == RingKind::AllReduce ? ringAllReduce(ctx, j, begin, len, l, o)
+                                                    : ringBroadcast(ctx, j, begin, len, l, o);
+    return done && drained(ctx, o);
+  }
+  TreeLinks t{};
+  t.parent = parentOf(j, j.rank);
+  if (t.parent >= 0) {
+    t.fromParent = inbox(ctx, j, kFromParent, c);
+    // This rank is its parent's child 0 or 1.
+    const int index = childOf(j, t.parent, 0) == j.rank ? 0 : 1;
+    if (j.kind == RingKind::AllReduce) t.toParent = outbox(ctx, j, t.parent, kFromChild0 + index, kToParent, c);
+  }
+  for (int i = 0; i < 2; ++i) {
+    const int child = childOf(j, j.rank, i);
+    if (child < 0) break;
+    t.children = i + 1;
+    t.toChild[i] = outbox(ctx, j, child, kFromParent, kToChild0 + i, c);
+    if (j.kind == RingKind::AllReduce) t.fromChild[i] = inbox(ctx, j, kFromChild0 + i, c);
+  }
+  if (!tree(ctx, j, begin, len, t)) return false;
+  for (int i = 0; i < t.children; ++i) {
+    if (!drained(ctx, t.toChild[i])) return false;
+  }
+  return t.parent < 0 || j.kind != RingKind::AllReduce || drained(ctx, t.toParent);
 }
 
 }  // namespace weft::coll::devring

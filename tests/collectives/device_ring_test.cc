@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The device ring's schedule (Note [Device ring]) run by host threads, one per rank, over
-// workspaces in host memory: every datatype and op, rank counts 1-8, awkward counts, in place and
-// not, several geometries (tiny slots wrap the FIFOs many times per call), calls back to back
-// with the counters carried on as the communicator carries them; and the abort word.
+// The device ring's and tree's schedules (Note [Device ring]) run by host threads, one per rank,
+// over workspaces in host memory: every datatype and op, rank counts 1-8, awkward counts, in
+// place and not, both shapes interleaved, several geometries (tiny slots wrap the FIFOs many times
+// per call), calls back to back with the counters carried on as the communicator carries them
+// (PortTotals); and the abort word.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "collectives/device/port_totals.h"
 #include "collectives/device/ring_host.h"
 #include "tests/support/values.h"
 
@@ -23,6 +25,7 @@ namespace {
 
 struct Call {
   RingKind kind;
+  Shape shape;
   weftDataType_t type;
   weftRedOp_t op;
   size_t count;
@@ -38,7 +41,7 @@ struct Ring {
   uint32_t abort = 0;
 
   Ring(int n, Geometry g) : geo(g) {
-    const size_t bytes = kFifoOffset + size_t(g.channels) * g.slots * g.slotBytes;
+    const size_t bytes = kFifoOffset + size_t(kPorts) * g.channels * g.slots * g.slotBytes;
     for (int r = 0; r < n; ++r) {
       ws.emplace_back(static_cast<unsigned char*>(std::aligned_alloc(128, (bytes + 127) / 128 * 128)), &std::free);
       std::memset(ws.back().get(), 0, bytes);
@@ -52,7 +55,7 @@ unsigned char* identity(const void* p) { return static_cast<unsigned char*>(cons
 
 // Rank `rank` runs every call in order; returns its first wrong result ("" when none).
 std::string runRank(Ring& ring, int rank, int n, const std::vector<Call>& calls) {
-  uint64_t sent[kMaxChannels] = {}, got[kMaxChannels] = {};
+  PortTotals totals(n);
   for (const Call& c : calls) {
     const size_t es = weft::test::elementSize(c.type);
     std::vector<unsigned char> send(c.count * es + 16), recv(c.count * es + 16, 0xA5);
@@ -60,6 +63,7 @@ std::string runRank(Ring& ring, int rank, int n, const std::vector<Call>& calls)
     for (size_t i = 0; i < c.count; ++i) weft::test::store(c.type, send.data(), i, input(valuesOp, c.type, rank, i));
     RingJob j{};
     j.kind = c.kind;
+    j.shape = c.shape;
     j.rank = rank;
     j.size = n;
     j.root = c.root;
@@ -72,22 +76,17 @@ std::string runRank(Ring& ring, int rank, int n, const std::vector<Call>& calls)
     j.table = &ring.table;
     j.abort = &ring.abort;
     j.geo = ring.geo;
-    std::memcpy(j.sentBase, sent, sizeof sent);
-    std::memcpy(j.recvBase, got, sizeof got);
+    totals.fill(j);
     if (!runOnHost(j, identity)) return "rank " + std::to_string(rank) + ": stopped early";
-    for (uint32_t ch = 0; ch < ring.geo.channels; ++ch) {
-      uint64_t s = 0, r = 0;
-      slotsOf(j, ch, &s, &r);
-      sent[ch] += s;
-      got[ch] += r;
-    }
+    totals.advance(j);
     const auto* out = static_cast<const unsigned char*>(j.recv);
     for (size_t i = 0; i < c.count; ++i) {
       const double want = c.kind == RingKind::AllReduce ? expected(c.op, c.type, n, i)
                                                         : weft::test::wrap(c.type, input(weftSum, c.type, c.root, i));
       const double have = weft::test::load(c.type, out, i);
       if (have != want) {
-        return "rank " + std::to_string(rank) + ": " + (c.kind == RingKind::AllReduce ? "allreduce " : "broadcast ") +
+        return "rank " + std::to_string(rank) + ": " + (c.shape == Shape::Tree ? "tree " : "ring ") +
+               (c.kind == RingKind::AllReduce ? "allreduce " : "broadcast ") +
                weft::test::typeName(c.type) + " op " + std::to_string(int(c.op)) + " count " +
                std::to_string(c.count) + (c.inPlace ? " in place" : "") + ": element " + std::to_string(i) + " is " +
                std::to_string(have) + ", want " + std::to_string(want);
@@ -112,12 +111,18 @@ std::vector<std::string> runAll(int n, Geometry geo, const std::vector<Call>& ca
 TEST_CASE("device ring: every datatype, op, rank count and awkward count") {
   const Geometry geo = GENERATE(Geometry{3, 2, 64}, Geometry{1, 4, 256}, Geometry{32, 8, 4096});
   const int n = GENERATE(1, 2, 3, 5, 8);
+  // Ring and tree calls interleaved: each port's counters carry on whichever shape wrote it last.
   std::vector<Call> calls;
   for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(13), size_t(1031)}) {
     for (bool inPlace : {false, true}) {
       for (weftDataType_t t : weft::test::kAllTypes) {
-        for (weftRedOp_t op : weft::test::kAllOps) calls.push_back({RingKind::AllReduce, t, op, count, inPlace, 0});
-        calls.push_back({RingKind::Broadcast, t, weftSum, count, inPlace, (n - 1) * int(count % 2)});
+        for (weftRedOp_t op : weft::test::kAllOps) {
+          for (Shape shape : {Shape::Ring, Shape::Tree}) calls.push_back({RingKind::AllReduce, shape, t, op, count, inPlace, 0});
+        }
+        for (Shape shape : {Shape::Ring, Shape::Tree}) {
+          calls.push_back({RingKind::Broadcast, shape, t, weftSum, count, inPlace, (n - 1) * int(count % 2)});
+          calls.push_back({RingKind::Broadcast, shape, t, weftSum, count, inPlace, n / 2});
+        }
       }
     }
   }
@@ -126,12 +131,14 @@ TEST_CASE("device ring: every datatype, op, rank count and awkward count") {
 }
 
 TEST_CASE("device ring: large calls wrap the FIFOs, back to back") {
-  const int n = GENERATE(2, 3, 4);
+  const int n = GENERATE(2, 3, 4, 7);
   std::vector<Call> calls;
   for (size_t count : {size_t(100003), size_t(65536), size_t(4099)}) {
-    calls.push_back({RingKind::AllReduce, weftFloat32, weftSum, count, false, 0});
-    calls.push_back({RingKind::Broadcast, weftInt32, weftSum, count, true, 1 % n});
-    calls.push_back({RingKind::AllReduce, weftBfloat16, weftAvg, count, true, 0});
+    for (Shape shape : {Shape::Ring, Shape::Tree}) {
+      calls.push_back({RingKind::AllReduce, shape, weftFloat32, weftSum, count, false, 0});
+      calls.push_back({RingKind::Broadcast, shape, weftInt32, weftSum, count, true, 1 % n});
+      calls.push_back({RingKind::AllReduce, shape, weftBfloat16, weftAvg, count, true, 0});
+    }
   }
   CAPTURE(n);
   for (const std::string& e : runAll(n, Geometry{4, 4, 1024}, calls)) CHECK(e == "");
@@ -142,6 +149,7 @@ TEST_CASE("device ring: the abort word ends a call whose peer never comes") {
   std::vector<int32_t> buf(1000, 1);
   RingJob j{};
   j.kind = RingKind::AllReduce;
+  j.shape = GENERATE(Shape::Ring, Shape::Tree);
   j.rank = 0;
   j.size = 2;
   j.dtype = int(weftInt32);
