@@ -27,21 +27,6 @@ weftResult_t asyncError(weftComm_t c) {
   return e;
 }
 
-// Fills device memory from the stream, as a kernel would.
-void fill(FakeDevice& dev, FakeStream& s, void* p, size_t n, int32_t v) {
-  s.enqueue([&dev, p, n, v] {
-    auto* q = reinterpret_cast<int32_t*>(dev.view(p));
-    for (size_t i = 0; i < n; ++i) q[i] = v;
-  });
-}
-
-std::vector<int32_t> readBack(FakeDevice& dev, FakeStream& s, void* p, size_t n) {
-  std::vector<int32_t> out(n);
-  s.enqueue([&dev, &out, p, n] { std::memcpy(out.data(), dev.view(p), n * 4); });
-  s.synchronize();
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("host and device buffers do not mix in a call", "[stream]") {
@@ -65,9 +50,9 @@ TEST_CASE("host and device buffers do not mix in a call", "[stream]") {
   CHECK(asyncError(c) == weftSuccess);
 
   // The communicator still works, on streams and off.
-  fill(dev, stream, d, 16, 5);
+  fillOnStream(dev, stream, d, 16, 5);
   REQUIRE(weftAllReduce(d, d, 16, weftInt32, weftSum, c, stream.handle()) == weftSuccess);
-  CHECK(readBack(dev, stream, d, 16) == std::vector<int32_t>(16, 5));
+  CHECK(readOnStream(dev, stream, d, 16) == std::vector<int32_t>(16, 5));
   REQUIRE(weftAllReduce(h.data(), h.data(), 16, weftInt32, weftSum, c, nullptr) == weftSuccess);
   dev.free(d);
 }
@@ -78,7 +63,7 @@ TEST_CASE("a request on a stream completes once the results are in the device bu
   onEachRank(comms, [&](weft::Comm& comm, int rank) {
     FakeStream stream;
     void* d = dev.malloc(1000 * 4);
-    fill(dev, stream, d, 1000, rank + 1);
+    fillOnStream(dev, stream, d, 1000, rank + 1);
     weftRequest_t req = nullptr;
     if (weftAllReduceAsync(d, d, 1000, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
       throw std::runtime_error(lastError(comm.get()));
@@ -88,7 +73,7 @@ TEST_CASE("a request on a stream completes once the results are in the device bu
     const auto* got = reinterpret_cast<const int32_t*>(dev.view(d));
     if (std::vector<int32_t>(got, got + 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum after weftWait");
     // weftTest says done only once they are there too.
-    fill(dev, stream, d, 1000, rank + 1);
+    fillOnStream(dev, stream, d, 1000, rank + 1);
     if (weftAllReduceAsync(d, d, 1000, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
       throw std::runtime_error(lastError(comm.get()));
     }
@@ -97,7 +82,7 @@ TEST_CASE("a request on a stream completes once the results are in the device bu
       if (weftTest(&req, &done) != weftSuccess) throw std::runtime_error("weftTest: " + lastError(comm.get()));
     }
     if (std::vector<int32_t>(got, got + 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum after weftTest");
-    if (readBack(dev, stream, d, 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum");
+    if (readOnStream(dev, stream, d, 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong sum");
     dev.free(d);
   });
 }
@@ -174,13 +159,13 @@ TEST_CASE("a group with host and stream calls ends with its host calls done", "[
   weftComm_t c = comms[0].get();
   void* d = dev.malloc(4096);
   std::vector<int32_t> in(1024, 7), out(1024, 0);
-  fill(dev, stream, d, 1024, 3);
+  fillOnStream(dev, stream, d, 1024, 3);
   REQUIRE(weftGroupStart() == weftSuccess);
   REQUIRE(weftAllReduce(in.data(), out.data(), 1024, weftInt32, weftSum, c, nullptr) == weftSuccess);
   REQUIRE(weftAllReduce(d, d, 1024, weftInt32, weftSum, c, stream.handle()) == weftSuccess);
   REQUIRE(weftGroupEnd() == weftSuccess);
   CHECK(out == in);  // run by weftGroupEnd, not handed to the progress thread
-  CHECK(readBack(dev, stream, d, 1024) == std::vector<int32_t>(1024, 3));
+  CHECK(readOnStream(dev, stream, d, 1024) == std::vector<int32_t>(1024, 3));
   dev.free(d);
 }
 
@@ -191,7 +176,7 @@ TEST_CASE("a request on a call run as pieces completes with its last piece", "[s
   onEachRank(comms, [&](weft::Comm& comm, int rank) {
     FakeStream stream;
     void* d = dev.malloc(count * 4);
-    fill(dev, stream, d, count, rank + 1);
+    fillOnStream(dev, stream, d, count, rank + 1);
     weftRequest_t req = nullptr;
     if (weftAllReduceAsync(d, d, count, weftInt32, weftSum, comm.get(), stream.handle(), &req) != weftSuccess) {
       throw std::runtime_error(lastError(comm.get()));

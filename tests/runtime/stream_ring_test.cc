@@ -20,20 +20,6 @@ using weft::Comm;
 
 namespace {
 
-void fill(FakeDevice& dev, FakeStream& s, void* p, size_t n, int32_t v) {
-  s.enqueue([&dev, p, n, v] {
-    auto* q = reinterpret_cast<int32_t*>(dev.view(p));
-    for (size_t i = 0; i < n; ++i) q[i] = v;
-  });
-}
-
-std::vector<int32_t> readBack(FakeDevice& dev, FakeStream& s, void* p, size_t n) {
-  std::vector<int32_t> out(n);
-  s.enqueue([&dev, &out, p, n] { std::memcpy(out.data(), dev.view(p), n * 4); });
-  s.synchronize();
-  return out;
-}
-
 weftResult_t asyncError(weftComm_t c) {
   weftResult_t e = weftInternalError;
   if (weftCommGetAsyncError(c, &e) != weftSuccess) return weftInternalError;
@@ -52,7 +38,7 @@ TEST_CASE("a communicator's ring calls follow each other across streams", "[ring
     void* d = dev.malloc(kCount * 4);
     // Each call doubles (times n) what the one before left, on the other stream: a call that ran
     // before the one it follows would read a stale input.
-    fill(dev, a, d, kCount, rank + 1);
+    fillOnStream(dev, a, d, kCount, rank + 1);
     int64_t want = int64_t(n) * (n + 1) / 2;
     for (int i = 0; i < 6; ++i) {
       FakeStream& s = i % 2 == 0 ? a : b;
@@ -62,7 +48,7 @@ TEST_CASE("a communicator's ring calls follow each other across streams", "[ring
       if (i > 0) want *= n;
     }
     a.synchronize();
-    const std::vector<int32_t> got = readBack(dev, b, d, kCount);
+    const std::vector<int32_t> got = readOnStream(dev, b, d, kCount);
     if (got != std::vector<int32_t>(kCount, int32_t(want))) {
       throw std::runtime_error("rank " + std::to_string(rank) + ": " + std::to_string(got[0]) + ", want " +
                                std::to_string(want));
@@ -81,10 +67,10 @@ TEST_CASE("WEFT_CUDA_LINK=staged keeps all-reduce and broadcast off the device r
   onEachRank(comms, [&](Comm& comm, int rank) {
     FakeStream s;
     void* d = dev.malloc(1000 * 4);
-    fill(dev, s, d, 1000, rank + 1);
+    fillOnStream(dev, s, d, 1000, rank + 1);
     REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);
     REQUIRE(weftBroadcast(d, d, 1000, weftInt32, 0, comm.get(), s.handle()) == weftSuccess);
-    if (readBack(dev, s, d, 1000) != std::vector<int32_t>(1000, 3)) throw std::runtime_error("wrong result");
+    if (readOnStream(dev, s, d, 1000) != std::vector<int32_t>(1000, 3)) throw std::runtime_error("wrong result");
     dev.free(d);
   });
   CHECK(dev.ringLaunches() == 0);

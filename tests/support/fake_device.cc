@@ -270,4 +270,18 @@ void FakeDevice::waitAtLeast(device::Stream stream, const std::atomic<uint64_t>*
   });
 }
 
+void fillOnStream(FakeDevice& dev, FakeStream& s, void* p, size_t n, int32_t v) {
+  s.enqueue([&dev, p, n, v] {
+    auto* q = reinterpret_cast<int32_t*>(dev.view(p));
+    for (size_t i = 0; i < n; ++i) q[i] = v;
+  });
+}
+
+std::vector<int32_t> readOnStream(FakeDevice& dev, FakeStream& s, const void* p, size_t n) {
+  std::vector<int32_t> out(n);
+  s.enqueue([&dev, &out, p, n] { std::memcpy(out.data(), dev.view(p), n * 4); });
+  s.synchronize();
+  return out;
+}
+
 }  // namespace weft::test

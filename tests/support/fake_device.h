@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "collectives/device/launch.h"
 #include "transport/cuda/device.h"
@@ -106,5 +107,10 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   device::Runtime* previous_ = nullptr;
   coll::devring::Launcher* previousLauncher_ = nullptr;
 };
+
+// On `s`, as kernels would: fills n int32 of device memory at p with v; reads them back (and so
+// waits for everything enqueued on s before).
+void fillOnStream(FakeDevice& dev, FakeStream& s, void* p, size_t n, int32_t v);
+std::vector<int32_t> readOnStream(FakeDevice& dev, FakeStream& s, const void* p, size_t n);
 
 }  // namespace weft::test
