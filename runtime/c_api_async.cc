@@ -69,7 +69,14 @@ namespace {
 void release(weftRequest_t* request) {
   std::unique_ptr<weftRequest> owned(*request);
   *request = nullptr;
-  owned->work->wait(-1);
+  try {
+    owned->work->wait(-1);
+  } catch (const weft::Error& e) {
+    // A copy, made while the request still holds the Work: the thread that completed it may drop
+    // the last reference to the original (and so free it) as soon as this one lets go, and the
+    // caller reads the message after that.
+    throw weft::Error(e.code(), e.what(), e.about());
+  }
 }
 
 weftRequest_t& checkedHandle(weftRequest_t* request) {
