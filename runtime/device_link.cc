@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -301,6 +302,10 @@ void DeviceLink::watchLoop() {
   const auto timeout = std::chrono::duration<double>(timeoutSeconds_);
   Clock::time_point since = Clock::now();  // when the oldest call became the oldest, or was reached
   bool reached = false;
+  // Looks come often right after a call started or ended (a request's wait sees the end within
+  // tens of microseconds), then less often while a call runs long.
+  constexpr auto kFirstNap = std::chrono::microseconds(20), kLongestNap = std::chrono::microseconds(500);
+  auto nap = kFirstNap;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (flights_.empty()) {
@@ -308,6 +313,7 @@ void DeviceLink::watchLoop() {
       cv_.wait(lock, [&] { return closing_ || !flights_.empty(); });
       since = Clock::now();
       reached = false;
+      nap = kFirstNap;
       continue;
     }
     Flight& f = flights_.front();
@@ -337,6 +343,7 @@ void DeviceLink::watchLoop() {
       lock.lock();
       since = Clock::now();
       reached = false;
+      nap = kFirstNap;
       continue;
     }
     if (timeoutSeconds_ > 0 && stopped_.empty() && Clock::now() - since > timeout) {
@@ -351,7 +358,8 @@ void DeviceLink::watchLoop() {
       lock.lock();
       continue;
     }
-    cv_.wait_for(lock, std::chrono::microseconds(500));
+    cv_.wait_for(lock, nap);
+    nap = std::min(nap * 2, kLongestNap);
   }
 }
 
