@@ -31,8 +31,8 @@ namespace weft::runtime {
 // NCCL's do), the error is the communicator's (weftCommGetAsyncError) and the request's.
 // Blocks are reused once their second event is done, and the calls stay small: nothing here
 // waits on the device from the caller's thread. This is the path that works everywhere (any
-// transport, across hosts, several ranks on one GPU); peers' device memory through CUDA IPC
-// is a separate, later path.
+// transport, across hosts, several ranks on one GPU); between ranks of one host, all-reduce and
+// broadcast take the device ring instead (Note [Device link] in runtime/device_link.cc).
 namespace {
 
 std::atomic<bool> gStreamsUsed{false};
