@@ -43,6 +43,7 @@ namespace weft::runtime {
 namespace {
 
 constexpr size_t kPage = 4096;
+constexpr size_t kSpareEvents = 64;  // events kept for reuse: creating two per call costs microseconds
 // Calls up to this size take the tree where the shape is left to weft (WEFT_CUDA_ALGO=auto) and
 // there are more than 2 ranks: 2 log2(n) steps instead of the ring's 2 (n - 1).
 constexpr size_t kTreeBytes = 256 << 10;
@@ -123,6 +124,7 @@ DeviceLink::~DeviceLink() {
     WEFT_LOG(Warn, "a stream still runs this communicator's device ring: its memory is left allocated");
     return;
   }
+  for (device::Event e : spare_) rt_.destroyEvent(e);
   for (void* p : opened_) rt_.closeIpc(p);
   rt_.freeDevice(ws_);
   rt_.freeDevice(table_);
@@ -239,14 +241,15 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   Flight f;
   f.work = std::move(work);
   f.what = coll::describe(args);
-  f.start = rt_.createEvent();
+  std::unique_lock<std::mutex> lock(mu_);
   try {
-    f.done = rt_.createEvent();
+    f.start = takeEvent();
+    f.done = takeEvent();
   } catch (...) {
-    rt_.destroyEvent(f.start);
+    lock.unlock();
+    land(f, nullptr);
     throw;
   }
-  std::unique_lock<std::mutex> lock(mu_);
   if (!stopped_.empty()) {
     lock.unlock();
     land(f, nullptr);
@@ -280,6 +283,13 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watchLoop(); });
   lock.unlock();
   cv_.notify_all();
+}
+
+device::Event DeviceLink::takeEvent() {
+  if (spare_.empty()) return rt_.createEvent();
+  device::Event e = spare_.back();
+  spare_.pop_back();
+  return e;
 }
 
 void DeviceLink::land(Flight& f, std::exception_ptr error) {
@@ -317,10 +327,11 @@ void DeviceLink::watchLoop() {
       continue;
     }
     Flight& f = flights_.front();
-    bool done = false;
+    bool done = false, ran = false;
     try {
       // Once stopped, a call ends at once: its kernel, whenever it runs, returns at its first look.
-      done = !stopped_.empty() || closing_ || rt_.done(f.done);
+      ran = rt_.done(f.done);
+      done = ran || !stopped_.empty() || closing_;
       if (!done && !reached && rt_.done(f.start)) {
         reached = true;
         since = Clock::now();
@@ -335,6 +346,11 @@ void DeviceLink::watchLoop() {
     if (done) {
       Flight g = std::move(f);
       flights_.pop_front();
+      if (ran && spare_.size() < kSpareEvents) {  // both events are done: reused by a later call
+        spare_.push_back(g.start);
+        spare_.push_back(g.done);
+        g.start = g.done = nullptr;
+      }
       std::exception_ptr error;
       if (!stopped_.empty()) error = std::make_exception_ptr(Error(stoppedCode_, g.what + ": " + stopped_));
       else if (closing_) error = std::make_exception_ptr(InvalidUsage(g.what + ": the communicator was destroyed"));

@@ -81,6 +81,7 @@ class DeviceLink {
   };
   void watchLoop();
   void land(Flight& f, std::exception_ptr error);
+  device::Event takeEvent();  // under mu_: a spare one, else a new one
 
   device::Runtime& rt_;
   const int rank_, size_;
@@ -104,6 +105,7 @@ class DeviceLink {
   device::Stream lastStream_ = nullptr;              // guarded by mu_
   device::Event lastDone_ = nullptr;                 // recorded after every launch
   std::deque<Flight> flights_;                       // guarded by mu_, oldest first
+  std::vector<device::Event> spare_;                 // guarded by mu_: done, free for reuse
   std::string stopped_;                              // guarded by mu_: why, once aborted
   ErrorCode stoppedCode_ = ErrorCode::Success;       // guarded by mu_
   bool closing_ = false;                             // guarded by mu_
