@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <random>
 #include <new>
 #include <string>
 #include <thread>
@@ -37,12 +39,42 @@ namespace weft::runtime {
 //   across streams (the next launch waits for the last one's event, as NCCL orders a
 //   communicator's calls); the counters carry on from call to call (PortTotals).
 // - Teardown: destroy waits (within WEFT_TIMEOUT) for the last kernel, which ends only once its
-//   successor emptied everything it sent (ring_program.h), so nobody writes this workspace any
-//   more; then it closes the peers' workspaces and frees its own. Abort sets the abort word, and
-//   kernels that wait give up at their next look.
+//   readers emptied everything it wrote (ring_program.h); then it closes the peers' workspaces.
+//   A peer's kernel may still be reading this rank's counters (its own last look at `freed`), so
+//   a workspace is freed only by the last communicator of the process that maps it (a count per
+//   workspace: thread ranks borrow each other's); a workspace other processes opened stays
+//   theirs until they close it (CUDA keeps IPC-mapped memory until its last mapping goes). Abort
+//   sets the abort word, and kernels that wait give up at their next look.
 namespace {
 
 constexpr size_t kPage = 4096;
+
+// Workspaces of this process, by address: how many links map each (its owner's and the thread
+// ranks' that borrow it). The last to let go frees it.
+std::mutex gHeldMu;
+std::map<void*, int> gHeld;
+
+void hold(void* ws) {
+  std::lock_guard<std::mutex> lock(gHeldMu);
+  ++gHeld[ws];
+}
+
+// Whether that was the last hold: the caller frees it.
+bool letGo(void* ws) {
+  std::lock_guard<std::mutex> lock(gHeldMu);
+  auto it = gHeld.find(ws);
+  if (it == gHeld.end() || --it->second > 0) return false;
+  gHeld.erase(it);
+  return true;
+}
+
+uint64_t processNonce() {
+  static const uint64_t nonce = [] {
+    std::random_device rd;
+    return (uint64_t(rd()) << 32) ^ rd();
+  }();
+  return nonce;
+}
 constexpr size_t kSpareEvents = 64;  // events kept for reuse: creating two per call costs microseconds
 // Calls up to this size take the tree where the shape is left to weft (WEFT_CUDA_ALGO=auto) and
 // there are more than 2 ranks: 2 log2(n) steps instead of the ring's 2 (n - 1).
@@ -64,6 +96,7 @@ DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::G
       timeoutSeconds_(timeoutSeconds),
       onFailure_(std::move(onFailure)),
       totals_(size) {
+  if (geo_.slots < 2) throw InvalidArgument("the device ring needs at least 2 slots per FIFO");
   device_ = rt_.currentDevice();
   void* page = std::aligned_alloc(kPage, kPage);
   if (page == nullptr) throw std::bad_alloc();
@@ -84,6 +117,7 @@ DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::G
     rt_.zero(ws_, wsBytes_);
     rt_.zero(table_, sizeof(coll::devring::LinkTable));
     lastDone_ = rt_.createEvent();
+    hold(ws_);
   } catch (...) {
     if (ws_ != nullptr) rt_.freeDevice(ws_);
     if (table_ != nullptr) rt_.freeDevice(table_);
@@ -103,7 +137,9 @@ DeviceLink::~DeviceLink() {
     return true;
   };
   bool quiet = false;
+  int callers = -1;  // the caller's current device, made current again below
   try {
+    callers = rt_.currentDevice();
     rt_.useDevice(device_);
     quiet = ended(Deadline::after(timeoutSeconds_));
     if (!quiet) {
@@ -122,22 +158,31 @@ DeviceLink::~DeviceLink() {
   if (watchdog_.joinable()) watchdog_.join();
   if (!quiet) {
     WEFT_LOG(Warn, "a stream still runs this communicator's device ring: its memory is left allocated");
-    return;
+  } else {
+    for (device::Event e : spare_) rt_.destroyEvent(e);
+    for (void* p : opened_) rt_.closeIpc(p);
+    for (void* p : borrowed_) {
+      if (letGo(p)) rt_.freeDevice(p);
+    }
+    if (letGo(ws_)) rt_.freeDevice(ws_);
+    rt_.freeDevice(table_);
+    rt_.destroyEvent(lastDone_);
+    void* page = setUp_;
+    rt_.unpin(page);
+    std::free(page);
   }
-  for (device::Event e : spare_) rt_.destroyEvent(e);
-  for (void* p : opened_) rt_.closeIpc(p);
-  rt_.freeDevice(ws_);
-  rt_.freeDevice(table_);
-  rt_.destroyEvent(lastDone_);
-  void* page = setUp_;
-  rt_.unpin(page);
-  std::free(page);
+  try {
+    if (callers >= 0) rt_.useDevice(callers);
+  } catch (const std::exception&) {
+  }
 }
 
 DeviceLink::Card DeviceLink::card() {
   Card c{};
   c.pid = uint64_t(getpid());
+  c.process = processNonce();
   c.device = device_;
+  c.shape = shape_ ? 1 + uint32_t(*shape_) : 0;
   c.channels = geo_.channels;
   c.slots = geo_.slots;
   c.slotBytes = geo_.slotBytes;
@@ -151,6 +196,10 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
   const Card& mine = cards[size_t(rank_)];
   for (int r = 0; r < size_; ++r) {
     const Card& c = cards[size_t(r)];
+    if (c.shape != mine.shape) {
+      throw InvalidUsage("the device ring: ranks " + std::to_string(r) + " and " + std::to_string(rank_) +
+                         " choose between ring and tree differently (WEFT_CUDA_ALGO must be the same on every rank)");
+    }
     if (c.channels != mine.channels || c.slots != mine.slots || c.slotBytes != mine.slotBytes) {
       throw InvalidUsage("the device ring: rank " + std::to_string(r) + " has " + std::to_string(c.channels) +
                          " channels of " + std::to_string(c.slots) + " x " + std::to_string(c.slotBytes) +
@@ -160,7 +209,7 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
     }
     if (r == rank_) {
       t.ws[r] = ws_;
-    } else if (c.pid == mine.pid) {
+    } else if (c.pid == mine.pid && c.process == mine.process) {
       // A thread rank of this process: its pointer as it is, once this device may reach its device.
       if (!rt_.reachPeer(c.device)) {
         throw CudaError("the device ring: device " + std::to_string(device_) + " cannot reach device " +
@@ -168,6 +217,8 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
                         " (no peer access; WEFT_CUDA_LINK=staged goes through the host)");
       }
       t.ws[r] = reinterpret_cast<unsigned char*>(uintptr_t(c.workspace));
+      hold(t.ws[r]);
+      borrowed_.push_back(t.ws[r]);
     } else {
       try {
         void* p = rt_.openIpc(c.handle);
@@ -257,7 +308,9 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   }
   try {
     if (!settled_.load(std::memory_order_acquire)) rt_.waitAtLeast(stream, setUp_, 1);
-    if (lastStream_ != nullptr && lastStream_ != stream) rt_.waitEvent(stream, lastDone_);
+    // After this link's last call, also on another stream (a handle compared equal might be a
+    // new stream's, so the wait is always made; on the same stream it costs next to nothing).
+    if (lastStream_ != nullptr) rt_.waitEvent(stream, lastDone_);
     rt_.record(f.start, stream);
     totals_.fill(j);
     launcher->launch(j, stream);
@@ -271,8 +324,8 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   totals_.advance(j);
   lastStream_ = stream;
   try {
+    rt_.record(f.done, stream);  // first: once lastDone_ is done, so is this call
     rt_.record(lastDone_, stream);
-    rt_.record(f.done, stream);
   } catch (...) {
     lock.unlock();
     land(f, nullptr);

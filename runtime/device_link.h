@@ -31,9 +31,10 @@ class DeviceLink {
   // What each rank tells the others at set-up (a fixed-size record, gathered as bytes).
   struct Card {
     uint64_t pid;
+    uint64_t process;  // random, once per process: a pid alone may repeat across PID namespaces
     int32_t device;
     uint32_t channels, slots;
-    uint32_t pad;
+    uint32_t shape;    // 0: auto, else 1 + coll::devring::Shape
     uint64_t slotBytes;
     uint64_t workspace;  // its address in the owner's process
     device::Runtime::IpcHandle handle;
@@ -98,6 +99,7 @@ class DeviceLink {
   std::atomic<uint32_t>* abort_ = nullptr;
   const volatile uint32_t* abortView_ = nullptr;  // the device's address of abort_
   std::vector<void*> opened_;  // peers' workspaces from openIpc
+  std::vector<void*> borrowed_;  // thread ranks' workspaces (retained: see Note [Device link])
   std::atomic<bool> settled_{false};  // release() ran: launches need not wait for the set-up
 
   std::mutex mu_;  // launches

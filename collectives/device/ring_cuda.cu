@@ -130,13 +130,13 @@ class DeviceContext {
 };
 
 template <class F, class W, class Op>
-__global__ void __launch_bounds__(kThreads) ringKernel(RingJob j) {
+__global__ void __launch_bounds__(kThreads) ringKernel(const __grid_constant__ RingJob j) {
   __shared__ int stop;
   DeviceContext<F, W, Op> ctx(j, &stop);
   runChannel(ctx, j, blockIdx.x);
 }
 
-using Kernel = void (*)(RingJob);
+using Kernel = void (*)(const RingJob);
 
 // Rows in DataType order, columns in ReduceOp order (Avg reduces as Sum), as cuda_reduce.cu.
 using Formats = std::tuple<Native<int8_t>, Native<uint8_t>, Native<int32_t>, Native<uint32_t>, Native<int64_t>,

@@ -129,3 +129,22 @@ TEST_CASE("a ring call whose peer never comes fails within WEFT_TIMEOUT; abort s
   });
   CHECK(results[0] == (byAbort ? weftInvalidUsage : weftTimeout));
 }
+
+TEST_CASE("a thread rank's workspace lives until the last communicator mapping it is destroyed", "[ring]") {
+  FakeDevice dev;
+  auto comms = Comm::initAll(2);
+  onEachRank(comms, [&](Comm& comm, int rank) {
+    FakeStream s;
+    void* d = dev.malloc(1000 * 4);
+    fillOnStream(dev, s, d, 1000, rank + 1);
+    REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);
+    if (readOnStream(dev, s, d, 1000) != std::vector<int32_t>(1000, 3)) throw std::runtime_error("wrong sum");
+    dev.free(d);
+  });
+  CHECK(dev.deviceLive() == 4);  // a workspace and a table per rank
+  // Rank 1's kernels may still look at rank 0's counters: rank 0's destroy frees only its table.
+  comms[0] = Comm();
+  CHECK(dev.deviceLive() == 3);
+  comms.clear();
+  CHECK(dev.deviceLive() == 0);
+}
