@@ -21,12 +21,6 @@ namespace {
 
 std::string lastError(weftComm_t c) { return weftGetLastError(c); }
 
-weftResult_t asyncError(weftComm_t c) {
-  weftResult_t e = weftInternalError;
-  if (weftCommGetAsyncError(c, &e) != weftSuccess) return weftInternalError;
-  return e;
-}
-
 }  // namespace
 
 TEST_CASE("host and device buffers do not mix in a call", "[stream]") {

@@ -18,16 +18,6 @@
 using namespace weft::test;
 using weft::Comm;
 
-namespace {
-
-weftResult_t asyncError(weftComm_t c) {
-  weftResult_t e = weftInternalError;
-  if (weftCommGetAsyncError(c, &e) != weftSuccess) return weftInternalError;
-  return e;
-}
-
-}  // namespace
-
 TEST_CASE("a communicator's ring calls follow each other across streams", "[ring]") {
   FakeDevice dev;
   const int n = GENERATE(2, 3);

@@ -14,6 +14,13 @@
 
 namespace weft::test {
 
+// weftCommGetAsyncError's answer (weftInternalError if it cannot be asked).
+inline weftResult_t asyncError(weftComm_t c) {
+  weftResult_t e = weftInternalError;
+  if (weftCommGetAsyncError(c, &e) != weftSuccess) return weftInternalError;
+  return e;
+}
+
 // Environment settings, as (name, value) pairs.
 using EnvSettings = std::vector<std::pair<std::string, std::string>>;
 
