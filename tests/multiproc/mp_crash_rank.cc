@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A rank for mp_crash_test: writes DIR/pid-<rank>, forms the communicator, all-reduces once; then
-// rank 2 aborts while the others all-reduce in a loop until weftrun stops them.
+// rank 2 aborts while the others all-reduce in a loop (and, once that fails, wait) until weftrun
+// stops them.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -48,7 +49,11 @@ int main(int argc, char** argv) {
   for (;;) {
     if (weftResult_t r = weftAllReduce(data.data(), data.data(), data.size(), weftFloat64, weftMax, comm, nullptr);
         r != weftSuccess) {
-      return failed("weftAllReduce", r, rank);
+      // Rank 2's death fails this call at once (its peers watch its process). Exiting now would
+      // race rank 2's own exit to weftrun, which reports whichever it reaps first; this rank
+      // waits to be stopped instead, so the job's cause is rank 2's abort, as tested.
+      failed("weftAllReduce", r, rank);
+      for (;;) ::pause();
     }
   }
 }
