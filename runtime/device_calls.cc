@@ -38,7 +38,6 @@ namespace {
 std::atomic<bool> gStreamsUsed{false};
 
 constexpr size_t kAlign = 64;
-constexpr size_t kPage = 4096;
 size_t alignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 // The smallest block worth pinning: pinning costs a system call and page faults, so small
@@ -63,15 +62,7 @@ void noteStreamsUsed() { gStreamsUsed.store(true, std::memory_order_relaxed); }
 
 DeviceCalls::DeviceCalls(device::Runtime& rt, const WaitPolicy& wait, double closeSeconds)
     : rt_(rt), wait_(wait), closeSeconds_(closeSeconds) {
-  void* p = std::aligned_alloc(kPage, kPage);
-  if (p == nullptr) throw std::bad_alloc();
-  try {
-    rt_.pin(p, kPage);
-  } catch (...) {
-    std::free(p);
-    throw;
-  }
-  counter_ = new (p) std::atomic<uint64_t>(0);
+  counter_ = new (device::allocPinnedPage(rt_)) std::atomic<uint64_t>(0);
 }
 
 DeviceCalls::~DeviceCalls() {
@@ -89,8 +80,7 @@ DeviceCalls::~DeviceCalls() {
   if (leaked) {
     WEFT_LOG(Warn, "a stream still uses this communicator's staging after %.0f s; it is left allocated", closeSeconds_);
   } else {
-    rt_.unpin(counter_);
-    std::free(counter_);
+    device::freePinnedPage(rt_, counter_);
   }
 }
 

@@ -47,7 +47,6 @@ namespace weft::runtime {
 //   sets the abort word, and kernels that wait give up at their next look.
 namespace {
 
-constexpr size_t kPage = 4096;
 
 // Workspaces of this process, by address: how many links map each (its owner's and the thread
 // ranks' that borrow it). The last to let go frees it.
@@ -98,15 +97,7 @@ DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::G
       totals_(size) {
   if (geo_.slots < 2) throw InvalidArgument("the device ring needs at least 2 slots per FIFO");
   device_ = rt_.currentDevice();
-  void* page = std::aligned_alloc(kPage, kPage);
-  if (page == nullptr) throw std::bad_alloc();
-  std::memset(page, 0, kPage);
-  try {
-    rt_.pin(page, kPage);
-  } catch (...) {
-    std::free(page);
-    throw;
-  }
+  void* page = device::allocPinnedPage(rt_);
   setUp_ = new (page) std::atomic<uint64_t>(0);
   abort_ = new (static_cast<unsigned char*>(page) + 64) std::atomic<uint32_t>(0);
   try {
@@ -121,8 +112,7 @@ DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::G
   } catch (...) {
     if (ws_ != nullptr) rt_.freeDevice(ws_);
     if (table_ != nullptr) rt_.freeDevice(table_);
-    rt_.unpin(page);
-    std::free(page);
+    device::freePinnedPage(rt_, page);
     throw;
   }
 }
@@ -167,9 +157,7 @@ DeviceLink::~DeviceLink() {
     if (letGo(ws_)) rt_.freeDevice(ws_);
     rt_.freeDevice(table_);
     rt_.destroyEvent(lastDone_);
-    void* page = setUp_;
-    rt_.unpin(page);
-    std::free(page);
+    device::freePinnedPage(rt_, setUp_);
   }
   try {
     if (callers >= 0) rt_.useDevice(callers);
@@ -291,7 +279,7 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
                                                                                      : coll::devring::Shape::Ring);
   Flight f;
   f.work = std::move(work);
-  f.what = coll::describe(args);
+  f.args = args;
   std::unique_lock<std::mutex> lock(mu_);
   try {
     f.start = takeEvent();
@@ -405,8 +393,8 @@ void DeviceLink::watchLoop() {
         g.start = g.done = nullptr;
       }
       std::exception_ptr error;
-      if (!stopped_.empty()) error = std::make_exception_ptr(Error(stoppedCode_, g.what + ": " + stopped_));
-      else if (closing_) error = std::make_exception_ptr(InvalidUsage(g.what + ": the communicator was destroyed"));
+      if (!stopped_.empty()) error = std::make_exception_ptr(Error(stoppedCode_, coll::describe(g.args) + ": " + stopped_));
+      else if (closing_) error = std::make_exception_ptr(InvalidUsage(coll::describe(g.args) + ": the communicator was destroyed"));
       lock.unlock();
       land(g, error);
       lock.lock();
@@ -417,7 +405,7 @@ void DeviceLink::watchLoop() {
     }
     if (timeoutSeconds_ > 0 && stopped_.empty() && Clock::now() - since > timeout) {
       const std::string why =
-          f.what + " on the device ring: " +
+          coll::describe(f.args) + " on the device ring: " +
           (reached ? "its peers did not join it" : "the stream did not reach the call (the work enqueued on it before the call has not finished)") +
           " within " + std::to_string(int(timeoutSeconds_)) + " s (WEFT_TIMEOUT)";
       lock.unlock();

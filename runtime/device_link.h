@@ -78,7 +78,7 @@ class DeviceLink {
   struct Flight {
     device::Event start = nullptr, done = nullptr;
     std::shared_ptr<Work> work;
-    std::string what;  // "allreduce (count=7, int32, sum)"
+    coll::CollArgs args;  // described only if it fails: no string per call
   };
   void watchLoop();
   void land(Flight& f, std::exception_ptr error);

@@ -6,7 +6,7 @@ namespace weft::coll::devring {
 void PortTotals::fill(RingJob& j) const {
   const int me = j.rank;
   const int parent = parentOf(j, me);
-  for (uint32_t c = 0; c < kMaxChannels; ++c) {
+  for (uint32_t c = 0; c < j.geo.channels; ++c) {  // the kernel reads no other
     for (int p = 0; p < kPorts; ++p) j.inBase[p][c] = at(me, p, c);
     for (int o = 0; o < kOuts; ++o) j.outBase[o][c] = 0;
     j.outBase[kToSucc][c] = at((me + 1) % size_, kFromPred, c);

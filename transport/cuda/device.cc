@@ -2,6 +2,10 @@
 // The process's device runtime (Note [Device runtime]).
 #include "transport/cuda/device.h"
 
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
 #include "weft_config.h"
 
 namespace weft::device {
@@ -23,6 +27,25 @@ Runtime* builtIn() {
 }
 
 }  // namespace
+
+void* allocPinnedPage(Runtime& rt) {
+  constexpr size_t kPage = 4096;
+  void* page = std::aligned_alloc(kPage, kPage);
+  if (page == nullptr) throw std::bad_alloc();
+  std::memset(page, 0, kPage);
+  try {
+    rt.pin(page, kPage);
+  } catch (...) {
+    std::free(page);
+    throw;
+  }
+  return page;
+}
+
+void freePinnedPage(Runtime& rt, void* page) noexcept {
+  rt.unpin(page);
+  std::free(page);
+}
 
 Runtime* runtime() {
   Runtime* r = gInstalled.load(std::memory_order_acquire);

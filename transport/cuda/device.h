@@ -78,6 +78,11 @@ class Runtime {
   virtual void closeIpc(void* p) noexcept = 0;
 };
 
+// A zeroed, pinned host page (4096 bytes) for counters the device reads (a stream's wait, an
+// abort word); freePinnedPage undoes it. Throws what pin() throws, or std::bad_alloc.
+void* allocPinnedPage(Runtime& rt);
+void freePinnedPage(Runtime& rt, void* page) noexcept;
+
 // The process's runtime: the installed one, else CUDA's where built, else nullptr.
 Runtime* runtime();
 // For tests: replaces the runtime (nullptr restores the built-in one); returns the previous.
