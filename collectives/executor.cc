@@ -81,18 +81,19 @@ Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op) {
     throw Timeout(describe(args) + " on rank " + std::to_string(ctx.rank) + " timed out " +
                   ctx.deadline.describe() + " waiting for " + op.waitingFor() +
                   " (WEFT_TIMEOUT sets the limit)",
-                  op.blockedOn());
+                  op.blockedOn().first());
   }
-  const int peer = op.blockedOn();
-  if (peer < 0 || ctx.transport->peerAlive(peer)) return Progress::Blocked;
-  // A peer that finished its part and exited may have posted all we need: look once more.
-  const Progress p = op.advance();
-  if (p == Progress::Blocked && op.blockedOn() == peer) {
+  // Note [Stalled peers]: any peer waited for that has exited, not only the first.
+  for (const int peer : op.blockedOn()) {
+    if (ctx.transport->peerAlive(peer)) continue;
+    // A peer that finished its part and exited may have posted all we need: look once more.
+    const Progress p = op.advance();
+    if (p != Progress::Blocked || !op.blockedOn().contains(peer)) return p;
     throw RemoteError(describe(args) + " on rank " + std::to_string(ctx.rank) + ": rank " +
                       std::to_string(peer) + " exited while this rank waited for " + op.waitingFor(),
                       peer);
   }
-  return p;
+  return Progress::Blocked;
 }
 
 void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "collectives/algorithm.h"
+#include "collectives/peer_set.h"
 
 namespace weft::coll {
 
@@ -26,8 +27,9 @@ class Operation {
   virtual Progress advance() = 0;
   // What the operation waits for when Blocked, for messages ("a chunk from rank 2").
   virtual std::string waitingFor() const = 0;
-  // The peer it waits for when Blocked (a chunk from it, or a free slot at it).
-  virtual int blockedOn() const = 0;
+  // The peers it waits for when Blocked (a chunk from one, a free slot at another): Note
+  // [Stalled peers]. The first is the one waitingFor() names first.
+  virtual PeerSet blockedOn() const = 0;
 };
 
 // Advances `op` until Done, waiting on the transport in between (spin, yield, then sleep; see
@@ -36,8 +38,8 @@ void runToCompletion(const Context& ctx, const CollArgs& args, Operation& op);
 
 // For a driver that found `op` Blocked long enough to sleep: throws InvalidUsage once the
 // communicator was aborted (ctx.aborted), Timeout past ctx.deadline and RemoteError when the peer
-// the operation waits for has exited (after one more look, since a peer may post everything and
-// leave); otherwise returns that look's progress. Drivers sleep at most WaitPolicy::sleepCapMs
+// the operation waits for has exited, any of them (Note [Stalled peers]; after one more look,
+// since a peer may post everything and leave); otherwise returns that look's progress. Drivers sleep at most WaitPolicy::sleepCapMs
 // between calls, which bounds how long an abort or a deadline goes unnoticed.
 Progress checkStalled(const Context& ctx, const CollArgs& args, Operation& op);
 // What every call that an abort ends says (after naming the call).
@@ -65,7 +67,7 @@ class LocalCopyOp final : public Operation {
   explicit LocalCopyOp(const CollArgs& args) : args_(args) {}
   Progress advance() override;
   std::string waitingFor() const override { return "nothing"; }
-  int blockedOn() const override { return -1; }
+  PeerSet blockedOn() const override { return {}; }
 
  private:
   const CollArgs& args_;

@@ -54,6 +54,7 @@ bool PeerMessages::post(int peer, uint8_t tag) {
   if (!slot) {
     blockedPeer_ = peer;
     blockedOnSlot_ = true;
+    blockedSet_ = PeerSet::of(peer);
     return false;
   }
   Message m{uint32_t(tag | (mine_.loadable ? kLoadable : 0)),
@@ -97,6 +98,7 @@ bool PeerMessages::receive(int peer, uint8_t tag) {
   if (!data) {
     blockedPeer_ = peer;
     blockedOnSlot_ = false;
+    blockedSet_ = PeerSet::of(peer);
     return false;
   }
   checkStamp(ctx_.checkStamps, ctx_.stamp, ctx_.rank, link);
@@ -152,6 +154,7 @@ PeerMessages::Step PeerMessages::step() {
           break;
         }
         int waiting = -1;
+        PeerSet all;  // every peer not ready yet: a dead one among them is noticed (Note [Stalled peers])
         for (int i = 0; i < peers; ++i) {
           const int p = peerAt(i);
           if (gathered_[size_t(p)]) continue;
@@ -164,9 +167,11 @@ PeerMessages::Step PeerMessages::step() {
             return s;
           }
           if (waiting < 0) waiting = p;
+          all.add(p);
         }
         blockedPeer_ = waiting;
         blockedOnSlot_ = false;
+        blockedSet_ = all;
         s.blocked = true;
         return s;
       }
@@ -226,7 +231,7 @@ Progress PeerMessageOp::advance() {
   }
 }
 
-int PeerMessageOp::blockedOn() const { return handedTo_ ? handedTo_->blockedOn() : msgs_.blockedOn(); }
+PeerSet PeerMessageOp::blockedOn() const { return handedTo_ ? handedTo_->blockedOn() : msgs_.blockedOn(); }
 
 std::string PeerMessageOp::waitingFor() const { return handedTo_ ? handedTo_->waitingFor() : msgs_.waitingFor(); }
 

@@ -56,7 +56,7 @@ class PeerMessages {
   // At Work: no ready round for this call after all (every rank must decide alike, as from what
   // every rank announced); PeerReady then comes for every peer at once after Work.
   void skipReadyRound() { readyRound_ = false; }
-  int blockedOn() const { return blockedPeer_; }
+  PeerSet blockedOn() const { return blockedSet_; }
   std::string waitingFor() const;
 
  private:
@@ -76,8 +76,9 @@ class PeerMessages {
   bool workDone_ = false;
   bool allLoadable_;
   bool readyRound_;
-  int blockedPeer_ = -1;
+  int blockedPeer_ = -1;  // the one waitingFor() names
   bool blockedOnSlot_ = false;
+  PeerSet blockedSet_;  // blockedPeer_ first, then any other peer a gather waits for
 };
 
 // Note [Shared algorithms]
@@ -99,7 +100,7 @@ class PeerMessages {
 class PeerMessageOp : public Operation {
  public:
   Progress advance() final;
-  int blockedOn() const final;
+  PeerSet blockedOn() const final;
   std::string waitingFor() const final;
 
  protected:

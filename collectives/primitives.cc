@@ -27,9 +27,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
     size_t got = 0;
     in = from->tryRecvSlot(&got);
     if (!in) {
-      blocked_ = from;
-      blockedOnRecv_ = true;
-      draining_ = false;
+      blockedAt(from, Wait::Chunk);
       return false;
     }
     checkStamp(check_, stamp_, rank_, *from);
@@ -44,9 +42,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
   if (sends(prim)) {
     out = to->trySendSlot();
     if (!out) {
-      blocked_ = to;
-      blockedOnRecv_ = false;
-      draining_ = false;
+      blockedAt(to, Wait::Slot);
       return false;
     }
   }
@@ -74,6 +70,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
     if (posted) {
       sentDirect(to);
       if (in) from->releaseRecv();
+      nStuck_ = 0;
       return true;
     }
   }
@@ -104,7 +101,16 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
   }
   if (out) to->postSend(bytes, stamp_);
   if (in) from->releaseRecv();
+  nStuck_ = 0;
   return true;
+}
+
+void Primitives::blockedAt(const transport::Endpoint* link, Wait wait) {
+  last_ = {link, wait};
+  for (size_t i = 0; i < nStuck_; ++i) {
+    if (stuck_[i].link == link && stuck_[i].wait == wait) return;
+  }
+  if (nStuck_ < stuck_.size()) stuck_[nStuck_++] = last_;
 }
 
 void Primitives::sentDirect(transport::Endpoint* to) {
@@ -120,13 +126,17 @@ void Primitives::sentDirect(transport::Endpoint* to) {
 bool Primitives::drained() {
   for (size_t i = 0; i < nDirectTo_; ++i) {
     if (!directTo_[i]->sendsDrained()) {
-      blocked_ = directTo_[i];
-      blockedOnRecv_ = false;
-      draining_ = true;
+      blockedAt(directTo_[i], Wait::Drain);
       return false;
     }
   }
-  draining_ = false;
+  // Nothing waits for a drain any more.
+  size_t kept = 0;
+  for (size_t i = 0; i < nStuck_; ++i) {
+    if (stuck_[i].wait != Wait::Drain) stuck_[kept++] = stuck_[i];
+  }
+  nStuck_ = kept;
+  if (last_.wait == Wait::Drain) last_ = nStuck_ > 0 ? stuck_[nStuck_ - 1] : Blocked{};
   return true;
 }
 
@@ -138,11 +148,31 @@ void Primitives::finish() const {
   if (streaming_) streamingFence();
 }
 
+std::string Primitives::describe(const Blocked& b) {
+  const std::string peer = std::to_string(b.link->peer());
+  switch (b.wait) {
+    case Wait::Drain: return "its last chunks to leave for rank " + peer;
+    case Wait::Chunk: return "a chunk from rank " + peer;
+    case Wait::Slot: break;
+  }
+  return "a free slot at rank " + peer + " (it has not consumed earlier chunks)";
+}
+
 std::string Primitives::waitingFor() const {
-  if (!blocked_) return "nothing";
-  if (draining_) return "its last chunks to leave for rank " + std::to_string(blocked_->peer());
-  if (blockedOnRecv_) return "a chunk from rank " + std::to_string(blocked_->peer());
-  return "a free slot at rank " + std::to_string(blocked_->peer()) + " (it has not consumed earlier chunks)";
+  if (!last_.link) return "nothing";
+  std::string s = describe(last_);
+  for (size_t i = 0; i < nStuck_; ++i) {
+    const Blocked& b = stuck_[i];
+    if (b.link != last_.link || b.wait != last_.wait) s += " and " + describe(b);
+  }
+  return s;
+}
+
+PeerSet Primitives::blockedPeers() const {
+  PeerSet s;
+  if (last_.link) s.add(last_.link->peer());
+  for (size_t i = 0; i < nStuck_; ++i) s.add(stuck_[i].link->peer());
+  return s;
 }
 
 }  // namespace weft::coll

@@ -9,6 +9,7 @@
 
 #include "collectives/algorithm.h"
 #include "collectives/kernels/dtype.h"
+#include "collectives/peer_set.h"
 #include "transport/transport.h"
 
 namespace weft::coll {
@@ -41,9 +42,10 @@ class Primitives {
   bool tryStepWith(Prim prim, transport::Endpoint* from, transport::Endpoint* to, const void* src,
                    void* dst, size_t count);
 
-  // What the last failed tryStep waited for, and from which peer.
+  // What the steps that failed since the last one that succeeded wait for, the last first, and
+  // from which peers (Note [Stalled peers]: a send and a receive may both be stuck).
   std::string waitingFor() const;
-  int blockedPeer() const { return blocked_ ? blocked_->peer() : -1; }
+  PeerSet blockedPeers() const;
 
   size_t elementSize() const { return elem_; }
   // Outputs of `bytes` in all, which the operation also reads as input or not: large outputs
@@ -81,11 +83,20 @@ class Primitives {
   size_t slotBytes_;
   transport::Stamp stamp_;
   bool check_;
-  const transport::Endpoint* blocked_ = nullptr;  // the endpoint of the last failed step
-  bool blockedOnRecv_ = true;
+  // What a failed step or drained() waited for: a chunk, a free slot, sends to drain.
+  enum class Wait : uint8_t { Chunk, Slot, Drain };
+  struct Blocked {
+    const transport::Endpoint* link = nullptr;
+    Wait wait = Wait::Chunk;
+  };
+  // The last failure, and every distinct one since the last step that succeeded.
+  Blocked last_;
+  std::array<Blocked, PeerSet::kCapacity> stuck_{};
+  size_t nStuck_ = 0;
+  void blockedAt(const transport::Endpoint* link, Wait wait);
+  static std::string describe(const Blocked& b);
   bool streaming_ = false;
   bool direct_ = false;
-  bool draining_ = false;                            // the last failed check was drained()
   std::array<transport::Endpoint*, 4> directTo_{};  // endpoints given caller memory
   size_t nDirectTo_ = 0;
   void sentDirect(transport::Endpoint* to);

@@ -14,7 +14,7 @@ namespace weft::coll {
 class RoundOp : public Operation {
  public:
   Progress advance() final;
-  int blockedOn() const final { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const final { return prims_.blockedPeers(); }
   std::string waitingFor() const final;
 
  protected:

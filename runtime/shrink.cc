@@ -40,6 +40,7 @@ class DrainOp final : public coll::Operation {
 
   coll::Progress advance() override {
     bool moved = false, done = true;
+    waiting_ = {};
     for (int p = 0; p < ctx_.size; ++p) {
       transport::Endpoint* link = ctx_.links[size_t(p)];
       if (!sent_[size_t(p)] && link->trySendSlot() != nullptr) {
@@ -62,6 +63,7 @@ class DrainOp final : public coll::Operation {
         done = false;
         blocked_ = link->peer();
         blockedOnMarker_ = sent_[size_t(p)];
+        waiting_.add(blocked_);
       }
     }
     return done ? coll::Progress::Done : moved ? coll::Progress::Advanced : coll::Progress::Blocked;
@@ -70,7 +72,12 @@ class DrainOp final : public coll::Operation {
     return (blockedOnMarker_ ? "the shrink marker from rank " : "a free slot to send the shrink marker to rank ") +
            std::to_string(blocked_);
   }
-  int blockedOn() const override { return blocked_; }
+  // Every survivor not done with yet (Note [Stalled peers]), the one named last first.
+  coll::PeerSet blockedOn() const override {
+    coll::PeerSet s = coll::PeerSet::of(blocked_);
+    for (const int p : waiting_) s.add(p);
+    return s;
+  }
 
  private:
   const coll::Context& ctx_;
@@ -78,6 +85,7 @@ class DrainOp final : public coll::Operation {
   std::vector<bool> sent_, seen_;
   int blocked_ = -1;
   bool blockedOnMarker_ = true;
+  coll::PeerSet waiting_;
 };
 
 // One collective over the survivors, by `algorithm`, as the shrink's `number`-th.

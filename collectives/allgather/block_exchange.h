@@ -54,7 +54,7 @@ class BlockExchangeOp : public Operation {
     }
     return Progress::Done;
   }
-  int blockedOn() const final { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const final { return prims_.blockedPeers(); }
   std::string waitingFor() const final {
     return prims_.waitingFor() + " (exchange " + std::to_string(phase_ + 1) + " of " + std::to_string(nPhases_) + ")";
   }

@@ -88,7 +88,7 @@ class HierarchicalAllReduceOp final : public Operation {
     return Progress::Done;
   }
   // Endpoints know their peers by communicator rank, so the phases' answers need no mapping.
-  int blockedOn() const override { return op_ ? op_->blockedOn() : -1; }
+  PeerSet blockedOn() const override { return op_ ? op_->blockedOn() : PeerSet{}; }
   std::string waitingFor() const override {
     static const char* const kNames[] = {"reduce-scatter in the host", "all-reduce across hosts",
                                          "all-gather in the host", "all-reduce of the remainder"};

@@ -77,7 +77,7 @@ class DoubleTreeAllReduceOp final : public Operation {
     prims_.finish();
     return Progress::Done;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (" + (phase_ == kUp ? "reducing" : "broadcasting") + " on tree " +
            std::to_string(tree_ + 1) + ", chunk " + std::to_string(round_ + 1) + " of " +

@@ -33,7 +33,7 @@ class PairwiseAllToAllOp final : public Operation {
     }
     return Progress::Done;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (exchange step " + std::to_string(step_) + " of " + std::to_string(ctx_.size - 1) + ")";
   }

@@ -32,7 +32,7 @@ class DisseminationOp final : public Operation {
     if (distance_ >= ctx_.size) return Progress::Done;
     return advanced ? Progress::Advanced : Progress::Blocked;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (round with distance " + std::to_string(distance_) + ")";
   }

@@ -52,7 +52,7 @@ class TreeReduceOp final : public Operation {
     }
     return Progress::Done;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (chunk " + std::to_string(round_ + 1) + " of " + std::to_string(chunking_.rounds) + ")";
   }

@@ -61,7 +61,7 @@ class RecursiveHalvingOp final : public Operation {
     divided_ = true;
     return Progress::Done;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override {
     return prims_.waitingFor() + " (exchange " + std::to_string(phase_ + 1) + " of " + std::to_string(nPhases_) + ")";
   }

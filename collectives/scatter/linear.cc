@@ -50,7 +50,7 @@ class LinearOp final : public Operation {
     if (all) return Progress::Done;
     return advanced ? Progress::Advanced : Progress::Blocked;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override { return prims_.waitingFor(); }
 
  private:

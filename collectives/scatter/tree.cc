@@ -104,7 +104,7 @@ class TreeOp final : public Operation {
     if (scatter_ && !scratch_.empty() && block_ > 0) std::memcpy(args_.recv, scratch_.data(), block_);
     return Progress::Done;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override { return prims_.waitingFor(); }
 
  private:

@@ -22,7 +22,7 @@ class P2pOp final : public Operation {
     if (transfer_.finished()) return Progress::Done;
     return moved ? Progress::Advanced : Progress::Blocked;
   }
-  int blockedOn() const override { return prims_.blockedPeer(); }
+  PeerSet blockedOn() const override { return prims_.blockedPeers(); }
   std::string waitingFor() const override { return prims_.waitingFor(); }
 
  private:
