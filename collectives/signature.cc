@@ -114,11 +114,18 @@ namespace {
 }
 
 [[noreturn]] void mismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got) {
-  const Signature mine = Signature::of(expected), theirs = Signature::of(got);
   if (isShrinkMarker(got)) {
     throw InvalidUsage("rank " + std::to_string(peer) + " called weftCommShrink where rank " + std::to_string(rank) +
-                       " called " + mine.describeExpected(peer) + " (a call that failed elsewhere: shrink too)");
+                       " called " + Signature::of(expected).describeExpected(peer) +
+                       " (a call that failed elsewhere: shrink too)");
   }
+  throw callMismatch(rank, expected, peer, got);
+}
+
+}  // namespace
+
+InvalidUsage callMismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got) {
+  const Signature mine = Signature::of(expected), theirs = Signature::of(got);
   std::string text = "rank " + std::to_string(peer) + " called " + theirs.describe() + " where rank " +
                      std::to_string(rank) + " called " + mine.describeExpected(peer);
   if (theirs.number != mine.number) {
@@ -127,10 +134,8 @@ namespace {
   } else {
     text += " (mismatched calls: every rank must make the same collective calls in the same order)";
   }
-  throw InvalidUsage(text, peer);
+  return InvalidUsage(text, peer);
 }
-
-}  // namespace
 
 void unexpected(bool check, int rank, transport::Stamp expected, transport::Endpoint& from) {
   const transport::Stamp got = from.recvStamp();

@@ -81,6 +81,10 @@ class NoticedError : public Error {
   std::string root_;
 };
 
+// The error for a message from `peer` that carries `got` where rank `rank` expected `expected`
+// (another call's signature), naming both calls.
+InvalidUsage callMismatch(int rank, transport::Stamp expected, int peer, transport::Stamp got);
+
 // The chunk last received on `from` carries `got` instead of `expected`: throws NoticedError for
 // a failure notice, InvalidUsage for a shrink marker, and for another call's signature when
 // `check` (naming both calls); returns otherwise.

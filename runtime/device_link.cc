@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "collectives/device/launch.h"
+#include "collectives/signature.h"
 #include "collectives/kernels/dtype.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -79,20 +80,18 @@ constexpr size_t kSpareEvents = 64;  // events kept for reuse: creating two per 
 // there are more than 2 ranks: 2 log2(n) steps instead of the ring's 2 (n - 1).
 constexpr size_t kTreeBytes = 256 << 10;
 
-size_t workspaceBytes(const coll::devring::Geometry& g) {
-  return coll::devring::kFifoOffset + size_t(coll::devring::kPorts) * g.channels * g.slots * g.slotBytes;
-}
-
 }  // namespace
 
 DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
-                       std::optional<coll::devring::Shape> shape, double timeoutSeconds, OnFailure onFailure)
+                       std::optional<coll::devring::Shape> shape, double timeoutSeconds, bool checkCalls,
+                       OnFailure onFailure)
     : rt_(rt),
       rank_(rank),
       size_(size),
       geo_(geo),
       shape_(shape),
       timeoutSeconds_(timeoutSeconds),
+      checkCalls_(checkCalls),
       onFailure_(std::move(onFailure)),
       totals_(size) {
   if (geo_.slots < 2) throw InvalidArgument("the device ring needs at least 2 slots per FIFO");
@@ -100,9 +99,12 @@ DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::G
   void* page = device::allocPinnedPage(rt_);
   setUp_ = new (page) std::atomic<uint64_t>(0);
   abort_ = new (static_cast<unsigned char*>(page) + 64) std::atomic<uint32_t>(0);
+  static_assert(128 + sizeof(coll::devring::MismatchReport) * coll::devring::kMaxChannels <= 4096);
+  reports_ = new (static_cast<unsigned char*>(page) + 128) coll::devring::MismatchReport[coll::devring::kMaxChannels]{};
   try {
-    abortView_ = static_cast<const volatile uint32_t*>(rt_.deviceView(abort_));
-    wsBytes_ = workspaceBytes(geo_);
+    abortView_ = static_cast<volatile uint32_t*>(rt_.deviceView(abort_));
+    reportsView_ = static_cast<coll::devring::MismatchReport*>(rt_.deviceView(reports_));
+    wsBytes_ = coll::devring::workspaceBytes(geo_);
     ws_ = static_cast<unsigned char*>(rt_.allocDevice(wsBytes_));
     table_ = static_cast<coll::devring::LinkTable*>(rt_.allocDevice(sizeof(coll::devring::LinkTable)));
     rt_.zero(ws_, wsBytes_);
@@ -274,12 +276,14 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   j.count = args.count;
   j.table = table_;
   j.abort = abortView_;
+  j.check = checkCalls_ ? 1 : 0;
+  j.reports = reportsView_;
   j.geo = geo_;
   j.shape = shape_ ? *shape_ : (size_ > 2 && args.count * j.elemSize <= kTreeBytes ? coll::devring::Shape::Tree
                                                                                      : coll::devring::Shape::Ring);
   Flight f;
   f.work = std::move(work);
-  f.args = args;
+  f.args = args;  // its number: the ring's, set below
   std::unique_lock<std::mutex> lock(mu_);
   try {
     f.start = takeEvent();
@@ -301,6 +305,10 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
     if (lastStream_ != nullptr) rt_.waitEvent(stream, lastDone_);
     rt_.record(f.start, stream);
     totals_.fill(j);
+    f.args.seq = calls_ + 1;
+    const transport::Stamp stamp = coll::stampOf(args, rank_, calls_ + 1);
+    j.stamp[0] = stamp.lo;
+    j.stamp[1] = stamp.hi;
     launcher->launch(j, stream);
   } catch (...) {
     lock.unlock();
@@ -310,6 +318,7 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   // Launched: from here the peers' kernels count on this one, so the counters move on whatever
   // fails after.
   totals_.advance(j);
+  ++calls_;
   lastStream_ = stream;
   try {
     rt_.record(f.done, stream);  // first: once lastDone_ is done, so is this call
@@ -324,6 +333,22 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
   if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watchLoop(); });
   lock.unlock();
   cv_.notify_all();
+}
+
+void DeviceLink::skip() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++calls_;
+}
+
+std::string DeviceLink::mismatchReported() const {
+  if (abort_->load(std::memory_order_acquire) == 0) return "";
+  for (uint32_t c = 0; c < geo_.channels && c < uint32_t(coll::devring::kMaxChannels); ++c) {
+    coll::devring::MismatchReport& r = reports_[c];
+    if (std::atomic_ref<uint32_t>(r.posted).load(std::memory_order_acquire) == 0) continue;
+    const Error e = coll::callMismatch(rank_, {r.want[0], r.want[1]}, r.from, {r.got[0], r.got[1]});
+    return std::string("on the device ring (its calls numbered apart from the host's), ") + e.what();
+  }
+  return "";
 }
 
 device::Event DeviceLink::takeEvent() {
@@ -382,6 +407,17 @@ void DeviceLink::watchLoop() {
       if (stopped_.empty()) {
         stopped_ = std::string("the device ring: ") + e.what();
         stoppedCode_ = ErrorCode::UnhandledCudaError;
+      }
+    }
+    if (stopped_.empty()) {
+      // A kernel found a slot of another call: that fails the communicator, as a timeout does.
+      if (std::string why = mismatchReported(); !why.empty()) {
+        lock.unlock();
+        WEFT_LOG(Warn, "%s", why.c_str());
+        onFailure_(ErrorCode::InvalidUsage, why);
+        abort(ErrorCode::InvalidUsage, why);
+        lock.lock();
+        continue;
       }
     }
     if (done) {

@@ -47,8 +47,9 @@ class DeviceLink {
   // `timeoutSeconds`: how long a call may take once its stream reached it, and how long a stream
   // may take to reach it (0: forever); also how long destroy waits for the last call.
   // `shape`: the ring, the tree, or (nullopt) the tree for small calls of more than 2 ranks.
+  // `checkCalls`: compare each slot's signature with the call's (WEFT_CHECK).
   DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
-             std::optional<coll::devring::Shape> shape, double timeoutSeconds, OnFailure onFailure);
+             std::optional<coll::devring::Shape> shape, double timeoutSeconds, bool checkCalls, OnFailure onFailure);
   // Waits (up to the timeout) for the last call's kernel, stops it if it still runs, then closes
   // the peers' workspaces and frees this rank's.
   ~DeviceLink();
@@ -71,6 +72,9 @@ class DeviceLink {
   // call (also when that was on another stream). `work` completes once the kernel is done, with
   // an error if it was stopped (abort, or the timeout: see the constructor).
   void launch(const coll::CollArgs& args, device::Stream stream, std::shared_ptr<Work> work);
+  // An empty call, which launches nothing but takes its number, as on the host (Note
+  // [Signatures]): a rank's empty call against another's non-empty one is then caught.
+  void skip();
 
  private:
   void release() noexcept;  // lets the streams waiting for the set-up go on
@@ -82,6 +86,9 @@ class DeviceLink {
   };
   void watchLoop();
   void land(Flight& f, std::exception_ptr error);
+  // Under mu_: a kernel's report of a slot of another call, as the error that fails the
+  // communicator; "" when there is none.
+  std::string mismatchReported() const;
   device::Event takeEvent();  // under mu_: a spare one, else a new one
 
   device::Runtime& rt_;
@@ -89,6 +96,7 @@ class DeviceLink {
   const coll::devring::Geometry geo_;
   const std::optional<coll::devring::Shape> shape_;
   const double timeoutSeconds_;
+  const bool checkCalls_;
   const OnFailure onFailure_;
   int device_ = 0;
   size_t wsBytes_ = 0;
@@ -97,13 +105,16 @@ class DeviceLink {
   // A pinned page: the set-up counter (streams wait until it is 1) and the abort word.
   std::atomic<uint64_t>* setUp_ = nullptr;
   std::atomic<uint32_t>* abort_ = nullptr;
-  const volatile uint32_t* abortView_ = nullptr;  // the device's address of abort_
+  volatile uint32_t* abortView_ = nullptr;  // the device's address of abort_
+  coll::devring::MismatchReport* reports_ = nullptr;  // on the same page, one per channel
+  coll::devring::MismatchReport* reportsView_ = nullptr;
   std::vector<void*> opened_;  // peers' workspaces from openIpc
   std::vector<void*> borrowed_;  // thread ranks' workspaces (retained: see Note [Device link])
   std::atomic<bool> settled_{false};  // release() ran: launches need not wait for the set-up
 
   std::mutex mu_;  // launches
   coll::devring::PortTotals totals_;                 // guarded by mu_
+  uint32_t calls_ = 0;                               // guarded by mu_: the ring's calls so far
   device::Stream lastStream_ = nullptr;              // guarded by mu_
   device::Event lastDone_ = nullptr;                 // recorded after every launch
   std::deque<Flight> flights_;                       // guarded by mu_, oldest first

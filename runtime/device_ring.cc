@@ -28,7 +28,7 @@ std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, v
     std::optional<coll::devring::Shape> shape;
     if (config_.cudaAlgo == "ring") shape = coll::devring::Shape::Ring;
     if (config_.cudaAlgo == "tree") shape = coll::devring::Shape::Tree;
-    auto link = std::make_unique<DeviceLink>(rt, rank_, size_, geo, shape, config_.timeoutSeconds,
+    auto link = std::make_unique<DeviceLink>(rt, rank_, size_, geo, shape, config_.timeoutSeconds, config_.checkCalls,
                                              [this](ErrorCode code, const std::string& what) { recordFailure(code, what); });
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -38,8 +38,12 @@ std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, v
               [this](std::exception_ptr) { link_->fail(ErrorCode::InvalidUsage, "the device ring was never set up"); });
   }
   auto work = std::make_shared<Work>();
-  if (args.count > 0) link_->launch(args, stream, work);  // the link's watchdog completes it
-  else work->complete(nullptr);
+  if (args.count > 0) {
+    link_->launch(args, stream, work);  // the link's watchdog completes it
+  } else {
+    link_->skip();
+    work->complete(nullptr);
+  }
   return work;
 }
 

@@ -63,6 +63,40 @@ class DeviceContext {
     if (threadIdx.x == 0) *static_cast<volatile uint64_t*>(p) = v;
   }
 
+  // Thread 0's stores, ordered before the counter by publish()'s fence.
+  __device__ void putStamp(unsigned char* p, const uint64_t s[2]) const {
+    if (threadIdx.x == 0) {
+      volatile uint64_t* q = reinterpret_cast<volatile uint64_t*>(p);
+      q[0] = s[0];
+      q[1] = s[1];
+    }
+  }
+
+  // Every thread loads it (the same 16 bytes, after the wait that saw them published).
+  __device__ void readStamp(const unsigned char* p, uint64_t s[2]) const {
+    const uint4 v = loadShared(reinterpret_cast<const uint4*>(p));
+    s[0] = uint64_t(v.x) | uint64_t(v.y) << 32;
+    s[1] = uint64_t(v.z) | uint64_t(v.w) << 32;
+  }
+
+  // One report per channel (this block's): plain stores, the flag last, then the abort word so
+  // that every block of this kernel stops.
+  __device__ void reportMismatch(MismatchReport* r, int from, const uint64_t got[2]) const {
+    if (threadIdx.x == 0) {
+      volatile MismatchReport* v = r;
+      v->got[0] = got[0];
+      v->got[1] = got[1];
+      v->want[0] = j_.stamp[0];
+      v->want[1] = j_.stamp[1];
+      v->from = from;
+      __threadfence_system();
+      v->posted = 1;
+      __threadfence_system();
+      *j_.abort = 1;
+    }
+    __syncthreads();
+  }
+
   __device__ void copy(unsigned char* dst, unsigned char* dst2, const unsigned char* src, uint64_t bytes) const {
     if (dst != src || dst2 != nullptr) {
       if (aligned16(dst, dst2 != nullptr ? dst2 : dst, src)) {

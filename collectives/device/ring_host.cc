@@ -20,7 +20,7 @@ class HostContext {
 
   unsigned char* at(const unsigned char* p) const { return view_(p); }
 
-  bool stopped() const { return std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(j_.abort)).load(std::memory_order_acquire) != 0; }
+  bool stopped() const { return abortWord().load(std::memory_order_acquire) != 0; }
 
   bool waitAtLeast(const uint64_t* p, uint64_t v) const {
     std::atomic_ref<uint64_t> a(*const_cast<uint64_t*>(p));
@@ -34,6 +34,18 @@ class HostContext {
   }
 
   void publish(uint64_t* p, uint64_t v) const { std::atomic_ref<uint64_t>(*p).store(v, std::memory_order_release); }
+
+  void putStamp(unsigned char* p, const uint64_t s[2]) const { std::memcpy(p, s, kStampBytes); }
+  void readStamp(const unsigned char* p, uint64_t s[2]) const { std::memcpy(s, p, kStampBytes); }
+  void reportMismatch(MismatchReport* r, int from, const uint64_t got[2]) const {
+    r->got[0] = got[0];
+    r->got[1] = got[1];
+    r->want[0] = j_.stamp[0];
+    r->want[1] = j_.stamp[1];
+    r->from = from;
+    std::atomic_ref<uint32_t>(r->posted).store(1, std::memory_order_release);
+    abortWord().store(1, std::memory_order_release);
+  }
 
   void copy(unsigned char* dst, unsigned char* dst2, const unsigned char* src, uint64_t bytes) const {
     if (bytes == 0) return;
@@ -51,6 +63,8 @@ class HostContext {
   }
 
  private:
+  std::atomic_ref<uint32_t> abortWord() const { return std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(j_.abort)); }
+
   const RingJob& j_;
   const View& view_;
 };

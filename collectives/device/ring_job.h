@@ -40,6 +40,9 @@ struct WorkspaceHeader {
   Counter freed[kPorts][kMaxChannels];
 };
 inline constexpr size_t kFifoOffset = sizeof(WorkspaceHeader);
+// After the FIFOs, each slot's stamp: the signature of the call that wrote it (Note [Signatures]
+// in collectives/signature.h), 16 bytes, in the same order (ports x channels x slots).
+inline constexpr size_t kStampBytes = 16;
 
 // What the host writes to device memory once the link is set up; kernels read it.
 struct LinkTable {
@@ -55,6 +58,23 @@ struct Geometry {
   uint64_t slotBytes;  // a multiple of kGranule
 };
 
+WEFT_HD inline uint64_t stampsOffset(const Geometry& g) {
+  return kFifoOffset + uint64_t(kPorts) * g.channels * g.slots * g.slotBytes;
+}
+WEFT_HD inline uint64_t workspaceBytes(const Geometry& g) {
+  return stampsOffset(g) + uint64_t(kPorts) * g.channels * g.slots * kStampBytes;
+}
+
+// What a channel that received a slot of another call tells the host (pinned host memory, one
+// per channel, so that no block needs an atomic on host memory): the writer's stamp and its own,
+// `posted` written last.
+struct MismatchReport {
+  uint64_t got[2];
+  uint64_t want[2];
+  int32_t from;
+  uint32_t posted;
+};
+
 enum class RingKind : uint32_t { AllReduce = 0, Broadcast = 1 };
 enum class Shape : uint32_t { Ring = 0, Tree = 1 };
 
@@ -68,7 +88,13 @@ struct RingJob {
   void* recv;
   uint64_t count;
   const LinkTable* table;          // device memory
-  const volatile uint32_t* abort;  // pinned host memory, as the device maps it: nonzero stops
+  volatile uint32_t* abort;        // pinned host memory, as the device maps it: nonzero stops
+  // The call's signature, which every slot it writes carries and every slot it reads must carry
+  // (unless `check` is 0: WEFT_CHECK=0), and where a mismatch is reported (pinned host memory,
+  // kMaxChannels of them, as the device maps it).
+  uint64_t stamp[2];
+  uint32_t check;
+  MismatchReport* reports;
   Geometry geo;
   // Slots that went through each port before this call: this rank's own (in), and the port each
   // outbound link writes into, at its receiver (out).

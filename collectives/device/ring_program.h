@@ -28,6 +28,11 @@
 // input) and the total back down, the way down `slots - 1` slices behind the way up so both
 // pipeline and neither fills while the other waits; broadcast goes down only. Ring: 2(n-1) steps
 // per slice, bandwidth-optimal; tree: about 2 log2(n) steps, for small calls.
+// Every slot carries the signature of the call that wrote it (its stamp, beside the FIFOs), and a
+// reader compares it with its own call's unless WEFT_CHECK=0 (Note [Signatures]): a slot of
+// another call (ranks that called different collectives, counts, datatypes, ops or roots, or a
+// rank a call ahead) stops this rank's kernel and tells the host (RingJob::reports), which fails
+// the communicator naming both calls, rather than reducing another call's bytes.
 // A kernel ends once every reader emptied what it wrote (so a rank's workspace is quiet when its
 // last kernel is done). A nonzero abort word (pinned host memory, set by weftCommAbort, destroy,
 // a timeout, or a failed set-up) makes every wait give up: the kernel returns, output undefined.
@@ -42,6 +47,9 @@ namespace weft::coll::devring {
 //   copy(dst, dst2, src, bytes)  into dst, and dst2 unless null (dst == src: dst2 only)
 //   reduce(dst, dst2, a, b, n, final)  dst[i] = a[i] op b[i], divided by the rank count for Avg
 //                                where final; also into dst2 unless null
+//   putStamp(p, s)               the 16 bytes at p = s[0], s[1], visible by the next publish
+//   readStamp(p, s)              s = the 16 bytes at p (a slot's stamp, after the wait for it)
+//   reportMismatch(r, from, got) fills the report r (posted last) and sets the abort word
 #if defined(__CUDACC__)
 #define WEFT_RING_FN __device__ __forceinline__
 #else
@@ -53,12 +61,16 @@ namespace weft::coll::devring {
 // copy.
 struct Inbox {
   const unsigned char* fifo;
+  const unsigned char* stamps;  // the slots' stamps
   const uint64_t* ready;  // raised by the writer
   uint64_t* freed;        // raised here
   uint64_t got;
+  int from;               // the writer's rank
+  uint32_t channel;
 };
 struct Outbox {
   unsigned char* fifo;     // the reader's
+  unsigned char* stamps;   // the reader's
   uint64_t* ready;         // the reader's, raised here
   const uint64_t* freed;   // the reader's, polled here
   uint64_t sent;
@@ -69,18 +81,24 @@ WEFT_RING_FN uint64_t fifoOffset(const RingJob& j, int port, uint32_t c) {
   return kFifoOffset + (uint64_t(port) * j.geo.channels + c) * j.geo.slots * j.geo.slotBytes;
 }
 
+WEFT_RING_FN uint64_t stampOffset(const RingJob& j, int port, uint32_t c) {
+  return stampsOffset(j.geo) + (uint64_t(port) * j.geo.channels + c) * j.geo.slots * kStampBytes;
+}
+
+// This rank's port `port` of channel c, written by rank `from`.
 template <class Ctx>
-WEFT_RING_FN Inbox inbox(Ctx& ctx, const RingJob& j, int port, uint32_t c) {
+WEFT_RING_FN Inbox inbox(Ctx& ctx, const RingJob& j, int port, uint32_t c, int from) {
   auto* ws = ctx.at(j.table->ws[j.rank]);
   auto* h = reinterpret_cast<WorkspaceHeader*>(ws);
-  return Inbox{ws + fifoOffset(j, port, c), &h->ready[port][c].value, &h->freed[port][c].value, j.inBase[port][c]};
+  return Inbox{ws + fifoOffset(j, port, c), ws + stampOffset(j, port, c), &h->ready[port][c].value,
+               &h->freed[port][c].value, j.inBase[port][c], from, c};
 }
 template <class Ctx>
 WEFT_RING_FN Outbox outbox(Ctx& ctx, const RingJob& j, int to, int port, int out, uint32_t c) {
   auto* ws = ctx.at(j.table->ws[to]);
   auto* h = reinterpret_cast<WorkspaceHeader*>(ws);
-  return Outbox{ws + fifoOffset(j, port, c), &h->ready[port][c].value, &h->freed[port][c].value, j.outBase[out][c],
-                true};
+  return Outbox{ws + fifoOffset(j, port, c), ws + stampOffset(j, port, c), &h->ready[port][c].value,
+                &h->freed[port][c].value, j.outBase[out][c], true};
 }
 
 // The next slot to fill, once the reader has emptied it; nullptr when stopped. A call's first
@@ -96,15 +114,27 @@ WEFT_RING_FN unsigned char* sendSlot(Ctx& ctx, const RingJob& j, Outbox& o) {
   if (!ctx.waitAtLeast(o.freed, need)) return nullptr;
   return o.fifo + (o.sent % j.geo.slots) * j.geo.slotBytes;
 }
+// The slot from sendSlot is filled: stamps it with the call's signature and hands it over.
 template <class Ctx>
-WEFT_RING_FN void sent(Ctx& ctx, Outbox& o) {
+WEFT_RING_FN void sent(Ctx& ctx, const RingJob& j, Outbox& o) {
+  ctx.putStamp(o.stamps + (o.sent % j.geo.slots) * kStampBytes, j.stamp);
   ctx.publish(o.ready, ++o.sent);
 }
-// The next slot the writer filled; nullptr when stopped.
+// The next slot the writer filled; nullptr when stopped, or when another call wrote it (then
+// reported, and this rank's kernel stops).
 template <class Ctx>
 WEFT_RING_FN const unsigned char* recvSlot(Ctx& ctx, const RingJob& j, Inbox& in) {
   if (!ctx.waitAtLeast(in.ready, in.got + 1)) return nullptr;
-  return in.fifo + (in.got % j.geo.slots) * j.geo.slotBytes;
+  const uint64_t k = in.got % j.geo.slots;
+  if (j.check != 0) {
+    uint64_t got[2];
+    ctx.readStamp(in.stamps + k * kStampBytes, got);
+    if (got[0] != j.stamp[0] || got[1] != j.stamp[1]) {
+      ctx.reportMismatch(&j.reports[in.channel], in.from, got);
+      return nullptr;
+    }
+  }
+  return in.fifo + k * j.geo.slotBytes;
 }
 template <class Ctx>
 WEFT_RING_FN void received(Ctx& ctx, Inbox& in) {
@@ -141,7 +171,7 @@ WEFT_RING_FN bool ringAllReduce(Ctx& ctx, const RingJob& j, uint64_t begin, uint
     unsigned char* dst = sendSlot(ctx, j, o);
     if (dst == nullptr) return false;
     ctx.copy(dst, nullptr, in + off * es, cnt * es);
-    sent(ctx, o);
+    sent(ctx, j, o);
     for (int s = 1; s < n - 1; ++s) {  // reduce-scatter: add this rank's part, pass it on
       seg((r - s + n) % n, &off, &cnt);
       const unsigned char* src = recvSlot(ctx, j, l);
@@ -149,7 +179,7 @@ WEFT_RING_FN bool ringAllReduce(Ctx& ctx, const RingJob& j, uint64_t begin, uint
       if (dst == nullptr) return false;
       ctx.reduce(dst, nullptr, src, in + off * es, cnt, false);
       received(ctx, l);
-      sent(ctx, o);
+      sent(ctx, j, o);
     }
     seg((r + 1) % n, &off, &cnt);  // the segment this rank completes
     const unsigned char* src = recvSlot(ctx, j, l);
@@ -157,7 +187,7 @@ WEFT_RING_FN bool ringAllReduce(Ctx& ctx, const RingJob& j, uint64_t begin, uint
     if (dst == nullptr) return false;
     ctx.reduce(out + off * es, dst, src, in + off * es, cnt, true);
     received(ctx, l);
-    sent(ctx, o);
+    sent(ctx, j, o);
     for (int t = 1; t < n - 1; ++t) {  // all-gather: keep each final segment, pass it on
       seg((r + 1 - t + n) % n, &off, &cnt);
       src = recvSlot(ctx, j, l);
@@ -165,7 +195,7 @@ WEFT_RING_FN bool ringAllReduce(Ctx& ctx, const RingJob& j, uint64_t begin, uint
       if (dst == nullptr) return false;
       ctx.copy(out + off * es, dst, src, cnt * es);
       received(ctx, l);
-      sent(ctx, o);
+      sent(ctx, j, o);
     }
     seg((r + 2) % n, &off, &cnt);
     src = recvSlot(ctx, j, l);
@@ -190,14 +220,14 @@ WEFT_RING_FN bool ringBroadcast(Ctx& ctx, const RingJob& j, uint64_t begin, uint
       unsigned char* dst = sendSlot(ctx, j, o);
       if (dst == nullptr) return false;
       ctx.copy(dst, in != out ? out + at * es : nullptr, in + at * es, bytes);
-      sent(ctx, o);
+      sent(ctx, j, o);
     } else if (pos < n - 1) {
       const unsigned char* src = recvSlot(ctx, j, l);
       unsigned char* dst = src != nullptr ? sendSlot(ctx, j, o) : nullptr;
       if (dst == nullptr) return false;
       ctx.copy(out + at * es, dst, src, bytes);
       received(ctx, l);
-      sent(ctx, o);
+      sent(ctx, j, o);
     } else {
       const unsigned char* src = recvSlot(ctx, j, l);
       if (src == nullptr) return false;
@@ -231,7 +261,7 @@ WEFT_RING_FN bool treeDown(Ctx& ctx, const RingJob& j, TreeLinks& t, const unsig
   if (t.children > 0) ctx.copy(d0, d1, src, bytes);
   if (out != src) ctx.copy(out, nullptr, src, bytes);
   if (!root) received(ctx, t.fromParent);
-  for (int i = 0; i < t.children; ++i) sent(ctx, t.toChild[i]);
+  for (int i = 0; i < t.children; ++i) sent(ctx, j, t.toChild[i]);
   return true;
 }
 
@@ -256,7 +286,7 @@ WEFT_RING_FN bool treeUp(Ctx& ctx, const RingJob& j, TreeLinks& t, const unsigne
     ctx.reduce(up, nullptr, c1, out, cnt, root);
   }
   for (int i = 0; i < t.children; ++i) received(ctx, t.fromChild[i]);
-  if (!root) sent(ctx, t.toParent);
+  if (!root) sent(ctx, j, t.toParent);
   return true;
 }
 
@@ -301,7 +331,7 @@ WEFT_RING_FN bool runChannel(Ctx& ctx, const RingJob& j, uint32_t c) {
     return true;
   }
   if (j.shape == Shape::Ring) {
-    Inbox l = inbox(ctx, j, kFromPred, c);
+    Inbox l = inbox(ctx, j, kFromPred, c, (j.rank + j.size - 1) % j.size);
     Outbox o = outbox(ctx, j, (j.rank + 1) % j.size, kFromPred, kToSucc, c);
     const bool done = j.kind == RingKind::AllReduce ? ringAllReduce(ctx, j, begin, len, l, o)
                                                     : ringBroadcast(ctx, j, begin, len, l, o);
@@ -310,7 +340,7 @@ WEFT_RING_FN bool runChannel(Ctx& ctx, const RingJob& j, uint32_t c) {
   TreeLinks t{};
   t.parent = parentOf(j, j.rank);
   if (t.parent >= 0) {
-    t.fromParent = inbox(ctx, j, kFromParent, c);
+    t.fromParent = inbox(ctx, j, kFromParent, c, t.parent);
     // This rank is its parent's child 0 or 1.
     const int index = childOf(j, t.parent, 0) == j.rank ? 0 : 1;
     if (j.kind == RingKind::AllReduce) t.toParent = outbox(ctx, j, t.parent, kFromChild0 + index, kToParent, c);
@@ -320,7 +350,7 @@ WEFT_RING_FN bool runChannel(Ctx& ctx, const RingJob& j, uint32_t c) {
     if (child < 0) break;
     t.children = i + 1;
     t.toChild[i] = outbox(ctx, j, child, kFromParent, kToChild0 + i, c);
-    if (j.kind == RingKind::AllReduce) t.fromChild[i] = inbox(ctx, j, kFromChild0 + i, c);
+    if (j.kind == RingKind::AllReduce) t.fromChild[i] = inbox(ctx, j, kFromChild0 + i, c, child);
   }
   if (!tree(ctx, j, begin, len, t)) return false;
   for (int i = 0; i < t.children; ++i) {

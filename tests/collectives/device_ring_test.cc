@@ -3,9 +3,11 @@
 // over workspaces in host memory: every datatype and op, rank counts 1-8, awkward counts, in
 // place and not, both shapes interleaved, several geometries (tiny slots wrap the FIFOs many times
 // per call), calls back to back with the counters carried on as the communicator carries them
-// (PortTotals); and the abort word.
+// (PortTotals), each slot stamped with its call's signature and checked; a slot of another
+// call, reported; and the abort word.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -15,6 +17,7 @@
 
 #include "collectives/device/port_totals.h"
 #include "collectives/device/ring_host.h"
+#include "collectives/signature.h"
 #include "tests/support/values.h"
 
 using namespace weft::coll::devring;
@@ -39,9 +42,10 @@ struct Ring {
   std::vector<std::unique_ptr<unsigned char, decltype(&std::free)>> ws;
   LinkTable table{};
   uint32_t abort = 0;
+  std::vector<std::array<MismatchReport, kMaxChannels>> reports;  // each rank's
 
-  Ring(int n, Geometry g) : geo(g) {
-    const size_t bytes = kFifoOffset + size_t(kPorts) * g.channels * g.slots * g.slotBytes;
+  Ring(int n, Geometry g) : geo(g), reports(size_t(n)) {
+    const size_t bytes = workspaceBytes(g);
     for (int r = 0; r < n; ++r) {
       ws.emplace_back(static_cast<unsigned char*>(std::aligned_alloc(128, (bytes + 127) / 128 * 128)), &std::free);
       std::memset(ws.back().get(), 0, bytes);
@@ -53,9 +57,24 @@ struct Ring {
 
 unsigned char* identity(const void* p) { return static_cast<unsigned char*>(const_cast<void*>(p)); }
 
+// The signature of call `number` (Note [Signatures]), as the communicator stamps it.
+void stamp(RingJob& j, uint32_t number) {
+  weft::coll::CollArgs a;
+  a.kind = j.kind == RingKind::AllReduce ? weft::coll::CollKind::AllReduce : weft::coll::CollKind::Broadcast;
+  a.dtype = weft::coll::DataType(j.dtype);
+  a.op = weft::coll::ReduceOp(j.op);
+  a.count = j.count;
+  a.root = j.root;
+  const weft::transport::Stamp s = weft::coll::stampOf(a, j.rank, number);
+  j.stamp[0] = s.lo;
+  j.stamp[1] = s.hi;
+  j.check = 1;
+}
+
 // Rank `rank` runs every call in order; returns its first wrong result ("" when none).
 std::string runRank(Ring& ring, int rank, int n, const std::vector<Call>& calls) {
   PortTotals totals(n);
+  uint32_t number = 0;
   for (const Call& c : calls) {
     const size_t es = weft::test::elementSize(c.type);
     std::vector<unsigned char> send(c.count * es + 16), recv(c.count * es + 16, 0xA5);
@@ -75,7 +94,9 @@ std::string runRank(Ring& ring, int rank, int n, const std::vector<Call>& calls)
     j.count = c.count;
     j.table = &ring.table;
     j.abort = &ring.abort;
+    j.reports = ring.reports[size_t(rank)].data();
     j.geo = ring.geo;
+    stamp(j, ++number);
     totals.fill(j);
     if (!runOnHost(j, identity)) return "rank " + std::to_string(rank) + ": stopped early";
     totals.advance(j);
@@ -159,6 +180,7 @@ TEST_CASE("device ring: the abort word ends a call whose peer never comes") {
   j.count = buf.size();
   j.table = &ring.table;
   j.abort = &ring.abort;
+  j.reports = ring.reports[0].data();
   j.geo = ring.geo;
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -170,4 +192,56 @@ TEST_CASE("device ring: the abort word ends a call whose peer never comes") {
   ring.abort = 0;
   ring.table.state = LinkTable::Failed;
   CHECK_FALSE(runOnHost(j, identity));
+}
+
+TEST_CASE("device ring: a slot of another call stops its reader, which reports both signatures") {
+  // Rank 1 calls max where the others call sum: the same slots, so without the check the call
+  // would end with mixed results and no word.
+  const Shape shape = GENERATE(Shape::Ring, Shape::Tree);
+  const int n = 3;
+  Ring ring(n, Geometry{2, 4, 256});
+  std::vector<RingJob> jobs(n);
+  std::vector<std::vector<int32_t>> bufs(n, std::vector<int32_t>(1031, 1));
+  std::vector<int> finished(n);  // not vector<bool>: the threads write it at once
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r) {
+    RingJob& j = jobs[size_t(r)];
+    j.kind = RingKind::AllReduce;
+    j.shape = shape;
+    j.rank = r;
+    j.size = n;
+    j.dtype = int(weftInt32);
+    j.op = int(r == 1 ? weftMax : weftSum);
+    j.elemSize = 4;
+    j.send = j.recv = bufs[size_t(r)].data();
+    j.count = bufs[size_t(r)].size();
+    j.table = &ring.table;
+    j.abort = &ring.abort;
+    j.reports = ring.reports[size_t(r)].data();
+    j.geo = ring.geo;
+    stamp(j, 1);
+    PortTotals(n).fill(j);
+    threads.emplace_back([&, r] { finished[size_t(r)] = runOnHost(jobs[size_t(r)], identity); });
+  }
+  for (auto& t : threads) t.join();
+  CAPTURE(shape == Shape::Ring ? "ring" : "tree");
+  for (int r = 0; r < n; ++r) CHECK(!finished[size_t(r)]);  // the report set the (shared) abort word
+  const uint64_t* sum = jobs[0].stamp;
+  const uint64_t* max = jobs[1].stamp;
+  int posted = 0;
+  for (int r = 0; r < n; ++r) {
+    for (const MismatchReport& m : ring.reports[size_t(r)]) {
+      if (m.posted == 0) continue;
+      ++posted;
+      INFO("rank " << r << "'s report on rank " << m.from);
+      // Either a slot of rank 1 read by a rank that called sum, or rank 1 reading another's slot.
+      const bool ofRank1 = m.from == 1 && m.got[0] == max[0] && m.got[1] == max[1] && m.want[0] == sum[0] &&
+                           m.want[1] == sum[1];
+      const bool byRank1 = m.from != 1 && m.got[0] == sum[0] && m.got[1] == sum[1] && m.want[0] == max[0] &&
+                           m.want[1] == max[1];
+      CHECK((ofRank1 || byRank1));
+      CHECK((r == 1) == byRank1);
+    }
+  }
+  CHECK(posted > 0);
 }

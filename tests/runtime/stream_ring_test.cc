@@ -2,7 +2,7 @@
 // The device ring as a communicator runs it (Note [Device link]), on the test device runtime: it
 // takes all-reduce and broadcast unless WEFT_CUDA_LINK=staged, keeps a communicator's calls in
 // order across streams, frees its memory on destroy, and fails cleanly: a set-up that cannot
-// reach a peer, a peer that never comes (WEFT_TIMEOUT), weftCommAbort.
+// reach a peer, a peer that never comes (WEFT_TIMEOUT), weftCommAbort, calls that differ.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -137,4 +137,47 @@ TEST_CASE("a thread rank's workspace lives until the last communicator mapping i
   CHECK(dev.deviceLive() == 3);
   comms.clear();
   CHECK(dev.deviceLive() == 0);
+}
+
+TEST_CASE("ring calls that differ fail with weftInvalidUsage naming both, not with mixed results", "[ring]") {
+  // Rank 1 calls max where the others call sum, or an empty all-reduce before the one the others
+  // call (its next call is then a call ahead). The ranks that read its slots, or that it reads,
+  // fail at once; a rank left waiting for one that stopped, by WEFT_TIMEOUT.
+  FakeDevice dev;
+  const std::string algo = GENERATE("ring", "tree");
+  const bool empty = GENERATE(false, true);
+  const int n = 3;
+  auto comms = initAllWith(n, {{"WEFT_TIMEOUT", "2"}, {"WEFT_CUDA_ALGO", algo}});
+  std::vector<weftResult_t> results(n, weftSuccess);
+  std::vector<std::string> messages(n);
+  onEachRank(comms, [&](Comm& comm, int rank) {
+    FakeStream s;
+    void* d = dev.malloc(1000 * 4);
+    fillOnStream(dev, s, d, 1000, rank + 1);
+    REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);  // set-up
+    if (rank == 1 && empty) REQUIRE(weftAllReduce(d, d, 0, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);
+    const weftRedOp_t op = rank == 1 && !empty ? weftMax : weftSum;
+    weftRequest_t req = nullptr;
+    REQUIRE(weftAllReduceAsync(d, d, 1000, weftInt32, op, comm.get(), s.handle(), &req) == weftSuccess);
+    results[size_t(rank)] = weftWait(&req);
+    messages[size_t(rank)] = weftGetLastError(comm.get());
+    s.synchronize();
+    dev.free(d);
+  });
+  int named = 0;
+  for (int r = 0; r < n; ++r) {
+    INFO("WEFT_CUDA_ALGO=" << algo << (empty ? ", an empty call" : ", max against sum") << ", rank " << r << ": "
+                           << messages[size_t(r)]);
+    CHECK((results[size_t(r)] == weftInvalidUsage || results[size_t(r)] == weftTimeout));
+    if (results[size_t(r)] != weftInvalidUsage) continue;
+    ++named;
+    CHECK_THAT(messages[size_t(r)], Catch::Contains("on the device ring"));
+    if (empty) {
+      CHECK_THAT(messages[size_t(r)], Catch::Contains("an earlier or later call"));
+    } else {
+      CHECK_THAT(messages[size_t(r)], Catch::Contains("allreduce(count=1000, int32, max)"));
+      CHECK_THAT(messages[size_t(r)], Catch::Contains("allreduce(count=1000, int32, sum)"));
+    }
+  }
+  CHECK(named > 0);
 }
