@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "collectives/operation.h"
@@ -98,6 +99,18 @@ struct ThreeRanks {
     op = weft::coll::pairwiseAllToAll().start(ctx, args);
   }
   Link& link(int peer) { return *owned[size_t(peer - 1)]; }
+  // Marks `dead` as exited; checkStalled must then fail naming it. Returns the message.
+  std::string failsNaming(int dead) {
+    transport.alive[size_t(dead)] = false;
+    try {
+      weft::coll::checkStalled(ctx, args, *op);
+    } catch (const weft::RemoteError& e) {
+      CHECK(e.about() == dead);
+      return e.what();
+    }
+    FAIL("checkStalled went on waiting for a rank that exited");
+    return "";
+  }
   // Advances until nothing moves.
   void runUntilBlocked() {
     for (int i = 0; i < 100 && op->advance() != weft::coll::Progress::Blocked; ++i) {
@@ -119,25 +132,11 @@ TEST_CASE("a rank stuck sending to a peer that exited notices, though it names a
     CHECK(weft::coll::checkStalled(r.ctx, r.args, *r.op) == weft::coll::Progress::Blocked);
   }
   SECTION("rank 1 exited: the call fails naming rank 1") {
-    r.transport.alive[1] = false;
-    try {
-      weft::coll::checkStalled(r.ctx, r.args, *r.op);
-      FAIL("checkStalled went on waiting for a rank that exited");
-    } catch (const weft::RemoteError& e) {
-      CHECK(e.about() == 1);
-      CHECK_THAT(e.what(), Catch::Contains("rank 1 exited while this rank waited for a chunk from rank 2 and a free "
-                                           "slot at rank 1"));
-    }
+    const std::string what = r.failsNaming(1);
+    CHECK_THAT(what, Catch::Contains("rank 1 exited while this rank waited for a chunk from rank 2 and a free slot at "
+                                     "rank 1"));
   }
-  SECTION("rank 2 exited: the call fails naming rank 2") {
-    r.transport.alive[2] = false;
-    try {
-      weft::coll::checkStalled(r.ctx, r.args, *r.op);
-      FAIL("checkStalled went on waiting for a rank that exited");
-    } catch (const weft::RemoteError& e) {
-      CHECK(e.about() == 2);
-    }
-  }
+  SECTION("rank 2 exited: the call fails naming rank 2") { r.failsNaming(2); }
 }
 
 TEST_CASE("a peer that posted what this rank waits for and then exited is no failure", "[stalled]") {
