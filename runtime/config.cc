@@ -118,10 +118,10 @@ const std::array<Entry, 30>& table() {
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
       {{"WEFT_SHM_PEER_READS", VarType::Int, "1", "1: ranks of one host may copy straight from each other's buffers (process_vm_readv; where Yama's ptrace_scope is 1 each rank lets its user's processes attach to it); 0: only through the FIFOs."},
        [](Config& c, auto& n, auto& v) { c.shmPeerReads = parseInt(n, v, 0, 1) == 1; }},
-      {{"WEFT_CUDA_LINK", VarType::String, "ring", "Calls on device buffers between ranks of one host: ring (all-reduce and broadcast run as weft's own kernels over the peers' device memory, through CUDA IPC between processes) or staged (every call through pinned host memory and the host transports)."},
+      {{"WEFT_CUDA_LINK", VarType::String, "auto", "Calls on device buffers between ranks of one host: ring (all-reduce and broadcast run as weft's own kernels over the peers' device memory, through CUDA IPC between processes), staged (every call through pinned host memory and the host transports), or auto (the ring, except where processes share a GPU without MPS, whose kernels the GPU runs by turns: there every call after the first is staged). The same on every rank."},
        [](Config& c, auto& n, auto& v) {
-         if (v != "ring" && v != "staged") throw InvalidArgument(n + "='" + v + "' is not one of ring, staged");
-         c.cudaRing = v == "ring";
+         if (v != "auto" && v != "ring" && v != "staged") throw InvalidArgument(n + "='" + v + "' is not one of auto, ring, staged");
+         c.cudaLink = v;
        }},
       {{"WEFT_CUDA_ALGO", VarType::String, "auto", "The device ring's shape: ring, tree (a binary tree: up and back down for all-reduce, down from the root for broadcast), or auto (the tree for calls up to 256 KiB with more than 2 ranks, else the ring)."},
        [](Config& c, auto& n, auto& v) {

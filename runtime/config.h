@@ -40,7 +40,7 @@ struct Config {
   bool shmPeerReads = true;  // Note [Peer reads]
   size_t flightRecorder = 16;  // WEFT_FLIGHT_RECORDER: calls kept for the dump on error
   bool checkCalls = true;      // WEFT_CHECK: compare signatures (Note [Signatures])
-  bool cudaRing = true;        // WEFT_CUDA_LINK: ring (Note [Device link]) or staged
+  std::string cudaLink = "auto";  // WEFT_CUDA_LINK: auto, ring (Note [Device link]) or staged
   std::string cudaAlgo = "auto";  // WEFT_CUDA_ALGO: auto, ring or tree
   uint32_t cudaChannels = 16;  // WEFT_CUDA_CHANNELS
   size_t cudaSlotBytes = 64 << 10;  // WEFT_CUDA_SLOT_BYTES

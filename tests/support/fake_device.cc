@@ -79,6 +79,8 @@ void FakeStream::loop() {
 }
 
 FakeDevice::FakeDevice() {
+  const char* mps = std::getenv("WEFT_TEST_FAKE_MPS");
+  mps_.store(mps != nullptr && std::string(mps) == "1");
   previous_ = device::installRuntime(this);
   previousLauncher_ = coll::devring::installLauncher(this);
 }
@@ -250,6 +252,14 @@ void FakeDevice::closeIpc(void* p) noexcept {
     std::abort();
   }
   ipcOpenLive_.fetch_sub(1);
+}
+
+device::Runtime::Identity FakeDevice::identify(int device) {
+  Identity id{};
+  std::memcpy(id.uuid, "weft-fake-gpu-", 14);
+  id.uuid[15] = static_cast<unsigned char>(device);
+  id.mps = mps_.load() ? 1 : 0;
+  return id;
 }
 
 // A "kernel": the schedule on the stream's thread, through the host's views of device memory.

@@ -88,6 +88,10 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   void* openIpc(const IpcHandle& h) override;
   void closeIpc(void* p) noexcept override;
   void launch(const coll::devring::RingJob& job, void* stream) override;
+  // One GPU for every FakeDevice of every process (the same UUID): processes share it, with MPS
+  // when WEFT_TEST_FAKE_MPS=1 (read at construction) or after shareThroughMps().
+  Identity identify(int device) override;
+  void shareThroughMps(bool on) { mps_.store(on); }
 
  private:
   struct Allocation {
@@ -104,6 +108,7 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   std::atomic<long> ipcOpenLive_{0};
   std::atomic<long> ringLaunches_{0};
   std::atomic<bool> reachPeers_{true};
+  std::atomic<bool> mps_{false};
   device::Runtime* previous_ = nullptr;
   coll::devring::Launcher* previousLauncher_ = nullptr;
 };

@@ -134,6 +134,17 @@ class CudaRuntime final : public Runtime {
     check(e, "cudaDeviceEnablePeerAccess");
     return true;
   }
+  Identity identify(int device) override {
+    Identity id{};
+    cudaDeviceProp prop{};
+    check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+    static_assert(sizeof id.uuid == sizeof prop.uuid.bytes);
+    std::memcpy(id.uuid, prop.uuid.bytes, sizeof id.uuid);
+    int mps = 0;
+    check(cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, device), "cudaDeviceGetAttribute(MpsEnabled)");
+    id.mps = mps != 0 ? 1 : 0;
+    return id;
+  }
   IpcHandle exportIpc(void* p) override {
     static_assert(sizeof(cudaIpcMemHandle_t) <= sizeof(IpcHandle));
     cudaIpcMemHandle_t h{};

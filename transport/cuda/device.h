@@ -76,6 +76,14 @@ class Runtime {
   virtual IpcHandle exportIpc(void* p) = 0;
   virtual void* openIpc(const IpcHandle& h) = 0;
   virtual void closeIpc(void* p) noexcept = 0;
+  // Which GPU `device` is, the same in every process (its UUID), and whether contexts on it are
+  // shared through MPS (then kernels of different processes run side by side; otherwise the GPU
+  // takes turns between the processes' contexts).
+  struct Identity {
+    unsigned char uuid[16];
+    uint32_t mps;
+  };
+  virtual Identity identify(int device) = 0;
 };
 
 // A zeroed, pinned host page (4096 bytes) for counters the device reads (a stream's wait, an
