@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "runtime/identity.h"
 #include "runtime/transport_choice.h"
+#include "transport/cuda/device.h"
 #include "transport/mux.h"
 
 namespace weft::runtime {
@@ -34,7 +35,7 @@ std::string refusalFor(const std::vector<Identity>& ids, int rank) {
     if (ids[peer].transports != me.transports) {
       return who + " has other transport settings than rank " + std::to_string(rank) +
              " (WEFT_TRANSPORT, WEFT_SHM_SLOTS, WEFT_SHM_SLOT_BYTES, WEFT_SOCKET_SLOT_BYTES, WEFT_SOCKET_NSOCKS or "
-             "WEFT_SOCKET_FAMILY, WEFT_UCX_SLOT_BYTES); "
+             "WEFT_SOCKET_FAMILY, WEFT_UCX_SLOT_BYTES, WEFT_SHM_PEER_READS, WEFT_CUDA_LINK); "
              "every rank must use the same";
     }
   }
@@ -66,6 +67,21 @@ std::vector<Bytes> gatherAll(store::Store& store, const char* what, int rank, in
     }
   }
   return out;
+}
+
+// The UUID of the calling thread's current GPU, where a device runtime is usable and the device
+// ring may run (Note [Device link]: ranks that share a GPU stage instead); empty otherwise.
+std::string currentGpu(const Config& config) {
+  if (config.cudaLink == "staged") return {};
+  try {
+    device::Runtime* rt = device::runtime();
+    if (rt == nullptr || !rt->usable()) return {};
+    const device::Runtime::Identity id = rt->identify(rt->currentDevice());
+    return std::string(reinterpret_cast<const char*>(id.uuid), sizeof id.uuid);
+  } catch (const std::exception& e) {
+    WEFT_LOG(Info, "no GPU identity at init: %s", e.what());
+    return {};
+  }
 }
 
 }  // namespace
@@ -104,9 +120,9 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
                                         std::to_string(config.shmSlotBytes) + "|" +
                                         std::to_string(config.socketSlotBytes) + "|" + std::to_string(config.socketNsocks) + "|" +
                                         std::to_string(config.socketFamily) + "|" + std::to_string(config.ucxSlotBytes) + "|" +
-                                        std::to_string(config.shmPeerReads);
+                                        std::to_string(config.shmPeerReads) + "|" + config.cudaLink;
   const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fnv1a(transportSettings),
-                    uint32_t(ucxNetworkHere())};
+                    uint32_t(ucxNetworkHere()), currentGpu(config)};
   store.set(key("host", rank), me.encode());
   std::vector<Identity> ids;
   for (const Bytes& b : gatherAll(store, "host", rank, size, size, deadline, "exchanging host identities")) {
@@ -120,6 +136,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
   for (const Identity& id : ids) {
     links.where.hosts.push_back(id.host);
     links.where.ucxNet.push_back(id.ucxNet != 0);
+    links.where.gpus.push_back(id.gpu);
   }
 
   transport::MuxOptions mux;

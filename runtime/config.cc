@@ -118,7 +118,7 @@ const std::array<Entry, 30>& table() {
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},
       {{"WEFT_SHM_PEER_READS", VarType::Int, "1", "1: ranks of one host may copy straight from each other's buffers (process_vm_readv; where Yama's ptrace_scope is 1 each rank lets its user's processes attach to it); 0: only through the FIFOs."},
        [](Config& c, auto& n, auto& v) { c.shmPeerReads = parseInt(n, v, 0, 1) == 1; }},
-      {{"WEFT_CUDA_LINK", VarType::String, "auto", "Calls on device buffers between ranks of one host: ring (all-reduce and broadcast run as weft's own kernels over the peers' device memory, through CUDA IPC between processes), staged (every call through pinned host memory and the host transports), or auto (the ring, except where processes share a GPU without MPS, whose kernels the GPU runs by turns: there every call after the first is staged). The same on every rank."},
+      {{"WEFT_CUDA_LINK", VarType::String, "auto", "Calls on device buffers between ranks of one host: ring (all-reduce and broadcast run as weft's own kernels over the peers' device memory, through CUDA IPC between processes), staged (every call through pinned host memory and the host transports), or auto (the ring, except where two ranks were on one GPU at init: without MPS a GPU runs one process's kernels at a time, and ranks sharing a context or an MPS server would need all their blocks resident at once, so there every call is staged). The same on every rank."},
        [](Config& c, auto& n, auto& v) {
          if (v != "auto" && v != "ring" && v != "staged") throw InvalidArgument(n + "='" + v + "' is not one of auto, ring, staged");
          c.cudaLink = v;

@@ -27,12 +27,14 @@ namespace weft::runtime {
 // - Which calls: all-reduce and broadcast on device buffers with a stream, when every rank is on
 //   this host and WEFT_CUDA_LINK is not "staged"; every other call on a stream is staged through
 //   the host (Note [Stream-ordered calls]). Every rank decides alike from the call and the
-//   communicator alone, so the ranks of a call all take the same path. With WEFT_CUDA_LINK=auto
-//   the set-up also compares GPUs: where two processes share one without MPS (the GPU then
-//   runs their kernels by turns, a time slice each, and a ring kernel waiting for a peer in
-//   another process waits for the switch), every call after the first is staged. The first
-//   call is on the ring already on every rank (the set-up runs behind it), and the second waits
-//   on the host for the set-up's verdict, which every rank reads from the same cards.
+//   communicator alone, so the ranks of a call all take the same path.
+// - Placement: with WEFT_CUDA_LINK=auto (the default), not where two ranks share a GPU: each rank
+//   publishes its current GPU's UUID at init (the GPU NCCL binds a communicator to), and where
+//   two are equal every call is staged. Processes on one GPU without MPS get it by turns, a time
+//   slice each, so a ring kernel waiting for a peer in another process would wait for a switch
+//   at nearly every step; ranks sharing a context (threads) or an MPS server would need all
+//   their blocks resident at once and their streams on separate hardware queues, which CUDA
+//   does not promise. WEFT_CUDA_LINK=ring takes the ring whatever the placement.
 // - Set-up, at the first such call, without blocking the caller: the caller allocates its
 //   workspace and queues a job on the progress thread that gathers every rank's card (pid,
 //   device, workspace, IPC handle, geometry), maps the peers' workspaces, and agrees with the
@@ -87,15 +89,16 @@ constexpr size_t kTreeBytes = 256 << 10;
 
 }  // namespace
 
-DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, const Settings& settings, OnFailure onFailure)
+DeviceLink::DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
+                       std::optional<coll::devring::Shape> shape, double timeoutSeconds, bool checkCalls,
+                       OnFailure onFailure)
     : rt_(rt),
       rank_(rank),
       size_(size),
-      geo_(settings.geo),
-      shape_(settings.shape),
-      timeoutSeconds_(settings.timeoutSeconds),
-      checkCalls_(settings.checkCalls),
-      byTurns_(settings.byTurns),
+      geo_(geo),
+      shape_(shape),
+      timeoutSeconds_(timeoutSeconds),
+      checkCalls_(checkCalls),
       onFailure_(std::move(onFailure)),
       totals_(size) {
   if (geo_.slots < 2) throw InvalidArgument("the device ring needs at least 2 slots per FIFO");
@@ -182,37 +185,7 @@ DeviceLink::Card DeviceLink::card() {
   c.slotBytes = geo_.slotBytes;
   c.workspace = reinterpret_cast<uintptr_t>(ws_);
   c.handle = rt_.exportIpc(ws_);
-  c.gpu = rt_.identify(device_);
-  c.byTurns = byTurns_ ? 1 : 0;
   return c;
-}
-
-namespace {
-
-// Whether two ranks in different processes use one GPU without MPS: the GPU then runs one
-// process's kernels at a time, switching every time slice, and a ring kernel waiting for a peer
-// in another process waits for the switch at every step.
-bool takingTurns(const std::vector<DeviceLink::Card>& cards) {
-  for (size_t a = 0; a < cards.size(); ++a) {
-    for (size_t b = a + 1; b < cards.size(); ++b) {
-      const DeviceLink::Card &x = cards[a], &y = cards[b];
-      const bool sameProcess = x.pid == y.pid && x.process == y.process;
-      const bool sameGpu = std::memcmp(x.gpu.uuid, y.gpu.uuid, sizeof x.gpu.uuid) == 0;
-      if (!sameProcess && sameGpu && !(x.gpu.mps != 0 && y.gpu.mps != 0)) return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
-bool DeviceLink::stagesFromSecondCall() {
-  if (!byTurns_) return false;
-  for (auto nap = std::chrono::microseconds(20); !settled_.load(std::memory_order_acquire);) {
-    std::this_thread::sleep_for(nap);
-    nap = std::min(nap * 2, std::chrono::microseconds(1000));
-  }
-  return takeTurns_;
 }
 
 void DeviceLink::connect(const std::vector<Card>& cards) {
@@ -220,10 +193,6 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
   const Card& mine = cards[size_t(rank_)];
   for (int r = 0; r < size_; ++r) {
     const Card& c = cards[size_t(r)];
-    if (c.byTurns != mine.byTurns) {
-      throw InvalidUsage("the device ring: ranks " + std::to_string(r) + " and " + std::to_string(rank_) +
-                         " differ in WEFT_CUDA_LINK (it must be the same on every rank)");
-    }
     if (c.shape != mine.shape) {
       throw InvalidUsage("the device ring: ranks " + std::to_string(r) + " and " + std::to_string(rank_) +
                          " choose between ring and tree differently (WEFT_CUDA_ALGO must be the same on every rank)");
@@ -261,11 +230,6 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
   }
   t.state = coll::devring::LinkTable::Pending;
   rt_.copy(table_, &t, sizeof t);
-  takeTurns_ = byTurns_ && takingTurns(cards);
-  if (takeTurns_ && rank_ == 0) {
-    WEFT_LOG(Info, "the device ring: processes share a GPU without MPS, which runs their kernels by turns: calls "
-                   "after the first are staged through the host (WEFT_CUDA_LINK=ring keeps the ring)");
-  }
 }
 
 void DeviceLink::ready() {

@@ -38,28 +38,18 @@ class DeviceLink {
     uint64_t slotBytes;
     uint64_t workspace;  // its address in the owner's process
     device::Runtime::IpcHandle handle;
-    device::Runtime::Identity gpu;  // which GPU, and whether through MPS
-    uint32_t byTurns;               // 1: WEFT_CUDA_LINK=auto (see Settings)
-  };
-
-  struct Settings {
-    coll::devring::Geometry geo;
-    // The ring, the tree, or (nullopt) the tree for small calls of more than 2 ranks.
-    std::optional<coll::devring::Shape> shape;
-    // How long a call may take once its stream reached it, and how long a stream may take to
-    // reach it (0: forever); also how long destroy waits for the last call.
-    double timeoutSeconds = 0;
-    bool checkCalls = true;  // compare each slot's signature with the call's (WEFT_CHECK)
-    // WEFT_CUDA_LINK=auto: where processes share a GPU without MPS, calls after the first are
-    // staged (Note [Device link]).
-    bool byTurns = true;
   };
 
   // Ends the communicator's calls: a call stopped by WEFT_TIMEOUT fails it with this (the
   // communicator's recordFailure).
   using OnFailure = std::function<void(ErrorCode, const std::string&)>;
   // On the caller's thread, with its device current: allocates and clears the workspace.
-  DeviceLink(device::Runtime& rt, int rank, int size, const Settings& settings, OnFailure onFailure);
+  // `timeoutSeconds`: how long a call may take once its stream reached it, and how long a stream
+  // may take to reach it (0: forever); also how long destroy waits for the last call.
+  // `shape`: the ring, the tree, or (nullopt) the tree for small calls of more than 2 ranks.
+  // `checkCalls`: compare each slot's signature with the call's (WEFT_CHECK).
+  DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
+             std::optional<coll::devring::Shape> shape, double timeoutSeconds, bool checkCalls, OnFailure onFailure);
   // Waits (up to the timeout) for the last call's kernel, stops it if it still runs, then closes
   // the peers' workspaces and frees this rank's.
   ~DeviceLink();
@@ -72,9 +62,6 @@ class DeviceLink {
   // this process, CUDA IPC from another). Throws where one cannot be reached. Then ready() or
   // fail() lets the streams go on: every rank calls the same one (the ranks agree first).
   void connect(const std::vector<Card>& cards);
-  // Whether calls after the first go staged: processes of this link share a GPU without MPS and
-  // Settings::byTurns. Known once the set-up ran (or failed): waits for it.
-  bool stagesFromSecondCall();
   void ready();
   void fail(ErrorCode code, const std::string& why) noexcept;  // also stops the ring (abort)
   // Stops running kernels (weftCommAbort, a failed communicator): their waits give up, outputs
@@ -110,8 +97,6 @@ class DeviceLink {
   const std::optional<coll::devring::Shape> shape_;
   const double timeoutSeconds_;
   const bool checkCalls_;
-  const bool byTurns_;
-  bool takeTurns_ = false;  // written by connect() before the set-up settles, read after
   const OnFailure onFailure_;
   int device_ = 0;
   size_t wsBytes_ = 0;

@@ -13,6 +13,7 @@ namespace weft::runtime {
 
 std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, void* stream) {
   if (config_.cudaLink == "staged") return nullptr;
+  if (config_.cudaLink == "auto" && gpuShared_) return nullptr;  // Note [Device link]: ranks share a GPU
   if (args.kind != coll::CollKind::AllReduce && args.kind != coll::CollKind::Broadcast) return nullptr;
   if (hostCount_ != 1 || size_ > coll::devring::kMaxRanks) return nullptr;
   device::Runtime& rt = streamRuntime(args);
@@ -24,14 +25,11 @@ std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, v
   if (!made) {
     // The first call: the set-up runs on the progress thread, in order with the calls queued
     // before it; the launches below wait for it on their streams.
-    DeviceLink::Settings settings;
-    settings.geo = {config_.cudaChannels, 8, config_.cudaSlotBytes};
-    if (config_.cudaAlgo == "ring") settings.shape = coll::devring::Shape::Ring;
-    if (config_.cudaAlgo == "tree") settings.shape = coll::devring::Shape::Tree;
-    settings.timeoutSeconds = config_.timeoutSeconds;
-    settings.checkCalls = config_.checkCalls;
-    settings.byTurns = config_.cudaLink == "auto";
-    auto link = std::make_unique<DeviceLink>(rt, rank_, size_, settings,
+    const coll::devring::Geometry geo{config_.cudaChannels, 8, config_.cudaSlotBytes};
+    std::optional<coll::devring::Shape> shape;
+    if (config_.cudaAlgo == "ring") shape = coll::devring::Shape::Ring;
+    if (config_.cudaAlgo == "tree") shape = coll::devring::Shape::Tree;
+    auto link = std::make_unique<DeviceLink>(rt, rank_, size_, geo, shape, config_.timeoutSeconds, config_.checkCalls,
                                              [this](ErrorCode code, const std::string& what) { recordFailure(code, what); });
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -39,9 +37,6 @@ std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, v
     }
     submitJob([this] { setUpDeviceLink(); },
               [this](std::exception_ptr) { link_->fail(ErrorCode::InvalidUsage, "the device ring was never set up"); });
-  } else if (link_->stagesFromSecondCall()) {
-    // Note [Device link]: every rank's first call ran on the ring; from the second on, all stage.
-    return nullptr;
   }
   auto work = std::make_shared<Work>();
   if (args.count > 0) {

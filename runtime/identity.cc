@@ -2,6 +2,7 @@
 // Encoding and checking the bootstrap identity record.
 #include "runtime/identity.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
@@ -16,6 +17,7 @@ store::Bytes Identity::encode() const {
   std::memcpy(b.data() + 8, &choosing, 8);
   std::memcpy(b.data() + 16, &transports, 8);
   std::memcpy(b.data() + 24, &ucxNet, 4);
+  std::memcpy(b.data() + 28, gpu.data(), std::min(gpu.size(), kGpuBytes));  // zeros: none
   std::memcpy(b.data() + kFixed, host.data(), host.size());
   return b;
 }
@@ -32,6 +34,8 @@ Identity Identity::decode(const store::Bytes& b, int rank) {
   std::memcpy(&id.choosing, b.data() + 8, 8);
   std::memcpy(&id.transports, b.data() + 16, 8);
   std::memcpy(&id.ucxNet, b.data() + 24, 4);
+  const auto* g = reinterpret_cast<const char*>(b.data()) + 28;
+  if (std::any_of(g, g + kGpuBytes, [](char c) { return c != 0; })) id.gpu.assign(g, kGpuBytes);
   id.host.assign(reinterpret_cast<const char*>(b.data()) + kFixed, n);
   return id;
 }

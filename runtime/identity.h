@@ -17,8 +17,10 @@ struct Identity {
   uint64_t choosing = 0;    // fingerprint of WEFT_ALGO and the tuning table
   uint64_t transports = 0;  // fingerprint of WEFT_TRANSPORT
   uint32_t ucxNet = 0;      // ucxNetworkHere()
+  std::string gpu;          // the current GPU's UUID (16 bytes), or empty
 
-  static constexpr size_t kFixed = 4 + 4 + 8 + 8 + 4;
+  static constexpr size_t kGpuBytes = 16;
+  static constexpr size_t kFixed = 4 + 4 + 8 + 8 + 4 + kGpuBytes;
   static constexpr size_t kMaxHostBytes = 4096;
 
   store::Bytes encode() const;

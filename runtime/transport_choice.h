@@ -11,6 +11,9 @@ namespace weft::runtime {
 struct Placement {
   std::vector<std::string> hosts;  // every rank's host identity
   std::vector<bool> ucxNet;        // every rank's ucxNetworkHere()
+  // Every rank's GPU at init (its current device's UUID, 16 bytes; empty: none), for the device
+  // ring's placement rule (Note [Device link]); empty when not known (WEFT_CUDA_LINK=staged).
+  std::vector<std::string> gpus;
 };
 
 // True when this build has UCX and this host has an RDMA device (/sys/class/infiniband), so that

@@ -35,22 +35,17 @@ int main() {
     ++failures;
   }
   // Note [Device link]: all-reduce and broadcast ran as the device ring, each rank having opened
-  // every other's workspace through (the test runtime's) CUDA IPC; unless WEFT_CUDA_LINK=staged.
-  // These processes share the test runtime's one GPU, so with WEFT_CUDA_LINK=auto (the default)
-  // only the first ran on the ring (none: the sweep's first is empty) and the rest were staged,
-  // unless the runtime says the GPU runs MPS.
+  // every other's workspace through (the test runtime's) CUDA IPC, unless WEFT_CUDA_LINK=staged,
+  // or the default (auto) and the processes share the test runtime's GPU
+  // (WEFT_TEST_FAKE_SHARED_GPU=1; else each process has one of its own).
   const char* linkVar = std::getenv("WEFT_CUDA_LINK");
-  const char* mpsVar = std::getenv("WEFT_TEST_FAKE_MPS");
+  const char* sharedVar = std::getenv("WEFT_TEST_FAKE_SHARED_GPU");
   const std::string link = linkVar ? linkVar : "auto";
-  const bool mps = mpsVar != nullptr && std::string(mpsVar) == "1";
-  const long wantOpen = link == "staged" ? 0 : n - 1;
-  const bool everyCall = link == "ring" || (link == "auto" && mps);
-  const bool launchesOk = link == "staged" ? dev.ringLaunches() == 0
-                          : everyCall     ? dev.ringLaunches() > 1
-                                          : dev.ringLaunches() <= 1;
-  if (dev.ipcOpenLive() != wantOpen || !launchesOk) {
+  const bool shared = sharedVar != nullptr && std::string(sharedVar) == "1";
+  const bool ring = link == "ring" || (link == "auto" && !shared);
+  if (dev.ipcOpenLive() != (ring ? n - 1 : 0) || (dev.ringLaunches() > 0) != ring) {
     std::fprintf(stderr, "mp_stream: rank %d: %ld workspaces opened and %ld ring launches (WEFT_CUDA_LINK=%s%s)\n",
-                 rank, dev.ipcOpenLive(), dev.ringLaunches(), link.c_str(), mps ? ", MPS" : "");
+                 rank, dev.ipcOpenLive(), dev.ringLaunches(), link.c_str(), shared ? ", one GPU" : "");
     ++failures;
   }
   if (weftCommDestroy(comm) != weftSuccess) ++failures;

@@ -2,13 +2,16 @@
 // The bootstrap identity record: round trip, and every malformed length refused naming the rank.
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "common/error.h"
 #include "runtime/identity.h"
 
 using weft::runtime::Identity;
 
 TEST_CASE("identity records round-trip and malformed ones are refused", "[bootstrap]") {
-  const Identity id{"vm/0c7490b3", 4711, 0x1122334455667788ull, 42, 7};
+  const std::string gpu = "GPU-0123456789ab";  // a UUID's 16 bytes
+  const Identity id{"vm/0c7490b3", 4711, 0x1122334455667788ull, 42, 7, gpu};
   const auto bytes = id.encode();
   const Identity back = Identity::decode(bytes, 2);
   CHECK(back.host == id.host);
@@ -16,6 +19,7 @@ TEST_CASE("identity records round-trip and malformed ones are refused", "[bootst
   CHECK(back.choosing == id.choosing);
   CHECK(back.transports == 42);
   CHECK(back.ucxNet == 7);
+  CHECK(back.gpu == gpu);
 
   auto shorter = bytes;
   shorter.pop_back();
@@ -24,8 +28,9 @@ TEST_CASE("identity records round-trip and malformed ones are refused", "[bootst
   longer.push_back(0);
   CHECK_THROWS_AS(Identity::decode(longer, 2), weft::RemoteError);
   CHECK_THROWS_AS(Identity::decode({}, 2), weft::RemoteError);
-  const Identity huge{std::string(Identity::kMaxHostBytes + 1, 'h'), 1, 0, 0, 0};
+  const Identity huge{std::string(Identity::kMaxHostBytes + 1, 'h'), 1, 0, 0, 0, ""};
   CHECK_THROWS_AS(Identity::decode(huge.encode(), 2), weft::RemoteError);
-  const Identity empty{"", 1, 0, 0, 0};
+  const Identity empty{"", 1, 0, 0, 0, ""};
   CHECK(Identity::decode(empty.encode(), 0).host.empty());
+  CHECK(Identity::decode(empty.encode(), 0).gpu.empty());  // no GPU: sixteen zeros
 }

@@ -66,6 +66,25 @@ TEST_CASE("WEFT_CUDA_LINK=staged keeps all-reduce and broadcast off the device r
   CHECK(dev.ringLaunches() == 0);
 }
 
+TEST_CASE("ranks that share a GPU stage their calls, unless WEFT_CUDA_LINK=ring", "[ring]") {
+  // Note [Device link]: the GPU would run their kernels by turns (processes), or need all their
+  // blocks resident and their streams on separate hardware queues at once (threads).
+  FakeDevice dev;
+  dev.shareOneGpu();
+  const std::string link = GENERATE("auto", "ring");
+  auto comms = initAllWith(3, {{"WEFT_CUDA_LINK", link}});
+  onEachRank(comms, [&](Comm& comm, int rank) {
+    FakeStream s;
+    void* d = dev.malloc(1000 * 4);
+    fillOnStream(dev, s, d, 1000, rank + 1);
+    REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);
+    REQUIRE(weftBroadcast(d, d, 1000, weftInt32, 2, comm.get(), s.handle()) == weftSuccess);
+    if (readOnStream(dev, s, d, 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong result");
+    dev.free(d);
+  });
+  CHECK(dev.ringLaunches() == (link == "ring" ? 6 : 0));
+}
+
 TEST_CASE("a ring that cannot reach a peer fails every rank, and the streams go on", "[ring]") {
   FakeDevice dev;
   dev.refusePeers();

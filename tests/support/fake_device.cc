@@ -79,8 +79,8 @@ void FakeStream::loop() {
 }
 
 FakeDevice::FakeDevice() {
-  const char* mps = std::getenv("WEFT_TEST_FAKE_MPS");
-  mps_.store(mps != nullptr && std::string(mps) == "1");
+  const char* shared = std::getenv("WEFT_TEST_FAKE_SHARED_GPU");
+  sharedGpu_.store(shared != nullptr && std::string(shared) == "1");
   previous_ = device::installRuntime(this);
   previousLauncher_ = coll::devring::installLauncher(this);
 }
@@ -255,10 +255,16 @@ void FakeDevice::closeIpc(void* p) noexcept {
 }
 
 device::Runtime::Identity FakeDevice::identify(int device) {
+  static std::atomic<uint32_t> threads{0};
+  thread_local const uint32_t thread = threads.fetch_add(1) + 1;
   Identity id{};
-  std::memcpy(id.uuid, "weft-fake-gpu-", 14);
+  std::memcpy(id.uuid, "fake", 4);
+  if (!sharedGpu_.load()) {
+    const uint32_t pid = uint32_t(getpid());
+    std::memcpy(id.uuid + 4, &pid, 4);
+    std::memcpy(id.uuid + 8, &thread, 4);
+  }
   id.uuid[15] = static_cast<unsigned char>(device);
-  id.mps = mps_.load() ? 1 : 0;
   return id;
 }
 

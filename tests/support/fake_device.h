@@ -88,10 +88,11 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   void* openIpc(const IpcHandle& h) override;
   void closeIpc(void* p) noexcept override;
   void launch(const coll::devring::RingJob& job, void* stream) override;
-  // One GPU for every FakeDevice of every process (the same UUID): processes share it, with MPS
-  // when WEFT_TEST_FAKE_MPS=1 (read at construction) or after shareThroughMps().
+  // A GPU of its own for every thread that asks (weft asks at init, which runs each thread
+  // rank on a thread of its own) in every process, as NCCL places ranks; one GPU for them all
+  // when WEFT_TEST_FAKE_SHARED_GPU=1 (read at construction) or after shareOneGpu().
   Identity identify(int device) override;
-  void shareThroughMps(bool on) { mps_.store(on); }
+  void shareOneGpu() { sharedGpu_.store(true); }
 
  private:
   struct Allocation {
@@ -108,7 +109,7 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   std::atomic<long> ipcOpenLive_{0};
   std::atomic<long> ringLaunches_{0};
   std::atomic<bool> reachPeers_{true};
-  std::atomic<bool> mps_{false};
+  std::atomic<bool> sharedGpu_{false};
   device::Runtime* previous_ = nullptr;
   coll::devring::Launcher* previousLauncher_ = nullptr;
 };

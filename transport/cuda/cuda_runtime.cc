@@ -140,9 +140,6 @@ class CudaRuntime final : public Runtime {
     check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
     static_assert(sizeof id.uuid == sizeof prop.uuid.bytes);
     std::memcpy(id.uuid, prop.uuid.bytes, sizeof id.uuid);
-    int mps = 0;
-    check(cudaDeviceGetAttribute(&mps, cudaDevAttrMpsEnabled, device), "cudaDeviceGetAttribute(MpsEnabled)");
-    id.mps = mps != 0 ? 1 : 0;
     return id;
   }
   IpcHandle exportIpc(void* p) override {

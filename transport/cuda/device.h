@@ -76,12 +76,9 @@ class Runtime {
   virtual IpcHandle exportIpc(void* p) = 0;
   virtual void* openIpc(const IpcHandle& h) = 0;
   virtual void closeIpc(void* p) noexcept = 0;
-  // Which GPU `device` is, the same in every process (its UUID), and whether contexts on it are
-  // shared through MPS (then kernels of different processes run side by side; otherwise the GPU
-  // takes turns between the processes' contexts).
+  // Which GPU `device` is, the same in every process (its UUID).
   struct Identity {
     unsigned char uuid[16];
-    uint32_t mps;
   };
   virtual Identity identify(int device) = 0;
 };
