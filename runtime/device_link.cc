@@ -317,9 +317,19 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
     j.stamp[0] = stamp.lo;
     j.stamp[1] = stamp.hi;
     launcher->launch(j, stream);
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // Work may be queued on the stream already (the wait for the set-up reads the pinned page):
+    // the last-call event goes behind it, so that destroy waits for it before freeing the page.
+    try {
+      rt_.record(lastDone_, stream);
+      lastStream_ = stream;
+    } catch (const std::exception&) {
+    }
     lock.unlock();
     land(f, nullptr);
+    // The peers' kernels of this call wait for this rank's, which never comes: the ring stops
+    // here (later calls fail at once), and the peers' calls end by WEFT_TIMEOUT.
+    abort(ErrorCode::UnhandledCudaError, std::string("the device ring could not launch a call: ") + e.what());
     throw;
   }
   // Launched: from here the peers' kernels count on this one, so the counters move on whatever

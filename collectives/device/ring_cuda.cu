@@ -57,10 +57,26 @@ class DeviceContext {
     return ok;
   }
 
+  // Every thread's stores, then the barrier, then thread 0's fence and store: the barrier orders
+  // the others' stores before thread 0's fence, which (cumulative) orders them before the
+  // counter at system scope. The fence of every thread before the barrier is belt and braces.
   __device__ void publish(uint64_t* p, uint64_t v) const {
     __threadfence_system();
     __syncthreads();
-    if (threadIdx.x == 0) *static_cast<volatile uint64_t*>(p) = v;
+    if (threadIdx.x == 0) {
+      __threadfence_system();
+      *static_cast<volatile uint64_t*>(p) = v;
+    }
+  }
+
+  // Thread 0's `v`, for every thread: decisions before a barrier must be the block's, not each
+  // thread's own look at memory another agent may change meanwhile.
+  __device__ bool uniform(bool v) const {
+    if (threadIdx.x == 0) *stop_ = v ? 1 : 0;
+    __syncthreads();
+    const bool out = *stop_ != 0;
+    __syncthreads();  // before a later use of *stop_
+    return out;
   }
 
   // Thread 0's stores, ordered before the counter by publish()'s fence.
@@ -199,8 +215,10 @@ constexpr auto kTable = makeTable(std::make_index_sequence<kTypes>{});
 const char* launchRingKernel(const RingJob& job, void* stream) {
   if (job.dtype < 0 || job.dtype >= kTypes || job.op < 0 || job.op >= kOps) return "unknown datatype or op";
   const Kernel k = job.kind == RingKind::Broadcast ? kTable[1][0] : kTable[size_t(job.dtype)][size_t(job.op)];
-  k<<<job.geo.channels, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(job);
-  const cudaError_t e = cudaGetLastError();
+  // cudaLaunchKernel reports this launch's own error, not one the caller left unread.
+  void* args[] = {const_cast<RingJob*>(&job)};
+  const cudaError_t e = cudaLaunchKernel(reinterpret_cast<const void*>(k), dim3(job.geo.channels), dim3(kThreads),
+                                         args, 0, static_cast<cudaStream_t>(stream));
   return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
 }
 

@@ -34,6 +34,7 @@ class HostContext {
   }
 
   void publish(uint64_t* p, uint64_t v) const { std::atomic_ref<uint64_t>(*p).store(v, std::memory_order_release); }
+  bool uniform(bool v) const { return v; }  // one thread: its own
 
   void putStamp(unsigned char* p, const uint64_t s[2]) const { std::memcpy(p, s, kStampBytes); }
   void readStamp(const unsigned char* p, uint64_t s[2]) const { std::memcpy(s, p, kStampBytes); }

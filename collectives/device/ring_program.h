@@ -47,6 +47,7 @@ namespace weft::coll::devring {
 //   copy(dst, dst2, src, bytes)  into dst, and dst2 unless null (dst == src: dst2 only)
 //   reduce(dst, dst2, a, b, n, final)  dst[i] = a[i] op b[i], divided by the rank count for Avg
 //                                where final; also into dst2 unless null
+//   uniform(v)                   thread 0's v, for all (a decision before a barrier)
 //   putStamp(p, s)               the 16 bytes at p = s[0], s[1], visible by the next publish
 //   readStamp(p, s)              s = the 16 bytes at p (a slot's stamp, after the wait for it)
 //   reportMismatch(r, from, got) fills the report r (posted last) and sets the abort word
@@ -129,7 +130,7 @@ WEFT_RING_FN const unsigned char* recvSlot(Ctx& ctx, const RingJob& j, Inbox& in
   if (j.check != 0) {
     uint64_t got[2];
     ctx.readStamp(in.stamps + k * kStampBytes, got);
-    if (got[0] != j.stamp[0] || got[1] != j.stamp[1]) {
+    if (!ctx.uniform(got[0] == j.stamp[0] && got[1] == j.stamp[1])) {
       ctx.reportMismatch(&j.reports[in.channel], in.from, got);
       return nullptr;
     }
@@ -320,7 +321,7 @@ WEFT_RING_FN bool tree(Ctx& ctx, const RingJob& j, uint64_t begin, uint64_t len,
 // Channel c of job j: false when it stopped early (aborted, or the link never came up).
 template <class Ctx>
 WEFT_RING_FN bool runChannel(Ctx& ctx, const RingJob& j, uint32_t c) {
-  if (j.table->state != LinkTable::Ready || ctx.stopped()) return false;
+  if (!ctx.uniform(j.table->state == LinkTable::Ready && !ctx.stopped())) return false;
   uint64_t begin = 0, len = 0;
   channelRange(j, c, &begin, &len);
   const uint64_t es = j.elemSize;

@@ -19,8 +19,12 @@ cudaError_t launchWaitAtLeast(cudaStream_t stream, const void* counter, uint64_t
   void* mapped = nullptr;  // the same address under unified addressing; asked, not assumed
   cudaError_t e = cudaHostGetDevicePointer(&mapped, const_cast<void*>(counter), 0);
   if (e != cudaSuccess) return e;
-  waitAtLeastKernel<<<1, 1, 0, stream>>>(static_cast<const volatile unsigned long long*>(mapped), value);
-  return cudaGetLastError();
+  // cudaLaunchKernel reports this launch's own error (cudaGetLastError after <<<>>> would also
+  // report one the caller left unread, as if this launch had failed).
+  const volatile unsigned long long* p = static_cast<const volatile unsigned long long*>(mapped);
+  unsigned long long v = value;
+  void* args[] = {&p, &v};
+  return cudaLaunchKernel(reinterpret_cast<const void*>(&waitAtLeastKernel), dim3(1), dim3(1), args, 0, stream);
 }
 
 }  // namespace weft::device
