@@ -229,7 +229,7 @@ class Communicator {
   // any call does; rethrows its error.
   void runHere(const coll::CollArgs& args);
   // The checks every call on a stream passes; returns the runtime to use.
-  device::Runtime& streamRuntime(const coll::CollArgs& args);
+  device::Runtime& streamRuntime(const coll::CollArgs& args, void* stream);
   void setUpDeviceLink();  // the progress thread's job (Note [Device link])
   // Marks the communicator failed with `what`, unless it already has; stops device ring kernels.
   void recordFailure(ErrorCode code, const std::string& what);

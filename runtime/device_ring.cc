@@ -16,7 +16,7 @@ std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, v
   if (config_.cudaLink == "auto" && gpuShared_) return nullptr;  // Note [Device link]: ranks share a GPU
   if (args.kind != coll::CollKind::AllReduce && args.kind != coll::CollKind::Broadcast) return nullptr;
   if (hostCount_ != 1 || size_ > coll::devring::kMaxRanks) return nullptr;
-  device::Runtime& rt = streamRuntime(args);
+  device::Runtime& rt = streamRuntime(args, stream);
   bool made = false;
   {
     std::lock_guard<std::mutex> lock(mu_);

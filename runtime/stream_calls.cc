@@ -66,7 +66,7 @@ struct Whole {
 
 }  // namespace
 
-device::Runtime& Communicator::streamRuntime(const coll::CollArgs& args) {
+device::Runtime& Communicator::streamRuntime(const coll::CollArgs& args, void* stream) {
   device::Runtime* rt = device::runtime();
   if (rt == nullptr) {
     throw InvalidArgument("a stream was given, but this weft was built without CUDA (nvcc was not found): "
@@ -75,6 +75,12 @@ device::Runtime& Communicator::streamRuntime(const coll::CollArgs& args) {
   if (!rt->usable()) {
     throw InvalidArgument("a stream was given, but no GPU can be used here (no device, or no driver): host "
                           "buffers take a NULL stream");
+  }
+  if (rt->capturing(stream)) {
+    // A graph would replay the call's enqueued work with the counters, tickets and staging of
+    // the one capture (and the host's part would run once): not supported yet.
+    throw InvalidUsage("the stream is being captured into a CUDA graph, which weft's calls do not support yet: make "
+                       "the call outside the capture");
   }
   noteStreamsUsed();
   refuseIfFailed();  // at once, as a host call would be, rather than through the request
@@ -87,7 +93,7 @@ device::Runtime& Communicator::streamRuntime(const coll::CollArgs& args) {
 }
 
 Communicator::StreamCalls Communicator::stageOnStream(const coll::CollArgs& args, void* stream, bool landing) {
-  device::Runtime* rt = &streamRuntime(args);
+  device::Runtime* rt = &streamRuntime(args, stream);
   if (!device_) device_ = std::make_unique<DeviceCalls>(*rt, config_.wait, config_.timeoutSeconds);
   const std::vector<coll::CollArgs> pieces = piecesOf(args);
   std::shared_ptr<Whole> whole = pieces.size() > 1 ? std::make_shared<Whole>(pieces.size()) : nullptr;

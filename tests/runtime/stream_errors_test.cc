@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Calls on streams that go wrong (Note [Stream-ordered calls]), on the test device runtime: host
 // and device buffers mixed, a device buffer with a NULL stream, a stream that never reaches its
-// call, requests on streams, and communicators destroyed or aborted with calls on streams queued.
+// call, requests on streams, communicators destroyed or aborted with calls on streams queued, and
+// a stream being captured into a graph.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -48,6 +49,23 @@ TEST_CASE("host and device buffers do not mix in a call", "[stream]") {
   REQUIRE(weftAllReduce(d, d, 16, weftInt32, weftSum, c, stream.handle()) == weftSuccess);
   CHECK(readOnStream(dev, stream, d, 16) == std::vector<int32_t>(16, 5));
   REQUIRE(weftAllReduce(h.data(), h.data(), 16, weftInt32, weftSum, c, nullptr) == weftSuccess);
+  dev.free(d);
+}
+
+TEST_CASE("a call on a stream being captured into a CUDA graph is refused, and nothing is queued", "[stream]") {
+  FakeDevice dev;
+  FakeStream stream;
+  auto comms = weft::Comm::initAll(1);
+  weftComm_t c = comms[0].get();
+  void* d = dev.malloc(64);
+  stream.capture(true);
+  CHECK(weftAllReduce(d, d, 16, weftInt32, weftSum, c, stream.handle()) == weftInvalidUsage);
+  CHECK_THAT(lastError(c), Catch::Contains("captured into a CUDA graph"));
+  CHECK(weftAllGather(d, d, 4, weftInt32, c, stream.handle()) == weftInvalidUsage);
+  stream.capture(false);
+  fillOnStream(dev, stream, d, 16, 3);
+  CHECK(weftAllReduce(d, d, 16, weftInt32, weftSum, c, stream.handle()) == weftSuccess);  // the communicator is fine
+  CHECK(readOnStream(dev, stream, d, 16) == std::vector<int32_t>(16, 3));
   dev.free(d);
 }
 

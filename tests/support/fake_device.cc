@@ -254,6 +254,8 @@ void FakeDevice::closeIpc(void* p) noexcept {
   ipcOpenLive_.fetch_sub(1);
 }
 
+bool FakeDevice::capturing(device::Stream stream) { return asStream(stream).capturing(); }
+
 device::Runtime::Identity FakeDevice::identify(int device) {
   static std::atomic<uint32_t> threads{0};
   thread_local const uint32_t thread = threads.fetch_add(1) + 1;

@@ -31,6 +31,9 @@ class FakeStream {
   void enqueue(std::function<void()> task);
   // Waits until every task enqueued so far ran (cudaStreamSynchronize).
   void synchronize();
+  // As if cudaStreamBeginCapture (on) or cudaStreamEndCapture (off) had been called.
+  void capture(bool on) { capturing_.store(on); }
+  bool capturing() const { return capturing_.load(); }
 
  private:
   void loop();
@@ -39,6 +42,7 @@ class FakeStream {
   std::deque<std::function<void()>> tasks_;  // guarded by mu_
   bool running_ = false;                     // guarded by mu_
   bool stop_ = false;                        // guarded by mu_
+  std::atomic<bool> capturing_{false};
   std::thread thread_;
 };
 
@@ -93,6 +97,7 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   // when WEFT_TEST_FAKE_SHARED_GPU=1 (read at construction) or after shareOneGpu().
   Identity identify(int device) override;
   void shareOneGpu() { sharedGpu_.store(true); }
+  bool capturing(device::Stream stream) override;
 
  private:
   struct Allocation {

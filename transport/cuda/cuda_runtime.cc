@@ -142,6 +142,16 @@ class CudaRuntime final : public Runtime {
     std::memcpy(id.uuid, prop.uuid.bytes, sizeof id.uuid);
     return id;
   }
+  bool capturing(Stream stream) override {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    const cudaError_t e = cudaStreamIsCapturing(static_cast<cudaStream_t>(stream), &status);
+    if (e == cudaErrorStreamCaptureImplicit) {  // the legacy stream, while another stream captures
+      cudaGetLastError();
+      return true;
+    }
+    check(e, "cudaStreamIsCapturing");
+    return status != cudaStreamCaptureStatusNone;
+  }
   IpcHandle exportIpc(void* p) override {
     static_assert(sizeof(cudaIpcMemHandle_t) <= sizeof(IpcHandle));
     cudaIpcMemHandle_t h{};

@@ -81,6 +81,8 @@ class Runtime {
     unsigned char uuid[16];
   };
   virtual Identity identify(int device) = 0;
+  // Whether `stream` is being captured into a CUDA graph (cudaStreamIsCapturing).
+  virtual bool capturing(Stream stream) = 0;
 };
 
 // A zeroed, pinned host page (4096 bytes) for counters the device reads (a stream's wait, an
