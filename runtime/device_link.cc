@@ -269,6 +269,11 @@ void DeviceLink::abort(ErrorCode code, const std::string& why) noexcept {
 void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::shared_ptr<Work> work) {
   coll::devring::Launcher* launcher = coll::devring::launcher();
   if (launcher == nullptr) throw InvalidArgument("the device ring has no kernels in this build");
+  if (const int now = rt_.currentDevice(); now != device_) {
+    throw InvalidArgument("this communicator's device ring is on device " + std::to_string(device_) +
+                          ", but the current device is " + std::to_string(now) +
+                          ": make its device current (cudaSetDevice) for its calls, as at its first");
+  }
   coll::devring::RingJob j{};
   j.kind = args.kind == coll::CollKind::Broadcast ? coll::devring::RingKind::Broadcast
                                                   : coll::devring::RingKind::AllReduce;

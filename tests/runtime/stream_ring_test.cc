@@ -85,6 +85,29 @@ TEST_CASE("ranks that share a GPU stage their calls, unless WEFT_CUDA_LINK=ring"
   CHECK(dev.ringLaunches() == (link == "ring" ? 6 : 0));
 }
 
+TEST_CASE("a ring call with another device current is refused, and changes nothing", "[ring]") {
+  FakeDevice dev;
+  auto comms = Comm::initAll(2);
+  std::vector<std::string> refusals(2);
+  onEachRank(comms, [&](Comm& comm, int rank) {
+    FakeStream s;
+    void* d = dev.malloc(1000 * 4);
+    fillOnStream(dev, s, d, 1000, rank + 1);
+    REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);
+    if (rank == 0) {
+      dev.useDevice(1);
+      REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftInvalidArgument);
+      refusals[0] = weftGetLastError(comm.get());
+      dev.useDevice(0);
+    }
+    REQUIRE(weftAllReduce(d, d, 1000, weftInt32, weftSum, comm.get(), s.handle()) == weftSuccess);
+    if (readOnStream(dev, s, d, 1000) != std::vector<int32_t>(1000, 6)) throw std::runtime_error("wrong result");
+    dev.free(d);
+  });
+  CHECK_THAT(refusals[0], Catch::Contains("on device 0, but the current device is 1"));
+  CHECK(dev.ringLaunches() == 4);
+}
+
 TEST_CASE("a ring that cannot reach a peer fails every rank, and the streams go on", "[ring]") {
   FakeDevice dev;
   dev.refusePeers();

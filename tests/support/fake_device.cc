@@ -256,6 +256,13 @@ void FakeDevice::closeIpc(void* p) noexcept {
 
 bool FakeDevice::capturing(device::Stream stream) { return asStream(stream).capturing(); }
 
+namespace {
+thread_local int tDevice = 0;
+}  // namespace
+
+int FakeDevice::currentDevice() { return tDevice; }
+void FakeDevice::useDevice(int device) { tDevice = device; }
+
 device::Runtime::Identity FakeDevice::identify(int device) {
   static std::atomic<uint32_t> threads{0};
   thread_local const uint32_t thread = threads.fetch_add(1) + 1;

@@ -69,8 +69,9 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   std::string name() const override { return "fake"; }
   bool usable() override { return true; }
   device::Memory memoryOf(const void* p) override;
-  int currentDevice() override { return 0; }
-  void useDevice(int) override {}
+  // Each thread's current device, 0 until it sets one (all devices are one memory here).
+  int currentDevice() override;
+  void useDevice(int device) override;
   void pin(void* p, size_t bytes) override;
   void unpin(void* p) noexcept override;
   void copyAsync(void* dst, const void* src, size_t bytes, device::Stream stream) override;
