@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "collectives/algorithm.h"
@@ -109,6 +110,10 @@ class DeviceLink {
   coll::devring::MismatchReport* reports_ = nullptr;  // on the same page, one per channel
   coll::devring::MismatchReport* reportsView_ = nullptr;
   std::vector<void*> opened_;  // peers' workspaces from openIpc
+  // The ranks of other processes that opened this rank's workspace, and their processes.
+  std::vector<std::pair<int, pid_t>> importers_;
+  bool importersClosed();  // waits (within the timeout) until every importer closed its mapping
+  bool connected_ = false;  // ready() ran: every rank mapped every peer
   std::vector<void*> borrowed_;  // thread ranks' workspaces (retained: see Note [Device link])
   std::atomic<bool> settled_{false};  // release() ran: launches need not wait for the set-up
 
