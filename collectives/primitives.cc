@@ -30,6 +30,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
       blockedAt(from, Wait::Chunk);
       return false;
     }
+    met(from, Wait::Chunk);  // the step may still wait for a slot: this wait is over all the same
     checkStamp(check_, stamp_, rank_, *from);
     if (got != bytes) {
       throw RemoteError("rank " + std::to_string(from->peer()) + " sent a chunk of " +
@@ -105,6 +106,14 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
   return true;
 }
 
+void Primitives::met(const transport::Endpoint* link, Wait wait) {
+  size_t kept = 0;
+  for (size_t i = 0; i < nStuck_; ++i) {
+    if (stuck_[i].link != link || stuck_[i].wait != wait) stuck_[kept++] = stuck_[i];
+  }
+  nStuck_ = kept;
+}
+
 void Primitives::blockedAt(const transport::Endpoint* link, Wait wait) {
   last_ = {link, wait};
   for (size_t i = 0; i < nStuck_; ++i) {
@@ -130,12 +139,7 @@ bool Primitives::drained() {
       return false;
     }
   }
-  // Nothing waits for a drain any more.
-  size_t kept = 0;
-  for (size_t i = 0; i < nStuck_; ++i) {
-    if (stuck_[i].wait != Wait::Drain) stuck_[kept++] = stuck_[i];
-  }
-  nStuck_ = kept;
+  for (size_t i = 0; i < nDirectTo_; ++i) met(directTo_[i], Wait::Drain);  // nothing waits for a drain any more
   if (last_.wait == Wait::Drain) last_ = nStuck_ > 0 ? stuck_[nStuck_ - 1] : Blocked{};
   return true;
 }

@@ -89,11 +89,13 @@ class Primitives {
     const transport::Endpoint* link = nullptr;
     Wait wait = Wait::Chunk;
   };
-  // The last failure, and every distinct one since the last step that succeeded.
+  // The last failure, and every distinct one since the last step that succeeded, less those met
+  // since (a step's receive may arrive while its send still waits for a slot).
   Blocked last_;
   std::array<Blocked, PeerSet::kCapacity> stuck_{};
   size_t nStuck_ = 0;
   void blockedAt(const transport::Endpoint* link, Wait wait);
+  void met(const transport::Endpoint* link, Wait wait);  // that wait is over: forgotten
   static std::string describe(const Blocked& b);
   bool streaming_ = false;
   bool direct_ = false;

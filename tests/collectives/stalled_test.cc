@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collectives/operation.h"
+#include "collectives/primitives.h"
 #include "collectives/registry.h"
 #include "common/error.h"
 #include "common/wait.h"
@@ -165,4 +166,30 @@ TEST_CASE("a step that succeeds clears what earlier failures waited for", "[stal
   const weft::coll::PeerSet now = r.op->blockedOn();
   CHECK(now.first() == 1);
   CHECK(!now.contains(2));
+}
+
+TEST_CASE("a step's receive that arrives while its send still waits is no longer waited for", "[stalled]") {
+  // Rank 1 of a chain 0 -> 1 -> 2 passing a chunk on (RecvCopySend): the chunk from rank 0 is
+  // late, then comes while rank 2's slots are full. Rank 0 may then finish and exit: the step
+  // waits for rank 2 alone, and a rank 0 that exited must not fail it.
+  Liveness transport(3);
+  Link from0(0, 1), to2(2, 0);
+  std::vector<Endpoint*> links{&from0, nullptr, &to2};
+  weft::WaitPolicy wait;
+  weft::coll::Context ctx;
+  ctx.rank = 1;
+  ctx.size = 3;
+  ctx.transport = &transport;
+  ctx.links = links;
+  ctx.wait = &wait;
+  ctx.checkStamps = false;
+  weft::coll::Primitives prims(ctx, &from0, &to2, weft::coll::DataType::Int32, weft::coll::ReduceOp::Sum);
+  std::vector<int32_t> out(16);
+  REQUIRE(!prims.tryStep(weft::coll::Prim::RecvCopySend, nullptr, out.data(), out.size()));
+  CHECK(prims.blockedPeers().contains(0));
+  from0.deliver(64);
+  REQUIRE(!prims.tryStep(weft::coll::Prim::RecvCopySend, nullptr, out.data(), out.size()));
+  CHECK(prims.blockedPeers().first() == 2);
+  CHECK(!prims.blockedPeers().contains(0));
+  CHECK(prims.waitingFor() == "a free slot at rank 2 (it has not consumed earlier chunks)");
 }
