@@ -21,7 +21,6 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/deadline.h"
-#include "transport/process_watch.h"
 
 namespace weft::runtime {
 
@@ -53,11 +52,10 @@ namespace weft::runtime {
 //   A peer's kernel may still be reading this rank's counters (its own last look at `freed`), so
 //   a workspace is freed only by the last communicator of the process that maps it (a count per
 //   workspace: thread ranks borrow each other's). Freeing memory another process still maps is
-//   undefined in CUDA, so each rank, before it closes a peer's workspace, writes 1 into that
-//   workspace's closedBy[its rank], and the owner frees its own only once every rank of another
-//   process that opened it said so or exited (within WEFT_TIMEOUT; else, and after a set-up that
-//   failed, it is left allocated, with a warning). Abort sets the abort word, and kernels that
-//   wait give up at their next look.
+//   undefined in CUDA, and destroy is not collective (waiting for the others' destroys could
+//   deadlock ranks that destroy several communicators in different orders), so a workspace
+//   that other processes opened stays allocated until the process exits. Abort sets the abort
+//   word, and kernels that wait give up at their next look.
 namespace {
 
 
@@ -164,27 +162,15 @@ DeviceLink::~DeviceLink() {
     WEFT_LOG(Warn, "a stream still runs this communicator's device ring: its memory is left allocated");
   } else {
     for (device::Event e : spare_) rt_.destroyEvent(e);
-    for (void* p : opened_) {
-      // Tells the owner this rank is done with its workspace, then lets go of it.
-      const uint32_t one = 1;
-      try {
-        rt_.copy(static_cast<unsigned char*>(p) + offsetof(coll::devring::WorkspaceHeader, closedBy) +
-                     sizeof(uint32_t) * size_t(rank_),
-                 &one, sizeof one);
-      } catch (const std::exception& e) {
-        WEFT_LOG(Warn, "the device ring's teardown: %s", e.what());
-      }
-      rt_.closeIpc(p);
-    }
+    for (void* p : opened_) rt_.closeIpc(p);
     for (void* p : borrowed_) {
       if (letGo(p)) rt_.freeDevice(p);
     }
-    if (!connected_ && !importers_.empty()) {
-      // A set-up that failed: which peers opened this workspace is not known, and one may
-      // never say it closed it. Not freed (freeing it under a mapping is undefined).
-      WEFT_LOG(Info, "the device ring never came up: its workspace is left allocated");
-    } else if (!importersClosed()) {
-      WEFT_LOG(Warn, "another process still maps this rank's device ring workspace: it is left allocated");
+    if (exported_) {
+      // Other processes opened it, and freeing memory another process still maps is undefined
+      // in CUDA; no rank knows when the others have closed theirs without waiting for them.
+      WEFT_LOG(Info, "the device ring's workspace (%zu bytes) stays allocated until the process exits: other "
+                     "processes mapped it", wsBytes_);
     } else if (letGo(ws_)) {
       rt_.freeDevice(ws_);
     }
@@ -195,30 +181,6 @@ DeviceLink::~DeviceLink() {
   try {
     if (callers >= 0) rt_.useDevice(callers);
   } catch (const std::exception&) {
-  }
-}
-
-bool DeviceLink::importersClosed() {
-  if (importers_.empty()) return true;
-  std::vector<transport::ProcessWatch> watch;
-  for (const auto& [rank, pid] : importers_) watch.emplace_back(pid);
-  const Deadline deadline = Deadline::after(timeoutSeconds_ > 0 ? timeoutSeconds_ : 60);
-  coll::devring::WorkspaceHeader h;
-  for (auto nap = std::chrono::microseconds(100);; nap = std::min(nap * 2, std::chrono::microseconds(20000))) {
-    try {
-      rt_.copy(h.closedBy, ws_ + offsetof(coll::devring::WorkspaceHeader, closedBy), sizeof h.closedBy);
-    } catch (const std::exception& e) {
-      WEFT_LOG(Warn, "the device ring's teardown: %s", e.what());
-      return false;
-    }
-    bool all = true;
-    for (size_t i = 0; i < importers_.size(); ++i) {
-      // A process that exited has no mapping left (CUDA closes them with the process).
-      all = all && (h.closedBy[importers_[i].first] != 0 || !watch[i].alive());
-    }
-    if (all) return true;
-    if (deadline.expired()) return false;
-    std::this_thread::sleep_for(nap);
   }
 }
 
@@ -265,7 +227,7 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
       hold(t.ws[r]);
       borrowed_.push_back(t.ws[r]);
     } else {
-      importers_.emplace_back(r, pid_t(c.pid));  // opens this rank's workspace as this one opens its
+      exported_ = true;  // that rank opens this one's workspace as this one opens its
       try {
         void* p = rt_.openIpc(c.handle);
         opened_.push_back(p);
@@ -284,7 +246,6 @@ void DeviceLink::connect(const std::vector<Card>& cards) {
 void DeviceLink::ready() {
   const uint32_t state = coll::devring::LinkTable::Ready;
   rt_.copy(&table_->state, &state, sizeof state);
-  connected_ = true;
   release();
 }
 

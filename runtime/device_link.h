@@ -110,10 +110,7 @@ class DeviceLink {
   coll::devring::MismatchReport* reports_ = nullptr;  // on the same page, one per channel
   coll::devring::MismatchReport* reportsView_ = nullptr;
   std::vector<void*> opened_;  // peers' workspaces from openIpc
-  // The ranks of other processes that opened this rank's workspace, and their processes.
-  std::vector<std::pair<int, pid_t>> importers_;
-  bool importersClosed();  // waits (within the timeout) until every importer closed its mapping
-  bool connected_ = false;  // ready() ran: every rank mapped every peer
+  bool exported_ = false;  // other processes opened this rank's workspace: kept until exit
   std::vector<void*> borrowed_;  // thread ranks' workspaces (retained: see Note [Device link])
   std::atomic<bool> settled_{false};  // release() ran: launches need not wait for the set-up
 

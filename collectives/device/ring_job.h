@@ -35,13 +35,9 @@ struct alignas(128) Counter {
 // the FIFOs follow: ports x channels x slots x slotBytes. Both counters of a port live with its
 // reader: `ready` (slots filled, raised by the writer) and `freed` (slots emptied again, raised by
 // the reader, polled by the writer).
-// `closedBy[r]`: rank r, of another process, has closed its mapping of this workspace (it writes
-// 1 here just before); the owner frees the workspace only once every such rank has (CUDA: freeing
-// exported memory that another process still maps is undefined).
 struct WorkspaceHeader {
   Counter ready[kPorts][kMaxChannels];
   Counter freed[kPorts][kMaxChannels];
-  uint32_t closedBy[kMaxRanks];
 };
 inline constexpr size_t kFifoOffset = sizeof(WorkspaceHeader);
 // After the FIFOs, each slot's stamp: the signature of the call that wrote it (Note [Signatures]
