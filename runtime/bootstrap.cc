@@ -69,13 +69,15 @@ std::vector<Bytes> gatherAll(store::Store& store, const char* what, int rank, in
   return out;
 }
 
-// The UUID of the calling thread's current GPU, where a device runtime is usable and the device
-// ring may run (Note [Device link]: ranks that share a GPU stage instead); empty otherwise.
+// The UUID of the calling thread's current GPU, where the device ring may run (Note [Device
+// link]: ranks that share a GPU stage instead) and the thread has a CUDA context current
+// already, as NCCL asks of a thread making a communicator; empty otherwise (then weft does not
+// start CUDA here: a host-only program stays free of it).
 std::string currentGpu(const Config& config) {
   if (config.cudaLink == "staged") return {};
   try {
     device::Runtime* rt = device::runtime();
-    if (rt == nullptr || !rt->usable()) return {};
+    if (rt == nullptr || !rt->active() || !rt->usable()) return {};
     const device::Runtime::Identity id = rt->identify(rt->currentDevice());
     return std::string(reinterpret_cast<const char*>(id.uuid), sizeof id.uuid);
   } catch (const std::exception& e) {

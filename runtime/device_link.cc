@@ -343,9 +343,12 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
     }
     lock.unlock();
     land(f, nullptr);
-    // The peers' kernels of this call wait for this rank's, which never comes: the ring stops
-    // here (later calls fail at once), and the peers' calls end by WEFT_TIMEOUT.
-    abort(ErrorCode::UnhandledCudaError, std::string("the device ring could not launch a call: ") + e.what());
+    // The peers' kernels of this call wait for this rank's, which never comes: the communicator
+    // fails and the ring stops here (later calls fail at once); the peers' calls end by
+    // WEFT_TIMEOUT.
+    const std::string why = std::string("the device ring could not launch a call: ") + e.what();
+    onFailure_(ErrorCode::UnhandledCudaError, why);
+    abort(ErrorCode::UnhandledCudaError, why);
     throw;
   }
   // Launched: from here the peers' kernels count on this one, so the counters move on whatever

@@ -97,6 +97,13 @@ int runProcessRank(const std::string& program, const Options& options, const Col
   weftComm_t comm = nullptr;
   int rank = -1;
   try {
+    if (options.memory == Memory::Cuda) {
+      // Its device current before the communicator is made, as NCCL asks: weft learns then
+      // which ranks share a GPU (Note [Device link]).
+      int local = 0;
+      checkWeft(weftGetEnvLocalRank(&local), nullptr, "weftGetEnvLocalRank");
+      cuda::useDevice(local);
+    }
     const weftResult_t init = weftCommInitFromEnv(&comm);
     if (algorithmRefused(program, options, coll, init)) return 2;
     checkWeft(init, nullptr, "weftCommInitFromEnv");

@@ -273,9 +273,12 @@ WEFT_RING_FN bool treeUp(Ctx& ctx, const RingJob& j, TreeLinks& t, const unsigne
                          uint64_t cnt) {
   const bool root = t.parent < 0;
   const uint64_t bytes = cnt * j.elemSize;
+  // Child 1 is not read once child 0's slot stopped the call (a second report would overwrite
+  // the first's).
   const unsigned char* c0 = t.children > 0 ? recvSlot(ctx, j, t.fromChild[0]) : nullptr;
+  if (t.children > 0 && c0 == nullptr) return false;
   const unsigned char* c1 = t.children > 1 ? recvSlot(ctx, j, t.fromChild[1]) : nullptr;
-  if ((t.children > 0 && c0 == nullptr) || (t.children > 1 && c1 == nullptr)) return false;
+  if (t.children > 1 && c1 == nullptr) return false;
   unsigned char* up = root ? out : sendSlot(ctx, j, t.toParent);
   if (up == nullptr) return false;
   if (t.children == 0) {

@@ -99,6 +99,7 @@ class FakeDevice final : public device::Runtime, public coll::devring::Launcher 
   Identity identify(int device) override;
   void shareOneGpu() { sharedGpu_.store(true); }
   bool capturing(device::Stream stream) override;
+  bool active() override { return true; }
 
  private:
   struct Allocation {

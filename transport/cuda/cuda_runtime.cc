@@ -2,6 +2,7 @@
 // The device runtime over the CUDA runtime API (cudart, linked statically; it loads the driver
 // when first used, so a machine without one gets usable() == false, not a failed start).
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 
 #include <cstring>
 #include <mutex>
@@ -133,6 +134,18 @@ class CudaRuntime final : public Runtime {
     }
     check(e, "cudaDeviceEnablePeerAccess");
     return true;
+  }
+  // The driver is asked only if the process loaded it already (RTLD_NOLOAD), and
+  // cuCtxGetCurrent does not initialize it.
+  bool active() override {
+    void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (lib == nullptr) return false;
+    using GetCurrent = int (*)(void**);
+    const auto get = reinterpret_cast<GetCurrent>(dlsym(lib, "cuCtxGetCurrent"));
+    void* ctx = nullptr;
+    const bool on = get != nullptr && get(&ctx) == 0 && ctx != nullptr;
+    dlclose(lib);
+    return on;
   }
   Identity identify(int device) override {
     Identity id{};

@@ -81,6 +81,9 @@ class Runtime {
     unsigned char uuid[16];
   };
   virtual Identity identify(int device) = 0;
+  // Whether the calling thread already has a CUDA context current, asked without starting CUDA
+  // where the process has not (start-up cost, and CUDA does not survive fork()).
+  virtual bool active() = 0;
   // Whether `stream` is being captured into a CUDA graph (cudaStreamIsCapturing).
   virtual bool capturing(Stream stream) = 0;
 };
