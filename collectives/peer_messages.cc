@@ -52,7 +52,6 @@ bool PeerMessages::post(int peer, uint8_t tag) {
   transport::Endpoint& link = ctx_.link(peer);
   std::byte* slot = link.trySendSlot();
   if (!slot) {
-    blockedPeer_ = peer;
     blockedOnSlot_ = true;
     blockedSet_ = PeerSet::of(peer);
     return false;
@@ -96,7 +95,6 @@ bool PeerMessages::receive(int peer, uint8_t tag) {
   size_t bytes = 0;
   const std::byte* data = link.tryRecvSlot(&bytes);
   if (!data) {
-    blockedPeer_ = peer;
     blockedOnSlot_ = false;
     blockedSet_ = PeerSet::of(peer);
     return false;
@@ -153,8 +151,7 @@ PeerMessages::Step PeerMessages::step() {
           finishPhase(Phase::Done);
           break;
         }
-        int waiting = -1;
-        PeerSet all;  // every peer not ready yet: a dead one among them is noticed (Note [Stalled peers])
+        PeerSet all;  // every peer not ready yet, the first named: a dead one among them is noticed (Note [Stalled peers])
         for (int i = 0; i < peers; ++i) {
           const int p = peerAt(i);
           if (gathered_[size_t(p)]) continue;
@@ -166,10 +163,8 @@ PeerMessages::Step PeerMessages::step() {
             s.peer = p;
             return s;
           }
-          if (waiting < 0) waiting = p;
           all.add(p);
         }
-        blockedPeer_ = waiting;
         blockedOnSlot_ = false;
         blockedSet_ = all;
         s.blocked = true;
@@ -183,8 +178,8 @@ PeerMessages::Step PeerMessages::step() {
 }
 
 std::string PeerMessages::waitingFor() const {
-  if (blockedPeer_ < 0) return "nothing";
-  const std::string who = "rank " + std::to_string(blockedPeer_);
+  if (blockedSet_.empty()) return "nothing";
+  const std::string who = "rank " + std::to_string(blockedSet_.first());
   if (blockedOnSlot_) return "a free slot at " + who + " (it has not consumed earlier messages)";
   switch (phase_) {
     case Phase::Learn: return who + "'s buffer addresses";

@@ -76,9 +76,8 @@ class PeerMessages {
   bool workDone_ = false;
   bool allLoadable_;
   bool readyRound_;
-  int blockedPeer_ = -1;  // the one waitingFor() names
   bool blockedOnSlot_ = false;
-  PeerSet blockedSet_;  // blockedPeer_ first, then any other peer a gather waits for
+  PeerSet blockedSet_;  // the peer waitingFor() names first, then any other a gather waits for
 };
 
 // Note [Shared algorithms]

@@ -30,7 +30,6 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
       blockedAt(from, Wait::Chunk);
       return false;
     }
-    met(from, Wait::Chunk);  // the step may still wait for a slot: this wait is over all the same
     checkStamp(check_, stamp_, rank_, *from);
     if (got != bytes) {
       throw RemoteError("rank " + std::to_string(from->peer()) + " sent a chunk of " +
@@ -43,6 +42,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
   if (sends(prim)) {
     out = to->trySendSlot();
     if (!out) {
+      if (in) met(from, Wait::Chunk);  // the chunk came: the step waits for the slot alone
       blockedAt(to, Wait::Slot);
       return false;
     }

@@ -54,11 +54,14 @@ std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const C
     c->hostOf_.push_back(int(it - seen.begin()));
   }
   c->hostCount_ = std::max<int>(1, int(seen.size()));
-  for (size_t a = 0; a < c->where_.gpus.size(); ++a) {  // Note [Device link]: ranks sharing a GPU
+  // Note [Device link]: auto takes the ring unless two ranks share a GPU.
+  bool gpuShared = false;
+  for (size_t a = 0; a < c->where_.gpus.size(); ++a) {
     for (size_t b = a + 1; b < c->where_.gpus.size(); ++b) {
-      if (!c->where_.gpus[a].empty() && c->where_.gpus[a] == c->where_.gpus[b]) c->gpuShared_ = true;
+      if (!c->where_.gpus[a].empty() && c->where_.gpus[a] == c->where_.gpus[b]) gpuShared = true;
     }
   }
+  c->deviceRing_ = config.cudaLink == "ring" || (config.cudaLink == "auto" && !gpuShared);
   if (!seen.empty() && c->size_ % c->hostCount_ == 0) {
     const int each = c->size_ / c->hostCount_;
     std::vector<int> count(seen.size(), 0);

@@ -204,7 +204,7 @@ class Communicator {
   std::vector<transport::Endpoint*> linkPtrs_;  // links_, as coll::Context takes them
   std::vector<int> hostOf_;                     // coll::Context::hostOf
   int hostCount_ = 1;                           // coll::Context::hostCount
-  bool gpuShared_ = false;  // two ranks were on one GPU at init (Note [Device link])
+  bool deviceRing_ = false;  // WEFT_CUDA_LINK and the ranks' GPUs allow the device ring (Note [Device link])
   int ranksPerHost_ = 0;                        // coll::Context::ranksPerHost
   Choosing choosing_;  // WEFT_ALGO and the tuning table, read at init
   coll::Tuner tuner_;  // the table for this communicator's size and transport

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstddef>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -328,8 +327,9 @@ void DeviceLink::launch(const coll::CollArgs& args, device::Stream stream, std::
     if (lastStream_ != nullptr) rt_.waitEvent(stream, lastDone_);
     rt_.record(f.start, stream);
     totals_.fill(j);
-    f.args.seq = calls_ + 1;
-    const transport::Stamp stamp = coll::stampOf(args, rank_, calls_ + 1);
+    const uint32_t number = calls_ + 1;
+    f.args.seq = number;
+    const transport::Stamp stamp = coll::stampOf(args, rank_, number);
     j.stamp[0] = stamp.lo;
     j.stamp[1] = stamp.hi;
     launcher->launch(j, stream);

@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "collectives/algorithm.h"
@@ -52,7 +51,8 @@ class DeviceLink {
   DeviceLink(device::Runtime& rt, int rank, int size, coll::devring::Geometry geo,
              std::optional<coll::devring::Shape> shape, double timeoutSeconds, bool checkCalls, OnFailure onFailure);
   // Waits (up to the timeout) for the last call's kernel, stops it if it still runs, then closes
-  // the peers' workspaces and frees this rank's.
+  // the peers' workspaces and frees this rank's, unless other processes opened it (then it stays
+  // until the process exits: Note [Device link]).
   ~DeviceLink();
   DeviceLink(const DeviceLink&) = delete;
   DeviceLink& operator=(const DeviceLink&) = delete;

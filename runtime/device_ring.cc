@@ -12,8 +12,7 @@
 namespace weft::runtime {
 
 std::shared_ptr<Work> Communicator::launchOnDevice(const coll::CollArgs& args, void* stream) {
-  if (config_.cudaLink == "staged") return nullptr;
-  if (config_.cudaLink == "auto" && gpuShared_) return nullptr;  // Note [Device link]: ranks share a GPU
+  if (!deviceRing_) return nullptr;
   if (args.kind != coll::CollKind::AllReduce && args.kind != coll::CollKind::Broadcast) return nullptr;
   if (hostCount_ != 1 || size_ > coll::devring::kMaxRanks) return nullptr;
   device::Runtime& rt = streamRuntime(args, stream);

@@ -159,7 +159,7 @@ std::unique_ptr<Communicator> Communicator::shrink(std::span<const int> excluded
   for (int r : members) {
     links.where.hosts.push_back(where_.hosts[size_t(r)]);
     links.where.ucxNet.push_back(where_.ucxNet[size_t(r)]);
-    links.where.gpus.push_back(size_t(r) < where_.gpus.size() ? where_.gpus[size_t(r)] : std::string());
+    links.where.gpus.push_back(where_.gpus[size_t(r)]);
   }
   uint64_t nonce = std::stoull(randomHex(), nullptr, 16);
   uint32_t number = 0;

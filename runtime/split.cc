@@ -58,7 +58,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
     for (int r : group) {
       links.where.hosts.push_back(where_.hosts[size_t(r)]);
       links.where.ucxNet.push_back(where_.ucxNet[size_t(r)]);
-      links.where.gpus.push_back(size_t(r) < where_.gpus.size() ? where_.gpus[size_t(r)] : std::string());
+      links.where.gpus.push_back(where_.gpus[size_t(r)]);
     }
     transport::MuxOptions mux;
     mux.rank = newRank;

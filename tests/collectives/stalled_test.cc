@@ -70,6 +70,19 @@ class Liveness final : public weft::transport::Transport {
   std::function<void(int)> onAsk;
 };
 
+// Rank `rank` of three over `links` (self null), liveness from `transport`, stamps unchecked.
+weft::coll::Context contextOf(int rank, Liveness& transport, const std::vector<Endpoint*>& links,
+                              const weft::WaitPolicy& wait) {
+  weft::coll::Context ctx;
+  ctx.rank = rank;
+  ctx.size = 3;
+  ctx.transport = &transport;
+  ctx.links = links;
+  ctx.wait = &wait;
+  ctx.checkStamps = false;
+  return ctx;
+}
+
 // Rank 0 of three in a pairwise all-to-all of `count` int32 per block: in its first step it sends
 // to rank 1 and receives from rank 2. Rank 1 takes one chunk and no more; rank 2 sends nothing.
 struct ThreeRanks {
@@ -86,12 +99,7 @@ struct ThreeRanks {
     owned.push_back(std::make_unique<Link>(1, 1));
     owned.push_back(std::make_unique<Link>(2, 1 << 20));
     for (auto& l : owned) links.push_back(l.get());
-    ctx.rank = 0;
-    ctx.size = 3;
-    ctx.transport = &transport;
-    ctx.links = links;
-    ctx.wait = &wait;
-    ctx.checkStamps = false;
+    ctx = contextOf(0, transport, links, wait);
     args.kind = weft::coll::CollKind::AllToAll;
     args.send = send.data();
     args.recv = recv.data();
@@ -176,13 +184,7 @@ TEST_CASE("a step's receive that arrives while its send still waits is no longer
   Link from0(0, 1), to2(2, 0);
   std::vector<Endpoint*> links{&from0, nullptr, &to2};
   weft::WaitPolicy wait;
-  weft::coll::Context ctx;
-  ctx.rank = 1;
-  ctx.size = 3;
-  ctx.transport = &transport;
-  ctx.links = links;
-  ctx.wait = &wait;
-  ctx.checkStamps = false;
+  const weft::coll::Context ctx = contextOf(1, transport, links, wait);
   weft::coll::Primitives prims(ctx, &from0, &to2, weft::coll::DataType::Int32, weft::coll::ReduceOp::Sum);
   std::vector<int32_t> out(16);
   REQUIRE(!prims.tryStep(weft::coll::Prim::RecvCopySend, nullptr, out.data(), out.size()));
