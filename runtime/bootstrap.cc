@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Address exchange and link set-up, with deadlines that name the ranks that did not arrive.
 #include "runtime/bootstrap.h"
+#include "runtime/host_cpus.h"
 
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -124,7 +125,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
                                         std::to_string(config.socketFamily) + "|" + std::to_string(config.ucxSlotBytes) + "|" +
                                         std::to_string(config.shmPeerReads) + "|" + config.cudaLink;
   const Identity me{hostIdentity(config), int32_t(::getpid()), choosing, fnv1a(transportSettings),
-                    uint32_t(ucxNetworkHere()), currentGpu(config)};
+                    uint32_t(ucxNetworkHere()), currentGpu(config), ownCpus()};
   store.set(key("host", rank), me.encode());
   std::vector<Identity> ids;
   for (const Bytes& b : gatherAll(store, "host", rank, size, size, deadline, "exchanging host identities")) {
@@ -139,6 +140,7 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
     links.where.hosts.push_back(id.host);
     links.where.ucxNet.push_back(id.ucxNet != 0);
     links.where.gpus.push_back(id.gpu);
+    links.where.cpus.push_back(id.cpus);
   }
 
   transport::MuxOptions mux;
@@ -167,7 +169,6 @@ Links connectRanks(store::Store& store, int rank, int size, const Config& config
     WEFT_LOG(Info, "rank %d -> rank %d (%s): %s", rank, peer, links.where.hosts[size_t(peer)].c_str(),
              mux.perPeer[size_t(peer)].c_str());
   }
-  links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), me.host));
   // Nobody may drop set-up resources (shared-memory names) until every rank has connected. Each
   // rank says whether it can read every peer's memory; algorithms that do so run only where all
   // can, so that every rank chooses alike (Note [Peer reads]).

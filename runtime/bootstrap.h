@@ -17,7 +17,6 @@ namespace weft::runtime {
 struct Links {
   std::unique_ptr<transport::Transport> transport;
   std::vector<std::unique_ptr<transport::Endpoint>> endpoints;  // by peer rank; null for self
-  int ranksOnThisHost = 1;
   Placement where;  // every rank's host identity and network, by rank
   bool peerReads = false;  // every rank can read every peer's memory (Note [Peer reads])
 };

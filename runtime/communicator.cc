@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "runtime/bootstrap.h"
+#include "runtime/host_cpus.h"
 #include "runtime/transport_choice.h"
 
 namespace weft::runtime {
@@ -38,7 +39,11 @@ std::unique_ptr<Communicator> Communicator::create(std::shared_ptr<store::Store>
 std::unique_ptr<Communicator> Communicator::assemble(int rank, int size, const Config& config,
                                                      Choosing choosing, Links links) {
   Config tuned = config;
-  if (tuned.wait.spinUs == kAutoSpin) tuned.wait.spinUs = autoSpinUs(links.ranksOnThisHost);
+  if (tuned.wait.spinUs == kAutoSpin) {
+    const int ranks = ranksOfHost(links.where, rank), cpus = cpusOfHost(links.where, rank);
+    tuned.wait.spinUs = autoSpinUs(ranks, cpus);
+    WEFT_LOG(Info, "waits spin %g us: %d ranks on this host, %d CPUs between them", tuned.wait.spinUs, ranks, cpus);
+  }
   std::unique_ptr<Communicator> c(new Communicator(rank, size, tuned));
   c->tuner_ = coll::Tuner(*choosing.table, links.transport ? links.transport->name() : "self", size);
   c->choosing_ = std::move(choosing);

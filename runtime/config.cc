@@ -193,13 +193,7 @@ Config loadConfig() {
   return c;
 }
 
-double autoSpinUs(int ranksOnThisHost) {
-  cpu_set_t set;
-  int cores = 0;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) cores = CPU_COUNT(&set);
-  if (cores <= 0) cores = int(sysconf(_SC_NPROCESSORS_ONLN));
-  return ranksOnThisHost <= cores ? 20 : 0;
-}
+double autoSpinUs(int ranksOnThisHost, int cpus) { return ranksOnThisHost <= cpus ? 20 : 0; }
 
 void applyLogging(const Config& c) {
   log::setLevel(c.debug);

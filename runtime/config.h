@@ -55,8 +55,9 @@ struct Config {
 inline constexpr double kAutoSpin = -1;
 
 // Spinning helps only when every rank of this host has a core of its own; otherwise the rank
-// being waited for may need the very core the waiter spins on (docs/benchmarks.md).
-double autoSpinUs(int ranksOnThisHost);
+// being waited for may need the very core the waiter spins on (Note [Spinning and cores]).
+// `cpus`: how many CPUs the host's ranks may run on together (cpusOfHost).
+double autoSpinUs(int ranksOnThisHost, int cpus);
 
 enum class VarType { String, Level, Seconds, Int, Bytes, Micros };
 

@@ -18,14 +18,17 @@ struct Identity {
   uint64_t transports = 0;  // fingerprint of WEFT_TRANSPORT
   uint32_t ucxNet = 0;      // ucxNetworkHere()
   std::string gpu;          // the current GPU's UUID (16 bytes), or empty
+  std::string cpus;         // ownCpus(): the affinity mask's bytes, at most kMaxCpuBytes
 
   static constexpr size_t kGpuBytes = 16;
-  static constexpr size_t kFixed = 4 + 4 + 8 + 8 + 4 + kGpuBytes;
+  static constexpr size_t kFixed = 4 + 4 + 8 + 8 + 4 + kGpuBytes + 4;
+  static constexpr size_t kMaxCpuBytes = 1024;
   static constexpr size_t kMaxHostBytes = 4096;
 
   store::Bytes encode() const;
   // Rank `rank`'s record, as read from the store. Throws RemoteError naming the rank when its
-  // length, its host's length (at most kMaxHostBytes) or the two together do not add up.
+  // length, its host's length (at most kMaxHostBytes), its CPU mask's (at most kMaxCpuBytes) or
+  // the three together do not add up.
   static Identity decode(const store::Bytes& b, int rank);
 };
 

@@ -160,6 +160,7 @@ std::unique_ptr<Communicator> Communicator::shrink(std::span<const int> excluded
     links.where.hosts.push_back(where_.hosts[size_t(r)]);
     links.where.ucxNet.push_back(where_.ucxNet[size_t(r)]);
     links.where.gpus.push_back(where_.gpus[size_t(r)]);
+    links.where.cpus.push_back(where_.cpus[size_t(r)]);
   }
   uint64_t nonce = std::stoull(randomHex(), nullptr, 16);
   uint32_t number = 0;
@@ -184,8 +185,6 @@ std::unique_ptr<Communicator> Communicator::shrink(std::span<const int> excluded
   runOver(ctx, {coll::CollKind::AllGather, myAddress.data(), addresses.data(), width, coll::DataType::Uint8},
           coll::ringAllGather(), ++number);
   links.endpoints.resize(size_t(newSize));
-  links.ranksOnThisHost =
-      int(std::count(links.where.hosts.begin(), links.where.hosts.end(), links.where.hosts[size_t(newRank)]));
   for (int i = 0; i < newSize; ++i) {
     if (i == newRank) continue;
     links.endpoints[size_t(i)] =

@@ -59,6 +59,7 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
       links.where.hosts.push_back(where_.hosts[size_t(r)]);
       links.where.ucxNet.push_back(where_.ucxNet[size_t(r)]);
       links.where.gpus.push_back(where_.gpus[size_t(r)]);
+      links.where.cpus.push_back(where_.cpus[size_t(r)]);
     }
     transport::MuxOptions mux;
     mux.rank = newRank;
@@ -88,7 +89,6 @@ std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   checkAborted();
   if (mine.color >= 0) {
     links.endpoints.resize(size_t(newSize));
-    links.ranksOnThisHost = int(std::count(links.where.hosts.begin(), links.where.hosts.end(), links.where.hosts[size_t(newRank)]));
     for (int i = 0; i < newSize; ++i) {
       if (i == newRank) continue;
       checkAborted();

@@ -14,6 +14,8 @@ struct Placement {
   // Every rank's GPU at init (its current device's UUID, 16 bytes; empty: none), for the device
   // ring's placement rule (Note [Device link]); empty when not known (WEFT_CUDA_LINK=staged).
   std::vector<std::string> gpus;
+  // Every rank's CPU affinity at init (ownCpus(); empty: not known), for Note [Spinning and cores].
+  std::vector<std::string> cpus;
 };
 
 // True when this build has UCX and this host has an RDMA device (/sys/class/infiniband), so that

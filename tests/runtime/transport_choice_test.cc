@@ -15,7 +15,7 @@ namespace {
 using Names = std::vector<std::string>;
 
 // Two hosts, A (ranks 0, 1) and B (ranks 2, 3); `net` says which ranks have an RDMA device.
-Placement twoHosts(std::vector<bool> net) { return Placement{{"A", "A", "B", "B"}, std::move(net), {}}; }
+Placement twoHosts(std::vector<bool> net) { return Placement{{"A", "A", "B", "B"}, std::move(net), {}, {}}; }
 
 TEST_CASE("transport choice: default is shm within a host and tcp between hosts without RDMA", "[transport_choice]") {
   const Placement p = twoHosts({false, false, false, false});
@@ -35,7 +35,7 @@ TEST_CASE("transport choice: ucx between hosts only where both ranks have an RDM
   CHECK(chooseTransports("", some, 3) == Names{"tcp", "tcp", "shm", ""});
   CHECK(transportsInUse("", some) == Names{"shm", "ucx", "tcp"});
   // One host: shm, whatever the network.
-  CHECK(transportsInUse("", Placement{{"A", "A"}, {true, true}, {}}) == Names{"shm"});
+  CHECK(transportsInUse("", Placement{{"A", "A"}, {true, true}, {}, {}}) == Names{"shm"});
 }
 
 TEST_CASE("transport choice: WEFT_TRANSPORT lists win, in their order", "[transport_choice]") {
@@ -58,7 +58,7 @@ TEST_CASE("transport choice: bad lists are refused with a reason", "[transport_c
   if (!WEFT_HAVE_UCX) CHECK_THROWS_WITH(transportList("ucx"), Catch::Contains("no UCX"));
   // shm alone cannot reach another host.
   CHECK_THROWS_AS(chooseTransports("shm", twoHosts({false, false, false, false}), 0), InvalidUsage);
-  CHECK(chooseTransports("shm", Placement{{"A", "A"}, {false, false}, {}}, 0) == Names{"", "shm"});
+  CHECK(chooseTransports("shm", Placement{{"A", "A"}, {false, false}, {}, {}}, 0) == Names{"", "shm"});
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end tests of weftrun with real processes: rank environment, failures, signals, cleanup, output.
 #include <arpa/inet.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -103,7 +104,7 @@ TEST_CASE("every rank gets its identity and one shared job key", "[tools][weftru
     const auto rank0 = readKeyValues(dir.path() / "env-0");
     for (int r = 0; r < kRanks; ++r) {
       auto env = readKeyValues(dir.path() / ("env-" + std::to_string(r)));
-      REQUIRE(env.size() == 10);
+      REQUIRE(env.size() == 11);
       CHECK(env["GROUP_RANK"] == "0");
       CHECK(env["RANK"] == std::to_string(r));
       CHECK(env["LOCAL_RANK"] == std::to_string(r));
@@ -128,6 +129,60 @@ TEST_CASE("every rank gets its identity and one shared job key", "[tools][weftru
   }
   ::unsetenv("RANK");
   ::unsetenv("WEFT_TEST_MARKER");
+}
+
+// The CPUs in a CPUS=0,1,... line of rank_probe.
+std::vector<int> cpuList(const std::string& text) {
+  std::vector<int> cpus;
+  for (size_t at = 0; at < text.size();) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    cpus.push_back(std::stoi(text.substr(at, comma - at)));
+    at = comma + 1;
+  }
+  return cpus;
+}
+
+TEST_CASE("--bind-to core gives every rank its share of weftrun's CPUs, none leaves them", "[tools][weftrun]") {
+  cpu_set_t own;
+  REQUIRE(::sched_getaffinity(0, sizeof own, &own) == 0);
+  std::vector<int> mine;  // weftrun inherits this process's CPUs
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &own)) mine.push_back(c);
+  }
+  const int cpus = int(mine.size());
+  for (const int ranks : {1, 2, cpus, cpus + 1, 2 * cpus + 1}) {
+    for (const std::string bind : {"", "--bind-to=core", "--bind-to=none"}) {
+      TempDir dir;
+      std::vector<std::string> argv = {kWeftrun, "-n", std::to_string(ranks)};
+      if (!bind.empty()) argv.push_back(bind);
+      argv.insert(argv.end(), {kProbe, "env", dir.path().string()});
+      const ProcessResult result = weft::test::run(argv);
+      INFO("ranks " << ranks << " " << bind << "; weftrun stderr: " << result.err);
+      REQUIRE(result.exitCode == 0);
+      std::map<int, int> uses;  // CPU -> ranks given it
+      std::vector<size_t> sizes;
+      for (int r = 0; r < ranks; ++r) {
+        const std::vector<int> got = cpuList(readKeyValues(dir.path() / ("env-" + std::to_string(r)))["CPUS"]);
+        if (bind == "--bind-to=none") {
+          CHECK(got == mine);
+          continue;
+        }
+        sizes.push_back(got.size());
+        for (int c : got) ++uses[c];
+      }
+      if (bind == "--bind-to=none") continue;
+      // Every CPU of weftrun's is used, no other; slices differ by at most one CPU, and so do
+      // the numbers of ranks on each CPU when ranks outnumber CPUs (one CPU each, round robin).
+      CHECK(int(uses.size()) == cpus);
+      for (const auto& [cpu, count] : uses) CHECK(std::find(mine.begin(), mine.end(), cpu) != mine.end());
+      CHECK(*std::max_element(sizes.begin(), sizes.end()) - *std::min_element(sizes.begin(), sizes.end()) <= 1);
+      if (ranks >= cpus) CHECK(*std::max_element(sizes.begin(), sizes.end()) == 1);
+      int most = 0, fewest = ranks;
+      for (const auto& [cpu, count] : uses) most = std::max(most, count), fewest = std::min(fewest, count);
+      CHECK(most - fewest <= 1);
+      if (ranks <= cpus) CHECK(most == 1);  // disjoint slices
+    }
+  }
 }
 
 TEST_CASE("weftruns with --nnodes form one job: global ranks, one job key", "[tools][weftrun]") {
@@ -313,12 +368,15 @@ TEST_CASE("usage errors give 2, --help and --version give 0", "[tools][weftrun]"
       {Args{"-n", "2"}, 2},
       {Args{"/bin/true"}, 2},
       {Args{"-n", "2", "--grace", "soon", "/bin/true"}, 2},
+      {Args{"-n", "2", "--bind-to", "socket", "/bin/true"}, 2},
+      {Args{"-n", "2", "--bind-to"}, 2},
       {Args{"--frobnicate", "-n", "2", "/bin/true"}, 2},
       {Args{"--help"}, 0},
       {Args{"-h"}, 0},
       {Args{"--version"}, 0},
       {Args{"-n2", "--", "/bin/true"}, 0},
       {Args{"--nprocs=3", "--grace=1", "/bin/true"}, 0},
+      {Args{"-n", "2", "--bind-to", "none", "/bin/true"}, 0},
   }));
   Args argv{kWeftrun};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -79,6 +79,7 @@ int Launcher::run() {
 }
 
 void Launcher::launchAll() {
+  const std::vector<cpu_set_t> cpus = rankCpuSets(options_.bindTo, ownCpuSet(), options_.worldSize);
   for (int rank = 0; rank < options_.worldSize; ++rank) {
     const std::vector<std::string> env = rankEnvironment(baseEnv_, job_, rank);
     std::pair<UniqueFd, UniqueFd> pipes;
@@ -87,7 +88,8 @@ void Launcher::launchAll() {
                                                        .env = env,
                                                        .stdoutFd = pipes.first.get(),
                                                        .stderrFd = pipes.second.get(),
-                                                       .signals = signals_});
+                                                       .signals = signals_,
+                                                       .cpus = cpus.empty() ? nullptr : &cpus[size_t(rank)]});
     ranks_.push_back(Rank{rank, spawned.pid, true});
     if (spawned.error != 0) {
       if (spawned.step == "exec") {

@@ -16,7 +16,7 @@ constexpr double kMaxGraceSeconds = 3600.0;
 
 // The options that take a value; "-n" also as "-nV".
 constexpr std::string_view kValueOptions[] = {"-n", "--nprocs", "--nproc-per-node", "--grace", "--nnodes",
-                                              "--node-rank", "--master-addr", "--master-port"};
+                                              "--node-rank", "--master-addr", "--master-port", "--bind-to"};
 
 std::optional<int> parseInt(std::string_view text, long lo, long hi) {
   std::string copy(text);
@@ -114,6 +114,14 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
                           std::string(*value) + "'");
       }
       options.grace = *grace;
+    } else if (name == "--bind-to") {
+      if (*value == "core") {
+        options.bindTo = BindTo::Core;
+      } else if (*value == "none") {
+        options.bindTo = BindTo::None;
+      } else {
+        return usageError("--bind-to wants core or none, got '" + std::string(*value) + "'");
+      }
     } else if (name == "--master-addr") {
       if (value->empty()) return usageError("--master-addr wants a host name or address");
       options.masterAddr = std::string(*value);
@@ -160,7 +168,8 @@ ParseOutcome parseOptions(std::span<const char* const> args) {
 void printUsage(std::FILE* out) {
   std::fputs(
       "usage: weftrun -n N [--nnodes H --node-rank I --master-addr A --master-port P]\n"
-      "               [--tag-output] [--keep-going] [--grace SECONDS] [--] PROGRAM [ARGS...]\n"
+      "               [--bind-to core|none] [--tag-output] [--keep-going] [--grace SECONDS]\n"
+      "               [--] PROGRAM [ARGS...]\n"
       "\n"
       "Starts N local ranks of PROGRAM with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,\n"
       "GROUP_RANK, MASTER_ADDR, MASTER_PORT and WEFT_JOB_ID set, and stops them all when one fails\n"
@@ -177,6 +186,10 @@ void printUsage(std::FILE* out) {
       "                     (default 127.0.0.1; required with --nnodes > 1)\n"
       "  --master-port P    a free TCP port there for the rendezvous (default: any free port;\n"
       "                     required with --nnodes > 1)\n"
+      "  --bind-to core|none\n"
+      "                     core (default): each rank gets its own share of weftrun's CPUs\n"
+      "                     (one CPU each, round robin, when ranks outnumber them); none: the\n"
+      "                     kernel places the ranks\n"
       "  --tag-output       prefix each line of a rank's stdout/stderr with \"[RANK] \"\n"
       "  --keep-going       when a rank fails, report it and let the others run on (for elastic\n"
       "                     jobs; srun's --no-kill); SIGINT/SIGTERM still stop every rank\n"

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/weftrun/binding.h"
+
 namespace weft::weftrun {
 
 struct Options {
@@ -21,6 +23,7 @@ struct Options {
   bool tagOutput = false;                             // --tag-output: prefix lines with [RANK]
   bool keepGoing = false;                             // --keep-going: a failed rank stops no other
   std::chrono::milliseconds grace{3000};              // --grace: SIGTERM -> SIGKILL delay
+  BindTo bindTo = BindTo::Core;                       // --bind-to core|none
   std::vector<std::string> command;                   // PROGRAM ARGS...
 };
 

@@ -16,7 +16,7 @@
 namespace weft::weftrun {
 namespace {
 
-enum class Step : int { Prctl = 1, Dup2 = 2, Exec = 3 };
+enum class Step : int { Prctl = 1, Dup2 = 2, Exec = 3, Affinity = 4 };
 
 struct ChildReport {
   Step step;
@@ -28,6 +28,7 @@ const char* stepName(Step step) {
     case Step::Prctl: return "prctl";
     case Step::Dup2: return "dup2";
     case Step::Exec: return "exec";
+    case Step::Affinity: return "sched_setaffinity";
   }
   return "setup";
 }
@@ -58,6 +59,7 @@ bool redirect(int fd, int target) {
     fail(Step::Dup2);
   }
   request.signals.restoreInChild();
+  if (request.cpus != nullptr && ::sched_setaffinity(0, sizeof(cpu_set_t), request.cpus) != 0) fail(Step::Affinity);
   ::execvpe(argv[0], argv, envp);
   fail(Step::Exec);
   ::_exit(127);  // not reached
