@@ -3,8 +3,6 @@
 // fails when the two disagree.
 #include "runtime/config.h"
 
-#include <sched.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>

@@ -23,6 +23,10 @@ std::string ownCpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (::sched_getaffinity(0, sizeof set, &set) != 0) return {};
+  return encodeCpus(set);
+}
+
+std::string encodeCpus(const cpu_set_t& set) {
   std::string bytes(sizeof set, '\0');
   std::memcpy(bytes.data(), &set, sizeof set);
   while (!bytes.empty() && bytes.back() == '\0') bytes.pop_back();

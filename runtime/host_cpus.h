@@ -3,14 +3,18 @@
 // cores]).
 #pragma once
 
+#include <sched.h>
+
 #include <string>
 
 #include "runtime/transport_choice.h"
 
 namespace weft::runtime {
 
-// This thread's CPU affinity as published in the bootstrap identity: the bytes of its cpu_set_t
-// without trailing zero bytes ("" where it cannot be read).
+// A CPU set as published in the bootstrap identity: the bytes of the cpu_set_t without trailing
+// zero bytes.
+std::string encodeCpus(const cpu_set_t& set);
+// This thread's CPU affinity, encoded ("" where it cannot be read).
 std::string ownCpus();
 
 // How many CPUs the ranks on `rank`'s host may run on together: the union of their published

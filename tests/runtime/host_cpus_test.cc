@@ -4,7 +4,6 @@
 #include <sched.h>
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <initializer_list>
 #include <string>
 
@@ -20,10 +19,7 @@ std::string mask(std::initializer_list<int> cpus) {
   cpu_set_t set;
   CPU_ZERO(&set);
   for (int c : cpus) CPU_SET(c, &set);
-  std::string bytes(sizeof set, '\0');
-  std::memcpy(bytes.data(), &set, sizeof set);
-  while (!bytes.empty() && bytes.back() == '\0') bytes.pop_back();
-  return bytes;
+  return weft::runtime::encodeCpus(set);
 }
 
 }  // namespace
