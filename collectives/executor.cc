@@ -5,6 +5,7 @@
 
 #include "collectives/operation.h"
 #include "common/error.h"
+#include "common/tls.h"
 
 namespace weft::coll {
 
@@ -42,7 +43,7 @@ struct SpareBlock {
   void* block = nullptr;
   ~SpareBlock() { ::operator delete(block, Operation::kBlockBytes); }
 };
-thread_local SpareBlock tSpare;
+WEFT_HOT_TLS thread_local SpareBlock tSpare;  // Note [Thread-locals on the hot path]
 }  // namespace
 
 void* Operation::operator new(size_t bytes) {

@@ -9,13 +9,15 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/tls.h"
+
 namespace weft::log {
 namespace {
 
 std::atomic<int> gLevel{static_cast<int>(Level::Warn)};
 std::mutex gMu;  // guards gFile and serializes writes
 FILE* gFile = nullptr;
-thread_local int tRank = -1;
+WEFT_HOT_TLS thread_local int tRank = -1;  // Note [Thread-locals on the hot path]
 
 const char* levelName(Level l) {
   switch (l) {

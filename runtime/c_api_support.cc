@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/tls.h"
 
 namespace weft::capi {
 namespace {
@@ -28,7 +29,7 @@ struct LastLookup {
   const weftComm* comm = nullptr;
   uint64_t generation = 0;
 };
-thread_local LastLookup tLastLookup;
+WEFT_HOT_TLS thread_local LastLookup tLastLookup;  // Note [Thread-locals on the hot path]
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "collectives/operation.h"
 #include "common/error.h"
+#include "common/tls.h"
 #include "common/wait.h"
 
 namespace weft::runtime {
@@ -25,10 +26,11 @@ bool ordered(const coll::CollArgs& a, const coll::CollArgs& b) {
 
 }  // namespace
 
-int& groupDepth() {
-  thread_local int depth = 0;
-  return depth;
-}
+namespace {
+WEFT_HOT_TLS thread_local int tDepth = 0;  // read by every call (Note [Thread-locals on the hot path])
+}  // namespace
+
+int& groupDepth() { return tDepth; }
 
 Group& threadGroup() {
   thread_local Group group;
