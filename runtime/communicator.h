@@ -40,7 +40,7 @@ struct Links;  // runtime/bootstrap.h
 class BusyGuard {
  public:
   explicit BusyGuard(std::atomic<bool>& busy) : busy_(busy) {
-    if (busy_.exchange(true, std::memory_order_acquire)) {
+    if (busy_.exchange(true, std::memory_order_seq_cst)) {  // seq_cst: Note [Abort]
       throw InvalidUsage("another thread is running a call on this communicator; a communicator is "
                          "driven by one thread at a time");
     }

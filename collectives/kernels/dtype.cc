@@ -41,16 +41,6 @@ bool validDtype(DataType dt) {
 
 }  // namespace
 
-std::optional<DataType> toDataType(int value) {
-  if (value < 0 || value >= kNumDataTypes) return std::nullopt;
-  return static_cast<DataType>(value);
-}
-
-std::optional<ReduceOp> toReduceOp(int value) {
-  if (value < 0 || value >= kNumReduceOps) return std::nullopt;
-  return static_cast<ReduceOp>(value);
-}
-
 size_t dtypeSize(DataType dt) {
   if (!validDtype(dt)) {
     throw InvalidArgument("unknown datatype " + std::to_string(static_cast<int>(dt)));
