@@ -33,11 +33,14 @@ std::string RoundOp::waitingFor() const {
          ", step " + std::to_string(step_ + 1) + " of " + std::to_string(steps_) + ")";
 }
 
-Primitives chainPrimitives(const Context& ctx, int first, DataType dtype, ReduceOp op) {
+PrimEnds ringEnds(const Context& ctx) {
+  return {&ctx.link(patterns::ringPrev(ctx.rank, ctx.size)), &ctx.link(patterns::ringNext(ctx.rank, ctx.size))};
+}
+
+PrimEnds chainEnds(const Context& ctx, int first) {
   const int position = patterns::mod(ctx.rank - first, ctx.size);
-  return Primitives(ctx, position == 0 ? nullptr : &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
-                    position == ctx.size - 1 ? nullptr : &ctx.link(patterns::ringNext(ctx.rank, ctx.size)),
-                    dtype, op);
+  return {position == 0 ? nullptr : &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
+          position == ctx.size - 1 ? nullptr : &ctx.link(patterns::ringNext(ctx.rank, ctx.size))};
 }
 
 }  // namespace weft::coll

@@ -11,6 +11,12 @@
 
 namespace weft::coll {
 
+// The endpoints a RoundOp's Primitives take by default (null: none on that side).
+struct PrimEnds {
+  transport::Endpoint* prev = nullptr;
+  transport::Endpoint* next = nullptr;
+};
+
 class RoundOp : public Operation {
  public:
   Progress advance() final;
@@ -27,7 +33,9 @@ class RoundOp : public Operation {
     bool copyLocal = false;             // also copy src to dst (a root's own output, out of place)
   };
 
-  explicit RoundOp(Primitives prims) : prims_(prims) {}
+  // Primitives are built in place: a copy is a few hundred bytes per call (Note [Stores on the
+  // hot path]).
+  RoundOp(const Context& ctx, PrimEnds ends, DataType dtype, ReduceOp op) : prims_(ctx, ends.prev, ends.next, dtype, op) {}
   // Called once by the subclass's constructor, when it knows its chunking.
   void schedule(size_t rounds, int steps) {
     rounds_ = rounds;
@@ -44,8 +52,10 @@ class RoundOp : public Operation {
   int step_ = 0;
 };
 
-// Primitives for a chain along the ring that starts at rank `first` and ends just before it:
-// no `prev` for the first rank, no `next` for the last.
-Primitives chainPrimitives(const Context& ctx, int first, DataType dtype, ReduceOp op);
+// The ring's neighbours of this rank.
+PrimEnds ringEnds(const Context& ctx);
+// The ends of a chain along the ring that starts at rank `first` and ends just before it: no
+// `prev` for the first rank, no `next` for the last.
+PrimEnds chainEnds(const Context& ctx, int first);
 
 }  // namespace weft::coll

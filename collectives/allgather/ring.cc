@@ -14,8 +14,7 @@ namespace {
 class RingAllGatherOp final : public RoundOp {
  public:
   RingAllGatherOp(const Context& ctx, const CollArgs& a)
-      : RoundOp(Primitives(ctx, &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
-                           &ctx.link(patterns::ringNext(ctx.rank, ctx.size)), a.dtype, a.op)),
+      : RoundOp(ctx, ringEnds(ctx), a.dtype, a.op),
         args_(a), rank_(ctx.rank), size_(ctx.size), chunking_(a.count, prims_.maxChunkElements()),
         elem_(prims_.elementSize()) {
     prims_.setOutput(a.count * elem_ * size_t(ctx.size), false);

@@ -22,8 +22,7 @@ namespace {
 class RingAllReduceOp final : public RoundOp {
  public:
   RingAllReduceOp(const Context& ctx, const CollArgs& a)
-      : RoundOp(Primitives(ctx, &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
-                           &ctx.link(patterns::ringNext(ctx.rank, ctx.size)), a.dtype, a.op)),
+      : RoundOp(ctx, ringEnds(ctx), a.dtype, a.op),
         args_(a), rank_(ctx.rank), size_(ctx.size), segs_{a.count, ctx.size},
         chunking_(segs_.longest(), prims_.maxChunkElements()), elem_(prims_.elementSize()) {
     prims_.setOutput(a.count * elem_, a.send == a.recv);

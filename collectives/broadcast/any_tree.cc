@@ -11,7 +11,7 @@ namespace {
 class TreeBroadcastOp final : public RoundOp {
  public:
   TreeBroadcastOp(const Context& ctx, const CollArgs& a, const TreePlace& place)
-      : RoundOp(Primitives(ctx, place.parent < 0 ? nullptr : &ctx.link(place.parent), nullptr, a.dtype, ReduceOp::Sum)),
+      : RoundOp(ctx, {place.parent < 0 ? nullptr : &ctx.link(place.parent), nullptr}, a.dtype, ReduceOp::Sum),
         args_(a), root_(place.parent < 0), chunking_(a.count, prims_.maxChunkElements()), elem_(prims_.elementSize()) {
     for (int child : place.children) children_.push_back(&ctx.link(child));
     prims_.setOutput(a.count * elem_, false);

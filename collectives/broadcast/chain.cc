@@ -13,7 +13,7 @@ namespace {
 class ChainBroadcastOp final : public RoundOp {
  public:
   ChainBroadcastOp(const Context& ctx, const CollArgs& a)
-      : RoundOp(chainPrimitives(ctx, a.root, a.dtype, ReduceOp::Sum)),
+      : RoundOp(ctx, chainEnds(ctx, a.root), a.dtype, ReduceOp::Sum),
         args_(a), position_(patterns::mod(ctx.rank - a.root, ctx.size)), size_(ctx.size),
         chunking_(a.count, prims_.maxChunkElements()), elem_(prims_.elementSize()) {
     // Outputs are never read back: the root's own copy comes from its send buffer.

@@ -9,7 +9,10 @@ namespace weft::coll::patterns {
 
 inline int ringNext(int rank, int size) { return (rank + 1) % size; }
 inline int ringPrev(int rank, int size) { return (rank + size - 1) % size; }
-inline int mod(int v, int size) { return ((v % size) + size) % size; }
+inline int mod(int v, int size) {
+  const int r = v % size;  // one division: this runs per call
+  return r < 0 ? r + size : r;
+}
 // Smallest k with 2^k >= n (0 for n <= 1).
 inline int ceilLog2(int n) {
   int k = 0;
@@ -36,6 +39,11 @@ struct Chunking {
   size_t rounds = 0;
   Chunking(size_t longest, size_t maxChunk) {
     if (longest == 0) return;
+    if (longest <= maxChunk) {  // one round, as below, without the two divisions
+      rounds = 1;
+      chunk = longest;
+      return;
+    }
     rounds = (longest + maxChunk - 1) / maxChunk;
     chunk = (longest + rounds - 1) / rounds;
   }

@@ -13,7 +13,7 @@ namespace {
 class ChainReduceOp final : public RoundOp {
  public:
   ChainReduceOp(const Context& ctx, const CollArgs& a)
-      : RoundOp(chainPrimitives(ctx, a.root + 1, a.dtype, a.op)),
+      : RoundOp(ctx, chainEnds(ctx, a.root + 1), a.dtype, a.op),
         args_(a), position_(patterns::mod(ctx.rank - a.root - 1, ctx.size)), size_(ctx.size),
         chunking_(a.count, prims_.maxChunkElements()), elem_(prims_.elementSize()) {
     prims_.setOutput(a.count * elem_, a.send == a.recv);

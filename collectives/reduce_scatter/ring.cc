@@ -15,8 +15,7 @@ namespace {
 class RingReduceScatterOp final : public RoundOp {
  public:
   RingReduceScatterOp(const Context& ctx, const CollArgs& a)
-      : RoundOp(Primitives(ctx, &ctx.link(patterns::ringPrev(ctx.rank, ctx.size)),
-                           &ctx.link(patterns::ringNext(ctx.rank, ctx.size)), a.dtype, a.op)),
+      : RoundOp(ctx, ringEnds(ctx), a.dtype, a.op),
         args_(a), rank_(ctx.rank), size_(ctx.size), chunking_(a.count, prims_.maxChunkElements()),
         elem_(prims_.elementSize()) {
     const auto* own = static_cast<const std::byte*>(a.send) + size_t(ctx.rank) * a.count * elem_;
