@@ -50,7 +50,7 @@ PeerAddress PeerAddress::of(const Context& ctx, const void* send, const void* re
 
 bool PeerMessages::post(int peer, uint8_t tag) {
   transport::Endpoint& link = ctx_.link(peer);
-  std::byte* slot = link.trySendSlot();
+  std::byte* slot = link.trySendSlot(sizeof(Message));
   if (!slot) {
     blockedOnSlot_ = true;
     blockedSet_ = PeerSet::of(peer);

@@ -40,7 +40,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
     }
   }
   if (sends(prim)) {
-    out = to->trySendSlot();
+    out = to->trySendSlot(bytes);
     if (!out) {
       if (in) met(from, Wait::Chunk);  // the chunk came: the step waits for the slot alone
       blockedAt(to, Wait::Slot);

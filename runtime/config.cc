@@ -110,7 +110,7 @@ const std::array<Entry, 30>& table() {
        [](Config& c, auto& n, auto& v) { c.socketSlotBytes = parseBytes(n, v); }},
       {{"WEFT_UCX_SLOT_BYTES", VarType::Bytes, "512K", "Largest message (pipelining chunk) on a UCX link; WEFT_SHM_SLOTS of them per direction."},
        [](Config& c, auto& n, auto& v) { c.ucxSlotBytes = parseBytes(n, v); }},
-      {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Slots in each shared-memory FIFO (2 to 64)."},
+      {{"WEFT_SHM_SLOTS", VarType::Int, "8", "Chunks of WEFT_SHM_SLOT_BYTES in each shared-memory FIFO's data ring (2 to 64); smaller messages pack tighter, up to 64 in flight."},
        [](Config& c, auto& n, auto& v) { c.shmSlots = uint32_t(parseInt(n, v, 2, 64)); }},
       {{"WEFT_SHM_SLOT_BYTES", VarType::Bytes, "64K", "Bytes in each shared-memory slot: the pipelining chunk (multiple of 64)."},
        [](Config& c, auto& n, auto& v) { c.shmSlotBytes = parseBytes(n, v); }},

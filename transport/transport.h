@@ -41,17 +41,20 @@ class Endpoint {
   virtual int peer() const = 0;
   virtual size_t slotBytes() const = 0;
 
-  // Send side. Never blocks. A writable slot of slotBytes() bytes, or nullptr while all slots are
-  // in flight. Calling it again before postSend returns the same slot.
-  virtual std::byte* trySendSlot() = 0;
-  // Publishes the first `bytes` bytes of the slot from trySendSlot(), with `stamp`, and wakes the
-  // peer.
+  // Send side. Never blocks. A writable slot for a message of at most `bytes` bytes (at most
+  // slotBytes()), or nullptr while the FIFO has no room for it. Calling it again with the same
+  // size before postSend returns the same slot. Transports with fixed slots ignore the size; the
+  // shared-memory one packs messages by size (Note [Slot FIFOs]), so that small ones queue deep.
+  virtual std::byte* trySendSlot(size_t bytes) = 0;
+  std::byte* trySendSlot() { return trySendSlot(slotBytes()); }
+  // Publishes the first `bytes` bytes of the slot from trySendSlot (no more than it was asked
+  // for), with `stamp`, and wakes the peer.
   virtual void postSend(size_t bytes, Stamp stamp) = 0;
-  // As postSend (after trySendSlot() returned a slot), but the message is the `bytes` bytes at
+  // As postSend (after trySendSlot(n >= bytes) returned a slot), but the message is the `bytes` bytes at
   // `src`. A transport that can send straight from caller memory (tcp: writev from it) does, and
   // then `src` must stay unchanged until sendsDrained(); the others copy it into the slot.
   virtual void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) {
-    std::memcpy(trySendSlot(), src, bytes);
+    std::memcpy(trySendSlot(bytes), src, bytes);
     postSend(bytes, stamp);
   }
   // False while a message posted with postSendFrom may still read caller memory. Never blocks.

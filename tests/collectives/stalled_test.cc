@@ -31,7 +31,7 @@ class Link final : public Endpoint {
   Link(int peer, size_t room) : peer_(peer), room_(room) {}
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return kSlot; }
-  std::byte* trySendSlot() override { return sent_ < room_ ? slot_ : nullptr; }
+  std::byte* trySendSlot(size_t) override { return sent_ < room_ ? slot_ : nullptr; }
   void postSend(size_t, Stamp) override { ++sent_; }
   const std::byte* tryRecvSlot(size_t* bytes) override {
     if (inbox_.empty()) return nullptr;

@@ -79,8 +79,9 @@ bool matches(const std::vector<std::byte>& m, int src, int dst, uint64_t seq, si
 size_t streamSize(uint64_t i, int src, size_t slotBytes) { return (i * 37 + size_t(src) * 11) % (slotBytes + 1); }
 
 // Every rank streams `count` messages to every peer and checks every message it receives, all at
-// once and without blocking, so slots run out and back-pressure kicks in.
-void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
+// once and without blocking, so slots run out and back-pressure kicks in. `exact`: each send asks
+// for room for its own size (shm then packs them, Note [Slot FIFOs]) instead of a whole slot.
+void streamAll(RankLinks& L, uint64_t count, size_t slotBytes, bool exact = false) {
   const int me = L.rank;
   const int n = int(L.eps.size());
   std::vector<uint64_t> sent(static_cast<size_t>(n)), got(static_cast<size_t>(n));
@@ -92,7 +93,10 @@ void streamAll(RankLinks& L, uint64_t count, size_t slotBytes) {
     for (int p = 0; p < n; ++p) {
       if (p == me) continue;
       Endpoint& ep = *L.eps[size_t(p)];
-      for (std::byte* slot; sent[size_t(p)] < count && (slot = ep.trySendSlot()) != nullptr; ++sent[size_t(p)]) {
+      for (std::byte* slot;
+           sent[size_t(p)] < count &&
+           (slot = exact ? ep.trySendSlot(streamSize(sent[size_t(p)], me, slotBytes)) : ep.trySendSlot()) != nullptr;
+           ++sent[size_t(p)]) {
         const uint64_t seq = sent[size_t(p)];
         const size_t bytes = streamSize(seq, me, slotBytes);
         for (size_t i = 0; i < bytes; ++i) slot[i] = pattern(me, p, seq, i);
@@ -169,6 +173,74 @@ TEST_CASE("transport contract: ordered stream with two slots", "[transport][cont
   TransportSetup s{kind, nranks, 2, 4096};
   INFO(kind << " with " << nranks << " ranks");
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 1000, s.slotBytes); }));
+}
+
+TEST_CASE("transport contract: ordered stream of messages that each ask for their own size", "[transport][contract]") {
+  const std::string kind = GENERATE(from_range(builtTransports()));
+  const int nranks = GENERATE(2, 3);
+  // Two slots: the sizes (0 to a whole slot) wrap shm's data ring at every offset.
+  TransportSetup s{kind, nranks, 2, 4096};
+  INFO(kind << " with " << nranks << " ranks");
+  REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier&) { streamAll(L, 3000, s.slotBytes, true); }));
+}
+
+TEST_CASE("shm: small messages queue 64 deep whatever the slots; large ones as many as the ring holds",
+          "[transport][shm]") {
+  TransportSetup s{"shm", 2, 2, 4096};
+  REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier& barrier) {
+    Endpoint& ep = *L.eps[size_t(1 - L.rank)];
+    // Rounds of: rank 0 fills the FIFO without rank 1 reading, then rank 1 reads it all.
+    struct Round {
+      size_t bytes;
+      uint64_t fits;
+    };
+    const Round rounds[] = {{8, 64}, {32, 64}, {33, 64}, {64, 64}, {200, 32}, {4096, 2}, {3000, 2}, {0, 64}};
+    uint64_t seq = 0;
+    for (const Round& r : rounds) {
+      if (L.rank == 0) {
+        for (uint64_t i = 0; i < r.fits; ++i) {
+          std::byte* slot = ep.trySendSlot(r.bytes);
+          if (slot == nullptr) throw std::runtime_error("no room for message " + std::to_string(i) + " of " + std::to_string(r.bytes) + " bytes");
+          for (size_t b = 0; b < r.bytes; ++b) slot[b] = pattern(0, 1, seq + i, b);
+          ep.postSend(r.bytes, stampOf(0, 1, seq + i));
+        }
+        if (ep.trySendSlot(r.bytes) != nullptr) throw std::runtime_error("room for more than " + std::to_string(r.fits) + " messages of " + std::to_string(r.bytes) + " bytes");
+      }
+      barrier.arriveAndWait();
+      if (L.rank == 1) {
+        for (uint64_t i = 0; i < r.fits; ++i) {
+          Stamp stamp;
+          const auto m = recvMsg(*L.transport, ep, 1, &stamp);
+          if (!matches(m, 0, 1, seq + i, r.bytes) || stamp != stampOf(0, 1, seq + i)) {
+            throw std::runtime_error("message " + std::to_string(i) + " of " + std::to_string(r.bytes) + " bytes is wrong");
+          }
+        }
+        size_t bytes = 0;
+        if (ep.tryRecvSlot(&bytes) != nullptr) throw std::runtime_error("a message nobody sent");
+      }
+      seq += r.fits;
+      barrier.arriveAndWait();
+    }
+    if (L.rank == 0) {
+      // Asked for a whole slot, filled with a small message: it still arrives (inline).
+      std::byte* slot = ep.trySendSlot();
+      if (slot == nullptr) throw std::runtime_error("no room in an empty FIFO");
+      for (size_t b = 0; b < 5; ++b) slot[b] = pattern(0, 1, seq, b);
+      ep.postSend(5, stampOf(0, 1, seq));
+      // Asked for 40 bytes, posted 41: refused rather than sent past the room it was given.
+      if (ep.trySendSlot(40) == nullptr) throw std::runtime_error("no room for 40 bytes");
+      bool refused = false;
+      try {
+        ep.postSend(41, stampOf(0, 1, seq + 1));
+      } catch (const std::exception&) {
+        refused = true;
+      }
+      if (!refused) throw std::runtime_error("posted 41 bytes into room for 40");
+    } else {
+      const auto m = recvMsg(*L.transport, ep, 1);
+      if (!matches(m, 0, 1, seq, 5)) throw std::runtime_error("the small message in a large slot is wrong");
+    }
+  }));
 }
 
 TEST_CASE("tcp: ordered stream over several sockets per peer, and several progress threads", "[transport][tcp]") {

@@ -8,15 +8,44 @@
 
 namespace weft::transport::shm {
 
-std::byte* ShmEndpoint::trySendSlot() {
-  if (sendHead_ - sendTailSeen_ >= slots_) {
+namespace {
+
+uint64_t lineUp(size_t bytes) { return roundUp(bytes, 64); }
+
+}  // namespace
+
+std::byte* ShmEndpoint::trySendSlot(size_t bytes) {
+  WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
+  if (sendHead_ - sendTailSeen_ >= kHeaders) {
     sendTailSeen_ = send_.ctl->tail.load(std::memory_order_acquire);
-    if (sendHead_ - sendTailSeen_ >= slots_) return nullptr;
+    if (sendHead_ - sendTailSeen_ >= kHeaders) return nullptr;
   }
-  return send_.data + (sendHead_ % slots_) * slotBytes_;
+  if (bytes <= kInlineBytes) {
+    pendingKind_ = Pending::Inline;
+    return sendHeader().inlined;
+  }
+  // Note [Slot FIFOs]: the next lines of the data ring, or its start if they would wrap.
+  DataPlace at = sendPos_;
+  if (at.offset + lineUp(bytes) > ringBytes_) at = {at.start + (ringBytes_ - at.offset), 0};
+  if (at.start + lineUp(bytes) - sendTailPosSeen_ > ringBytes_) {
+    sendTailPosSeen_ = send_.ctl->tailPos.load(std::memory_order_acquire);
+    if (at.start + lineUp(bytes) - sendTailPosSeen_ > ringBytes_) return nullptr;
+  }
+  pendingKind_ = Pending::Data;
+  pending_ = at;
+  pendingBytes_ = bytes;
+  return placedData();
 }
 
 void ShmEndpoint::publish(SlotHeader& h, size_t bytes, Stamp stamp) {
+  if (bytes > kInlineBytes) {
+    WEFT_CHECK(pendingKind_ == Pending::Data && bytes <= pendingBytes_,
+               "a message larger than the slot trySendSlot gave");
+    h.place = pending_;
+    const uint64_t used = lineUp(bytes);
+    sendPos_ = {pending_.start + used, pending_.offset + used == ringBytes_ ? 0 : pending_.offset + used};
+  }
+  pendingKind_ = Pending::None;
   h.bytes = bytes;
   h.stamp[0] = stamp.lo;
   h.stamp[1] = stamp.hi;
@@ -25,26 +54,27 @@ void ShmEndpoint::publish(SlotHeader& h, size_t bytes, Stamp stamp) {
 }
 
 void ShmEndpoint::postSend(size_t bytes, Stamp stamp) {
-  WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
-  WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSend without a free slot");
-  const size_t idx = sendHead_ % slots_;
-  SlotHeader& h = send_.ctl->slot[idx];
-  if (bytes <= kInlineBytes) std::memcpy(h.inlined, send_.data + idx * slotBytes_, bytes);
+  WEFT_CHECK(pendingKind_ != Pending::None, "postSend without a slot from trySendSlot");
+  SlotHeader& h = sendHeader();
+  // A slot asked for as large but filled with a small message: the message goes inline.
+  if (bytes <= kInlineBytes && pendingKind_ == Pending::Data) std::memcpy(h.inlined, placedData(), bytes);
   publish(h, bytes, stamp);
 }
 
 void ShmEndpoint::postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) {
-  WEFT_CHECK(bytes <= slotBytes_, "chunk larger than a slot");
-  WEFT_CHECK(sendHead_ - sendTailSeen_ < slots_, "postSendFrom without a free slot");
-  const size_t idx = sendHead_ % slots_;
-  SlotHeader& h = send_.ctl->slot[idx];
-  std::memcpy(bytes <= kInlineBytes ? h.inlined : send_.data + idx * slotBytes_, src, bytes);
+  WEFT_CHECK(pendingKind_ != Pending::None, "postSendFrom without a slot from trySendSlot");
+  SlotHeader& h = sendHeader();
+  if (bytes <= kInlineBytes) {
+    std::memcpy(h.inlined, src, bytes);
+  } else {
+    WEFT_CHECK(pendingKind_ == Pending::Data && bytes <= pendingBytes_, "a message larger than the slot trySendSlot gave");
+    std::memcpy(placedData(), src, bytes);
+  }
   publish(h, bytes, stamp);
 }
 
 const std::byte* ShmEndpoint::tryRecvSlot(size_t* bytes) {
-  const size_t idx = recvTail_ % slots_;
-  const SlotHeader& h = recv_.ctl->slot[idx];
+  const SlotHeader& h = recv_.ctl->slot[recvTail_ % kHeaders];
   if (h.seq.load(std::memory_order_acquire) != recvTail_ + 1) return nullptr;
   *bytes = h.bytes;
   if (*bytes > slotBytes_) {
@@ -53,13 +83,26 @@ const std::byte* ShmEndpoint::tryRecvSlot(size_t* bytes) {
                       peer_);
   }
   recvStamp_ = Stamp{h.stamp[0], h.stamp[1]};
-  recvReady_ = *bytes <= kInlineBytes ? h.inlined : recv_.data + idx * slotBytes_;
+  if (*bytes <= kInlineBytes) {
+    recvEnd_ = 0;
+    recvReady_ = h.inlined;
+  } else {
+    const DataPlace at = h.place;
+    if (at.offset + *bytes > ringBytes_ || at.start < recv_.ctl->tailPos.load(std::memory_order_relaxed)) {
+      throw RemoteError("rank " + std::to_string(peer_) + " placed a chunk of " + std::to_string(*bytes) +
+                        " bytes at " + std::to_string(at.offset) + " of a ring of " + std::to_string(ringBytes_) +
+                        " bytes, or behind what was released", peer_);
+    }
+    recvEnd_ = at.start + lineUp(*bytes);
+    recvReady_ = recv_.data + at.offset;
+  }
   return recvReady_;
 }
 
 void ShmEndpoint::releaseRecv() {
   WEFT_CHECK(recvReady_ != nullptr, "releaseRecv without a received chunk");
   recvReady_ = nullptr;
+  if (recvEnd_ != 0) recv_.ctl->tailPos.store(recvEnd_, std::memory_order_release);
   recv_.ctl->tail.store(++recvTail_, std::memory_order_release);
   recv_.bell->ring();
 }

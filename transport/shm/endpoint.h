@@ -23,11 +23,13 @@ class ShmEndpoint final : public Endpoint {
     pid_t pid;  // the peer's process
   };
   ShmEndpoint(int peer, uint32_t slots, size_t slotBytes, Side send, Side recv, Reads reads)
-      : peer_(peer), slots_(slots), slotBytes_(slotBytes), send_(send), recv_(recv), reads_(reads), maps_(peer, reads.pid) {}
+      : peer_(peer), ringBytes_(uint64_t(slots) * slotBytes), slotBytes_(slotBytes), send_(send), recv_(recv),
+        reads_(reads), maps_(peer, reads.pid) {}
 
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
-  std::byte* trySendSlot() override;
+  using Endpoint::trySendSlot;
+  std::byte* trySendSlot(size_t bytes) override;
   void postSend(size_t bytes, Stamp stamp) override;
   void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
@@ -44,17 +46,29 @@ class ShmEndpoint final : public Endpoint {
 
  private:
   const int peer_;
-  const uint32_t slots_;
+  const uint64_t ringBytes_;  // the data ring's size (Note [Slot FIFOs])
   const size_t slotBytes_;
   Side send_;
   Side recv_;
   const Reads reads_;
   PeerMaps maps_;  // the peer's shared buffers this rank has loaded from
+  // The header of the next message to send, and where its data goes once placed.
+  SlotHeader& sendHeader() { return send_.ctl->slot[sendHead_ % kHeaders]; }
+  std::byte* placedData() const { return send_.data + pending_.offset; }
   void publish(SlotHeader& h, size_t bytes, Stamp stamp);
 
-  uint64_t sendHead_ = 0;      // chunks we posted
-  uint64_t sendTailSeen_ = 0;  // last value of send_.ctl->tail we read
-  uint64_t recvTail_ = 0;      // our copy of recv_.ctl->tail
+  uint64_t sendHead_ = 0;        // messages we posted
+  uint64_t sendTailSeen_ = 0;    // last value of send_.ctl->tail we read
+  DataPlace sendPos_{0, 0};      // where the next message's data may start
+  uint64_t sendTailPosSeen_ = 0; // last value of send_.ctl->tailPos we read
+  // What the last trySendSlot handed out: nothing, the header's inline bytes, or data placed at
+  // pending_ for up to pendingBytes_.
+  enum class Pending : uint8_t { None, Inline, Data };
+  Pending pendingKind_ = Pending::None;
+  DataPlace pending_{0, 0};
+  size_t pendingBytes_ = 0;
+  uint64_t recvTail_ = 0;        // our copy of recv_.ctl->tail
+  uint64_t recvEnd_ = 0;         // what tailPos becomes when the message received is released (0: inline)
   const std::byte* recvReady_ = nullptr;  // the chunk tryRecvSlot returned, until released
   Stamp recvStamp_;                       // and its stamp
 };

@@ -81,7 +81,7 @@ uint64_t TcpEndpoint::recvDone() const {
   return done;
 }
 
-std::byte* TcpEndpoint::trySendSlot() {
+std::byte* TcpEndpoint::trySendSlot(size_t) {  // fixed slots
   pump();
   throwIfBroken();
   const uint64_t head = sendHead_.load(std::memory_order_relaxed);

@@ -48,7 +48,8 @@ class TcpEndpoint final : public Endpoint {
 
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
-  std::byte* trySendSlot() override;
+  using Endpoint::trySendSlot;
+  std::byte* trySendSlot(size_t bytes) override;
   void postSend(size_t bytes, Stamp stamp) override;
   void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) override;
   bool sendsDrained() override;

@@ -95,7 +95,7 @@ void UcxEndpoint::throwIfFailed(const Slot& s, const char* what) const {
                     peer_);
 }
 
-std::byte* UcxEndpoint::trySendSlot() {
+std::byte* UcxEndpoint::trySendSlot(size_t) {  // fixed slots
   std::lock_guard<std::mutex> lock(worker_->mu());
   Slot& s = rings_->send[sendHead_ % slots_];
   if (s.state == State::Pending) worker_->progress();

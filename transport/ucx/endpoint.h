@@ -44,7 +44,8 @@ class UcxEndpoint final : public Endpoint {
 
   int peer() const override { return peer_; }
   size_t slotBytes() const override { return slotBytes_; }
-  std::byte* trySendSlot() override;
+  using Endpoint::trySendSlot;
+  std::byte* trySendSlot(size_t bytes) override;
   void postSend(size_t bytes, Stamp stamp) override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
   Stamp recvStamp() const override { return recvStamp_; }
