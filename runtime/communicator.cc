@@ -166,7 +166,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
 }
 
 void Communicator::refuseIfFailed() const {
-  if (failed_.load(std::memory_order_acquire)) {
+  if (failed_.load(std::memory_order_seq_cst)) {  // seq_cst: Note [Abort] (a plain load on x86)
     std::lock_guard<std::mutex> lock(mu_);
     throw InvalidUsage("this communicator failed earlier (" + failure_ + "); destroy it and make a new one");
   }
