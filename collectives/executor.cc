@@ -38,18 +38,28 @@ std::string describe(const CollArgs& a) {
 }
 
 namespace {
-// The block a thread keeps (Note [Operation blocks]); freed when the thread ends.
-struct SpareBlock {
-  void* block = nullptr;
-  ~SpareBlock() { ::operator delete(block, Operation::kBlockBytes); }
+// The block a thread keeps (Note [Operation blocks]), in trivial thread-locals: one with a
+// destructor is reached through a guard and __tls_get_addr on every use (Note [Thread-locals on
+// the hot path]). The first block kept arms a freer, which frees the block when the thread ends.
+WEFT_HOT_TLS thread_local void* tSpare = nullptr;
+WEFT_HOT_TLS thread_local bool tFreerArmed = false;
+struct SpareFreer {
+  ~SpareFreer() {
+    ::operator delete(tSpare, Operation::kBlockBytes);
+    tSpare = nullptr;
+  }
 };
-WEFT_HOT_TLS thread_local SpareBlock tSpare;  // Note [Thread-locals on the hot path]
+void armFreer() {
+  thread_local SpareFreer freer;
+  (void)freer;
+  tFreerArmed = true;
+}
 }  // namespace
 
 void* Operation::operator new(size_t bytes) {
   if (bytes > kBlockBytes) return ::operator new(bytes);
-  if (void* p = tSpare.block) {
-    tSpare.block = nullptr;
+  if (void* p = tSpare) {
+    tSpare = nullptr;
     return p;
   }
   return ::operator new(kBlockBytes);
@@ -57,8 +67,9 @@ void* Operation::operator new(size_t bytes) {
 
 void Operation::operator delete(void* p, size_t bytes) {
   if (bytes > kBlockBytes) return ::operator delete(p, bytes);
-  if (tSpare.block == nullptr) {
-    tSpare.block = p;
+  if (tSpare == nullptr) {
+    if (!tFreerArmed) armFreer();
+    tSpare = p;
     return;
   }
   ::operator delete(p, kBlockBytes);

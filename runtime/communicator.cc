@@ -410,9 +410,9 @@ void Communicator::sendFailureNotices(ErrorCode code, int culprit, const std::st
     if (link == nullptr) continue;
     try {
       if (!transport_->peerAlive(peer)) continue;
-      std::byte* slot = link->trySendSlot();
-      if (slot == nullptr) continue;  // the peer is not reading this link
       const size_t bytes = std::min(what.size(), link->slotBytes());
+      std::byte* slot = link->trySendSlot(bytes);  // only the room it needs (Note [Slot FIFOs])
+      if (slot == nullptr) continue;  // the peer is not reading this link
       std::memcpy(slot, what.data(), bytes);
       link->postSend(bytes, stamp);
     } catch (const std::exception&) {

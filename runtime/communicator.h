@@ -175,7 +175,8 @@ class Communicator {
   // The error that failed the communicator, ErrorCode::Success while none has.
   ErrorCode asyncError() const;
   // Counts the calling thread as running calls on the communicator while it lives, for abort():
-  // run() and the progress thread hold one, and so does a group driver for each communicator.
+  // the progress thread, split and shrink hold one, and so does a group driver for each
+  // communicator (run() is seen through its BusyGuard instead, Note [Abort]).
   class Inside {
    public:
     explicit Inside(Communicator& c) : c_(c) { c_.inside_.fetch_add(1, std::memory_order_acq_rel); }

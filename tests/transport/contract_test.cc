@@ -189,12 +189,15 @@ TEST_CASE("shm: small messages queue 64 deep whatever the slots; large ones as m
   TransportSetup s{"shm", 2, 2, 4096};
   REQUIRE_NOTHROW(runRanks(s, [&](RankLinks& L, TimedBarrier& barrier) {
     Endpoint& ep = *L.eps[size_t(1 - L.rank)];
-    // Rounds of: rank 0 fills the FIFO without rank 1 reading, then rank 1 reads it all.
+    // Rounds of: rank 0 fills the FIFO without rank 1 reading, then rank 1 reads it all. Two slots
+    // of 4 KiB make a data ring of 3 x 4 KiB (Note [Slot FIFOs]): 48 messages of 256 B, 3 of
+    // 4 KiB from the ring's start, and 2, the slots, from a ring left at an odd offset by the
+    // 40-byte messages before them (the ring algorithms' deadlock with one).
     struct Round {
       size_t bytes;
       uint64_t fits;
     };
-    const Round rounds[] = {{8, 64}, {32, 64}, {33, 64}, {64, 64}, {200, 32}, {4096, 2}, {3000, 2}, {0, 64}};
+    const Round rounds[] = {{8, 64}, {32, 64}, {33, 64}, {64, 64}, {200, 48}, {4096, 3}, {3000, 3}, {40, 64}, {4096, 2}, {0, 64}};
     uint64_t seq = 0;
     for (const Round& r : rounds) {
       if (L.rank == 0) {

@@ -22,8 +22,9 @@ class ShmEndpoint final : public Endpoint {
     PeerReads how;
     pid_t pid;  // the peer's process
   };
-  ShmEndpoint(int peer, uint32_t slots, size_t slotBytes, Side send, Side recv, Reads reads)
-      : peer_(peer), ringBytes_(uint64_t(slots) * slotBytes), slotBytes_(slotBytes), send_(send), recv_(recv),
+  // `ringBytes`: Layout::ringBytes().
+  ShmEndpoint(int peer, uint64_t ringBytes, size_t slotBytes, Side send, Side recv, Reads reads)
+      : peer_(peer), ringBytes_(ringBytes), slotBytes_(slotBytes), send_(send), recv_(recv),
         reads_(reads), maps_(peer, reads.pid) {}
 
   int peer() const override { return peer_; }

@@ -83,7 +83,7 @@ std::unique_ptr<Endpoint> ShmTransport::connect(int peer, std::span<const std::b
   const PeerReads reads = options_.peerReads && a.probe != 0 ? probePeerReads(a.pid, a.probe, a.probeValue, &why) : PeerReads::None;
   WEFT_LOG(Trace, "shm: connected to rank %d (pid %d) through %s; peer reads: %s", peer, int(a.pid), a.name,
            reads == PeerReads::None ? ("no (" + why + ")").c_str() : "yes");
-  return std::make_unique<ShmEndpoint>(peer, options_.slots, options_.slotBytes, send, recv,
+  return std::make_unique<ShmEndpoint>(peer, layout_.ringBytes(), options_.slotBytes, send, recv,
                                        ShmEndpoint::Reads{reads, a.pid});
 }
 
