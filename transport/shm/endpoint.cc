@@ -37,10 +37,14 @@ std::byte* ShmEndpoint::trySendSlot(size_t bytes) {
   return placedData();
 }
 
+void ShmEndpoint::checkRoom(size_t bytes) const {
+  WEFT_CHECK(pendingKind_ != Pending::None, "a post without a slot from trySendSlot");
+  WEFT_CHECK(bytes <= kInlineBytes || (pendingKind_ == Pending::Data && bytes <= pendingBytes_),
+             "a message larger than the slot trySendSlot gave");
+}
+
 void ShmEndpoint::publish(SlotHeader& h, size_t bytes, Stamp stamp) {
   if (bytes > kInlineBytes) {
-    WEFT_CHECK(pendingKind_ == Pending::Data && bytes <= pendingBytes_,
-               "a message larger than the slot trySendSlot gave");
     h.place = pending_;
     const uint64_t used = lineUp(bytes);
     sendPos_ = {pending_.start + used, pending_.offset + used == ringBytes_ ? 0 : pending_.offset + used};
@@ -54,7 +58,7 @@ void ShmEndpoint::publish(SlotHeader& h, size_t bytes, Stamp stamp) {
 }
 
 void ShmEndpoint::postSend(size_t bytes, Stamp stamp) {
-  WEFT_CHECK(pendingKind_ != Pending::None, "postSend without a slot from trySendSlot");
+  checkRoom(bytes);
   SlotHeader& h = sendHeader();
   // A slot asked for as large but filled with a small message: the message goes inline.
   if (bytes <= kInlineBytes && pendingKind_ == Pending::Data) std::memcpy(h.inlined, placedData(), bytes);
@@ -62,14 +66,9 @@ void ShmEndpoint::postSend(size_t bytes, Stamp stamp) {
 }
 
 void ShmEndpoint::postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) {
-  WEFT_CHECK(pendingKind_ != Pending::None, "postSendFrom without a slot from trySendSlot");
+  checkRoom(bytes);
   SlotHeader& h = sendHeader();
-  if (bytes <= kInlineBytes) {
-    std::memcpy(h.inlined, src, bytes);
-  } else {
-    WEFT_CHECK(pendingKind_ == Pending::Data && bytes <= pendingBytes_, "a message larger than the slot trySendSlot gave");
-    std::memcpy(placedData(), src, bytes);
-  }
+  std::memcpy(bytes <= kInlineBytes ? h.inlined : placedData(), src, bytes);
   publish(h, bytes, stamp);
 }
 

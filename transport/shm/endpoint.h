@@ -56,6 +56,9 @@ class ShmEndpoint final : public Endpoint {
   // The header of the next message to send, and where its data goes once placed.
   SlotHeader& sendHeader() { return send_.ctl->slot[sendHead_ % kHeaders]; }
   std::byte* placedData() const { return send_.data + pending_.offset; }
+  // Refuses a post without a slot, or of more bytes than the slot was asked for.
+  void checkRoom(size_t bytes) const;
+  // Writes the header (and places the data) of a checked post.
   void publish(SlotHeader& h, size_t bytes, Stamp stamp);
 
   uint64_t sendHead_ = 0;        // messages we posted

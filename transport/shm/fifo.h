@@ -11,27 +11,26 @@
 namespace weft::transport::shm {
 
 // Note [Slot FIFOs]
-// Every rank creates one segment holding its doorbell and its *inbound* FIFOs, one per peer.
-// A FIFO is a ring of kHeaders one-line headers, one per message in flight, and a data ring of
-// `(slots + 1) * slotBytes` bytes. A message of at most kInlineBytes travels inside its header line, so
+// Every rank creates one segment holding its doorbell and its *inbound* FIFOs, one per peer. A FIFO
+// is a ring of kHeaders one-line headers, one per message in flight, and a data ring of
+// `(slots+1)*slotBytes` bytes. A message of at most kInlineBytes travels inside its header line, so
 // that it costs the receiver one cache-line transfer (data, size and flag together, as NCCL's LL
 // protocol carries its flags with the data) instead of three (a counter, a size and the data). A
 // larger one takes the next `bytes` (rounded up to a line) of the data ring, or the ring's start
-// when it would not fit before the end, and its header says where. The producer (the peer)
-// writes the message straight into its place, then the header: the size, the stamp, the place
-// and, last, the sequence number (1 + the message's number, release order); the consumer (the
-// owner) polls the header it expects next, reads the message in place and advances `tail` (the
-// headers it is done with) and `tailPos` (the data bytes), which only it writes and the producer
-// reads only when the rings look full. So a FIFO holds `slots` chunks of `slotBytes` wherever the
-// ring's next free byte stands (a chunk skips less than one chunk at the end: hence the extra
-// slot; with only `slots` of them, 2 slots after one 40-byte message held one full chunk, and ring
-// algorithms, which post a second chunk while holding a received one, could wait for each other
-// forever), or up to kHeaders small messages: with fixed slots (one per
-// message, as before), 4 ranks on 2 cores broadcasting 8 bytes ran out of the 8 slots and switched
-// ranks every 8 calls, 0.7 us a call; 64 deep, 0.4 us. A side that
-// changed a header or `tail` rings the other's doorbell, which costs nothing unless that side is
-// about to sleep (Note [Doorbells]). Algorithms that reduce can thus read the peer's chunk and
-// write the result into the next peer's slot in one pass, with no intermediate copy.
+// when it would not fit before the end, and its header says where. The producer (the peer) writes
+// the message straight into its place, then the header: the size, the stamp, the place and, last,
+// the sequence number (1 + the message's number, release order); the consumer (the owner) polls the
+// header it expects next, reads the message in place and advances `tail` (the headers it is done
+// with) and `tailPos` (the data bytes), which only it writes and the producer reads only when the
+// rings look full. So a FIFO holds `slots` chunks of `slotBytes` wherever the ring's next free byte
+// stands (a chunk skips less than one chunk at the ring's end: hence the extra slot; with only
+// `slots` of them, 2 slots after one 40-byte message held one full chunk, and ring algorithms,
+// which post a second chunk while holding a received one, could wait for each other forever), or up
+// to kHeaders small messages: with fixed slots, one per message, 4 ranks on 2 cores broadcasting 8
+// bytes ran out of the 8 slots and switched ranks every 8 calls, 0.7 us a call; 64 deep, 0.4 us. A
+// side that changed a header or `tail` rings the other's doorbell, which costs nothing unless that
+// side is about to sleep (Note [Doorbells]). Algorithms that reduce can thus read the peer's chunk
+// and write the result into the next peer's slot in one pass, with no intermediate copy.
 
 // Note [Doorbells]
 // A waiter that may sleep first arms (increments `sleepers`, a locked instruction), then reads

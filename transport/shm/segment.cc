@@ -29,8 +29,9 @@ struct Fd {
 // two processes, is a page fault: in this VM, 200 calls of 512 bytes right after 200 of 128 took
 // 1.05 us each instead of 0.55. So the owner allocates its segment whole (posix_fallocate, which
 // also turns a /dev/shm too small for it into an error now rather than a SIGBUS later) and every
-// mapping is populated (MAP_POPULATE). The cost: nranks^2 x ((WEFT_SHM_SLOTS + 1) x WEFT_SHM_SLOT_BYTES + 8 KiB) of shared memory per host from the start
-// (37 MiB for 8 ranks), what a job with any large message used anyway.
+// mapping is populated (MAP_POPULATE). The cost: nranks^2 x ((WEFT_SHM_SLOTS + 1) x
+// WEFT_SHM_SLOT_BYTES + 8 KiB) of shared memory per host from the start (37 MiB for 8 ranks),
+// what a job with any large message used anyway.
 std::byte* mapFd(int fd, size_t bytes, const std::string& name) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (p == MAP_FAILED) throw SystemError("cannot map shared memory " + name, errno);
