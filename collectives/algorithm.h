@@ -72,6 +72,9 @@ struct Context {
   // For an algorithm that hands some calls on (Algorithm::handsOff): the algorithm to hand them
   // to, chosen as if the first did not exist (the same on every rank). Null: none was chosen.
   const class Algorithm* fallback = nullptr;
+  // The communicator's staging buffer (collectives/staging.h), for the staged algorithms; null
+  // where there is none (a context made outside a communicator).
+  class Staging* staging = nullptr;
   // The call's signature, which its messages carry and every message it receives must carry
   // (Note [Signatures] in collectives/signature.h), and whether to compare (WEFT_CHECK).
   transport::Stamp stamp;

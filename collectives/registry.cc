@@ -18,7 +18,7 @@ std::span<const Algorithm* const> algorithms() {
       &treeReduce(), &recursiveDoublingAllGather(), &bruckAllGather(),
       &recursiveHalvingReduceScatter(), &treeScatter(), &treeGather(), &treeAllReduce(),
       &hierarchicalAllReduce(), &hierarchicalBroadcast(), &recursiveDoublingAllReduce(), &directAllReduce(), &directAllGather(),
-      &sharedAllReduce(), &sharedAllGather(), &sharedBroadcast(),
+      &sharedAllReduce(), &sharedAllGather(), &sharedBroadcast(), &stagedBroadcast(),
   };
   return all;
 }

@@ -20,6 +20,7 @@ const Algorithm& directAllGather();
 const Algorithm& sharedAllReduce();
 const Algorithm& sharedAllGather();
 const Algorithm& sharedBroadcast();
+const Algorithm& stagedBroadcast();
 const Algorithm& chainBroadcast();
 const Algorithm& treeBroadcast();
 const Algorithm& chainReduce();

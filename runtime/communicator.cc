@@ -153,6 +153,7 @@ void Communicator::prepareInto(Pending& pending, const coll::CollArgs& args) {
   ctx.wait = &config_.wait;
   ctx.chunkBytes = chunkBytes_;
   ctx.peerReads = peerReads_;
+  ctx.staging = &staging_;
   ctx.deadline = Deadline::afterCoarse(config_.timeoutSeconds);
   ctx.aborted = &aborted_;
   const size_t bytes = p->args.count * coll::dtypeSize(p->args.dtype);

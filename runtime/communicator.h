@@ -20,6 +20,7 @@
 #include "collectives/algorithm.h"
 #include "collectives/operation.h"
 #include "collectives/registry.h"
+#include "collectives/staging.h"
 #include "collectives/tuner/tuner.h"
 #include "common/error.h"
 #include "runtime/choosing.h"
@@ -202,6 +203,7 @@ class Communicator {
   Placement where_;  // every rank's host identity and network
   size_t chunkBytes_ = 0;           // coll::Context::chunkBytes
   bool peerReads_ = false;          // coll::Context::peerReads
+  coll::Staging staging_;           // coll::Context::staging, loop-bound as lastChoice_
   std::vector<transport::Endpoint*> linkPtrs_;  // links_, as coll::Context takes them
   std::vector<int> hostOf_;                     // coll::Context::hostOf
   int hostCount_ = 1;                           // coll::Context::hostCount

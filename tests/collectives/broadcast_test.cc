@@ -44,7 +44,7 @@ std::string checkBroadcast(std::vector<weft::Comm>& comms, weftDataType_t t, siz
 }  // namespace
 
 TEST_CASE("broadcast: every algorithm, root, rank count and count, in place and not", "[broadcast]") {
-  const std::string algo = GENERATE("chain", "tree", "shared");
+  const std::string algo = GENERATE("chain", "tree", "shared", "staged");
   const int ranks = GENERATE(from_range(sweep({1, 2, 3, 4, 5, 8}, {1, 3, 4})));
   auto comms = weft::test::initAllWith(ranks, {{"WEFT_ALGO", "broadcast:" + algo}});
   for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1000), weft::test::bigCount()}) {

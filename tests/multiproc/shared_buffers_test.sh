@@ -4,8 +4,8 @@
 # weftMemAlloc on every rank they load peers' data where it lies; with shared buffers on rank 0
 # only they must hand every call to the fallback (and a broadcast whose root has one need not).
 # Results are checked by the programs; this script checks which path ran, from the INFO log.
-# Then the all-reduce's push at 64 MiB out of place (Note [Shared all-reduce]; the programs'
-# messages are smaller), checked by all_reduce_perf.
+# Then the staged broadcast on heap buffers, and the all-reduce's push at 64 MiB out of place
+# (Note [Shared all-reduce]; the programs' messages are smaller), checked by all_reduce_perf.
 # Usage: shared_buffers_test.sh WEFTRUN MP_COLLECTIVES MP_COLLECTIVES2 ALL_REDUCE_PERF
 set -u
 weftrun=$1 mp1=$2 mp2=$3 perf=$4
@@ -45,6 +45,10 @@ run rank0 3 "$mp1" && {
 }
 run rank0 3 "$mp2" && expect "rank 0 only: all-gathers handed off" \
   '[ "$(grep "runs as" "$out" | grep -c "allgather")" -gt 0 ]'
+# The staged broadcast (Note [Staged broadcast]) on heap buffers: the receivers map the roots'
+# staging buffers; none reads a chunk with process_vm_readv.
+WEFT_ALGO=broadcast:staged run heap 3 "$mp1" && expect "staged broadcast: every chunk loaded from a mapping" \
+  '[ "$(grep -c "broadcast.*bytes: staged" "$out")" -gt 0 ] && ! grep -q "process_vm_readv" "$out"'
 for spec in "2 -d float -o sum" "3 -d double -o avg"; do
   set -- $spec
   n=$1; shift
