@@ -60,7 +60,6 @@ class StagedBroadcastOp final : public Operation {
     posted_.assign(size_t(ctx.size), 0);
     taken_.assign(size_t(ctx.size), 0);
     const PeerAddress mine = PeerAddress::of(ctx, a.send, nullptr, bytes_);
-    source_ = static_cast<const std::byte*>(a.send);
     sourceRef_ = mine.sendShared;
     if (!mine.loadable) {
       staging_ = ctx.staging->get(kChunkBytes * kSlots);
@@ -86,10 +85,9 @@ class StagedBroadcastOp final : public Operation {
   const size_t bytes_;
   const uint32_t chunks_;
   const bool streaming_;
-  // Root: where the chunks are announced from (the staging ring, or the send buffer itself),
-  // and per peer how many were announced and taken; how many were staged and copied to its own
-  // output.
-  const std::byte* source_ = nullptr;
+  // Root: the staging ring (null: the chunks are announced in the send buffer itself) and the
+  // shared buffer they lie in; per peer, how many were announced and taken; how many were staged
+  // and copied to its own output.
   std::byte* staging_ = nullptr;
   transport::SharedRef sourceRef_;
   std::vector<uint32_t> posted_, taken_;
