@@ -48,7 +48,7 @@ bool Primitives::tryStepWith(Prim prim, transport::Endpoint* from, transport::En
     }
   }
   bool posted = false;  // by a direct send
-  if (direct_ && out) {
+  if (direct_ && out && to->sendsFromCaller()) {
     switch (prim) {
       case Prim::Send:
         to->postSendFrom(static_cast<const std::byte*>(src), bytes, stamp_);

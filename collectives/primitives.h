@@ -58,7 +58,11 @@ class Primitives {
   // a slot (Endpoint::postSendFrom; TCP writes it to the socket from there). The caller promises
   // that memory stays unchanged until drained() is true, and must not return before: true for
   // an out-of-place ring all-reduce, whose input is read-only and whose finished output chunks
-  // are never written again in the call.
+  // are never written again in the call. Only over links that send from caller memory
+  // (Endpoint::sendsFromCaller): elsewhere the step would make its output with cached stores and
+  // copy it into the slot from there, where the slot, in the cache, is the better place to make
+  // it and a large output is then streamed out of it (2-rank all-reduce over shared memory, 16-256
+  // MiB: 4.5-4.8 GB/s against 4.1 over the output first).
   void sendDirect(bool on) { direct_ = on; }
   // False (and waitingFor() says why) while a direct send may still read caller memory.
   bool drained();

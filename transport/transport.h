@@ -57,6 +57,9 @@ class Endpoint {
     std::memcpy(trySendSlot(bytes), src, bytes);
     postSend(bytes, stamp);
   }
+  // Whether postSendFrom sends straight from caller memory (tcp) rather than copying it into the
+  // slot; only then is it worth a step's while to make its output first and send from there.
+  virtual bool sendsFromCaller() const { return false; }
   // False while a message posted with postSendFrom may still read caller memory. Never blocks.
   virtual bool sendsDrained() { return true; }
   // The communicator was aborted: whatever is still queued for the peer may be dropped when the

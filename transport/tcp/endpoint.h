@@ -52,6 +52,7 @@ class TcpEndpoint final : public Endpoint {
   std::byte* trySendSlot(size_t bytes) override;
   void postSend(size_t bytes, Stamp stamp) override;
   void postSendFrom(const std::byte* src, size_t bytes, Stamp stamp) override;
+  bool sendsFromCaller() const override { return true; }
   bool sendsDrained() override;
   const std::byte* tryRecvSlot(size_t* bytes) override;
   Stamp recvStamp() const override { return recvStamp_; }
